@@ -1,0 +1,152 @@
+"""CLI: argument parsing, printing and exit codes (0 built, 1 content errors, 2 usage errors)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import BuildFailed, Diagnostic, SourceError, UsageError
+from .pipeline import BuildOptions, BuildReport, build
+from .scaffold import init_site, new_post
+
+COMMANDS = ("build", "serve", "init", "new")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: build (the default), serve, init, new."""
+    top = argparse.ArgumentParser(
+        prog="mathpress",
+        description="Build a static math blog from Markdown posts with Jekyll-style front matter.",
+        epilog="With no command, `build` runs. `mathpress COMMAND --help` shows each command's options.",
+    )
+    top.add_argument("--version", action="version", version=f"mathpress {__version__}")
+    commands = top.add_subparsers(dest="command", metavar="COMMAND")
+    _build_arguments(commands.add_parser("build", help="build the site into the output folder"))
+    _serve_arguments(commands.add_parser("serve", help="build, serve locally and rebuild on changes"))
+    init = commands.add_parser("init", help="create a new site that builds out of the box")
+    init.add_argument("folder", type=Path, help="where to create the site")
+    init.add_argument("--force", action="store_true", help="add the site to a folder that is not empty")
+    _new_arguments(commands.add_parser("new", help="create a new post file and print its path"))
+    return top
+
+
+def _source_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--source", type=Path, default=Path("."), help="the site folder (default: .)")
+
+
+def _build_arguments(command: argparse.ArgumentParser) -> None:
+    _source_argument(command)
+    command.add_argument("--output", type=Path, help="output folder (default: SOURCE/_site)")
+    command.add_argument("--base-url", help="base URL, e.g. /repo/ or https://u.github.io/repo/ (overrides site.yml)")
+    _visibility_arguments(command)
+    command.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    command.add_argument("--quiet", action="store_true", help="print only warnings and errors")
+    command.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
+    command.add_argument("--no-cache", action="store_true", help="ignore and do not write .mathpress-cache/")
+
+
+def _visibility_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--drafts", action="store_true", help="include drafts (draft: true, published: false)")
+    command.add_argument("--future", action="store_true", help="include posts dated in the future")
+
+
+def _serve_arguments(command: argparse.ArgumentParser) -> None:
+    _source_argument(command)
+    command.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    command.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    _visibility_arguments(command)
+    command.add_argument("--open", action="store_true", help="open the site in a web browser")
+
+
+def _new_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("title", help="the post's title")
+    _source_argument(command)
+    command.add_argument("--tags", nargs="*", default=[], help="tags for the post")
+    command.add_argument("--math", action="store_true", help="set `math: true`")
+    command.add_argument("--draft", action="store_true", help="set `draft: true`")
+    command.add_argument("--date", help="the post's date, YYYY-MM-DD or YYYY-MM-DD HH:MM (default: now)")
+    command.add_argument("--slug", help="the file name's slug (default: from the title)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or (args[0] not in COMMANDS and args[0] not in ("-h", "--help", "--version")):
+        args.insert(0, "build")
+    options = parser().parse_args(args)
+    try:
+        return _dispatch(options)
+    except UsageError as exc:
+        print(f"mathpress: error: {exc}", file=sys.stderr)
+        return 2
+    except SourceError as exc:
+        print(exc.diagnostic, file=sys.stderr)
+        return 1
+    except BuildFailed as exc:
+        print_diagnostics(exc.diagnostics)
+        errors = sum(d.severity == "error" for d in exc.diagnostics)
+        print(f"mathpress: {errors} error(s); nothing was published", file=sys.stderr)
+        return 1
+
+
+def _dispatch(options: argparse.Namespace) -> int:
+    """Run one command."""
+    if options.command == "init":
+        for path in init_site(options.folder, options.force, dt.date.today()):
+            print(f"created {path}")
+        print(f"now run: mathpress build --source {options.folder}")
+        return 0
+    if options.command == "new":
+        print(new_post(options.source, options.title, options.tags, _when(options.date), options.slug,
+                       options.math, options.draft))
+        return 0
+    if options.command == "serve":
+        from .serve import serve
+
+        return serve(options)
+    report = build(
+        BuildOptions(
+            source=options.source, output=options.output, base_url=options.base_url, drafts=options.drafts,
+            future=options.future, strict=options.strict, jobs=options.jobs, use_cache=not options.no_cache,
+        )
+    )
+    print_report(report, options.quiet)
+    return 0
+
+
+def _when(text: str | None) -> dt.datetime:
+    """The date given to `new`, in local time."""
+    if not text:
+        return dt.datetime.now().astimezone().replace(microsecond=0)
+    for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, pattern).astimezone()
+        except ValueError:
+            continue
+    raise UsageError(f"--date {text!r}: write YYYY-MM-DD or YYYY-MM-DD HH:MM")
+
+
+def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
+    """Warnings and errors, grouped by file and sorted by line, to stderr."""
+    for diagnostic in diagnostics:
+        print(diagnostic, file=sys.stderr)
+
+
+def print_report(report: BuildReport, quiet: bool) -> None:
+    """The build's warnings, what it skipped, and one summary line."""
+    print_diagnostics([d for d in report.diagnostics if d.severity == "warning"])
+    if quiet:
+        return
+    for source in report.skipped:
+        print(f"skipped (dated in the future; use --future): {source}")
+    result = report.publish
+    warnings = sum(d.severity == "warning" for d in report.diagnostics)
+    print(
+        f"built {report.posts} posts and {report.pages} pages into {report.output}: "
+        f"{len(result.written)} written, {result.unchanged} unchanged, {len(result.removed)} removed, "
+        f"{warnings} warning(s), {report.seconds:.2f} s"
+    )

@@ -1,0 +1,152 @@
+"""Content stage: files on disk → Documents (front matter + body) and Assets to copy."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Diagnostic, SourceError, error
+from .yamlio import EMPTY, YamlMap, parse_mapping
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+POSTS_DIR = "posts"
+# Editors' backup, swap and lock files, and OS litter: never content.
+IGNORED_NAMES = ("*~", "*.swp", "*.swx", "*.swo", ".#*", "#*#", "*.tmp", "4913", ".DS_Store", "Thumbs.db")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file found in the site folder, named relative to the site root (posix)."""
+
+    rel: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class Document:
+    """What the author wrote: front matter and Markdown body of one post or page."""
+
+    source: str
+    kind: str  # "post" or "page"
+    meta: YamlMap
+    body: str
+    body_line: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file copied as it is: `rel` is its source, `out` its path in the output."""
+
+    rel: str
+    path: Path
+    out: str
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """Every input file of a site, sorted."""
+
+    documents: tuple[SourceFile, ...]
+    assets: tuple[Asset, ...]
+
+
+def is_ignored(name: str, patterns: tuple[str, ...] = ()) -> bool:
+    """Whether a file or folder name is editor litter, hidden, or excluded by the config."""
+    if name.startswith(".") or name.startswith("_"):
+        return True
+    return any(fnmatch.fnmatch(name, p) for p in IGNORED_NAMES + patterns)
+
+
+def walk_files(root: Path, top: Path, exclude: tuple[str, ...]) -> Iterator[SourceFile]:
+    """Files under top (sorted), refusing symlinks that lead outside root."""
+    real_root = root.resolve()
+    for folder, dirs, files in os.walk(top, followlinks=False):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not is_ignored(d, exclude))
+        for name in [d for d in dirs if (here / d).is_symlink()]:
+            _check_link(root, here / name, real_root)
+        for name in sorted(files):
+            if is_ignored(name, exclude):
+                continue
+            path = here / name
+            if path.is_symlink():
+                _check_link(root, path, real_root)
+            yield SourceFile(path.relative_to(root).as_posix(), path)
+
+
+def _check_link(root: Path, path: Path, real_root: Path) -> None:
+    """Refuse a symlink whose target is outside the site folder (CVE-2018-17567's lesson)."""
+    target = path.resolve()
+    if not target.is_relative_to(real_root):
+        rel = path.relative_to(root).as_posix()
+        raise SourceError(error(rel, 0, 0, f"symlink points outside the site folder (to {target})"))
+
+
+def inventory(root: Path, theme_static: Path | None, exclude: tuple[str, ...]) -> Inventory:
+    """List documents and assets: content/ Markdown, other content/ files, static/ files."""
+    documents: list[SourceFile] = []
+    assets: dict[str, Asset] = {}
+    if theme_static and theme_static.is_dir() and theme_static.resolve() != (root / "static").resolve():
+        for item in walk_files(theme_static, theme_static, exclude):
+            assets[item.rel] = Asset(f"(theme)/static/{item.rel}", item.path, item.rel)
+    static = root / "static"
+    if static.is_dir():
+        for item in walk_files(root, static, exclude):
+            out = item.rel.removeprefix("static/")
+            assets[out] = Asset(item.rel, item.path, out)
+    content = root / "content"
+    if content.is_dir():
+        for item in walk_files(root, content, exclude):
+            if item.rel.endswith(MARKDOWN_SUFFIXES):
+                documents.append(item)
+            else:
+                out = item.rel.removeprefix("content/")
+                assets[out] = Asset(item.rel, item.path, out)
+    return Inventory(tuple(documents), tuple(assets[k] for k in sorted(assets)))
+
+
+def document_kind(rel: str) -> str:
+    """Posts live under content/posts/; every other Markdown file is a page."""
+    return "post" if rel.startswith(f"content/{POSTS_DIR}/") else "page"
+
+
+def read_document(item: SourceFile) -> Document:
+    """Read one Markdown file: decode, split the front matter, parse it."""
+    raw = item.path.read_bytes()
+    text = decode(raw, item.rel)
+    meta, body, body_line = split_front_matter(text, item.rel)
+    digest = hashlib.sha256(raw).hexdigest()
+    return Document(item.rel, document_kind(item.rel), meta, body, body_line, digest)
+
+
+def decode(raw: bytes, rel: str) -> str:
+    """UTF-8 text with any BOM removed and line ends made `\\n`."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SourceError(error(rel, line, col, "not UTF-8 text (save the file as UTF-8)")) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(text: str, rel: str) -> tuple[YamlMap, str, int]:
+    """Split `---` front matter from the body; returns (front matter, body, body's first line)."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return EMPTY, text, 1
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            yaml_text = "\n".join(lines[1:index])
+            meta = parse_mapping(yaml_text, rel, first_line=2)
+            return meta, "\n".join(lines[index + 1 :]), index + 2
+    raise SourceError(_unclosed(rel))
+
+
+def _unclosed(rel: str) -> Diagnostic:
+    return error(rel, 1, 1, "front matter opened with `---` is never closed (add a `---` line after it)")

@@ -1,0 +1,112 @@
+"""Feeds: Site → Atom feed (full content, math as MathML, absolute URLs) and sitemap.xml."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from urllib.parse import urljoin
+from xml.sax.saxutils import escape, quoteattr
+
+from . import __version__
+from .site import Post, Site
+from .templates import absolute_url
+
+Finish = Callable[[Post], tuple[str, str]]  # post → (content HTML, summary HTML) for the feed
+XML_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(value: str) -> str:
+    """Escaped XML text, with characters XML 1.0 forbids removed."""
+    return escape(XML_CONTROL.sub("", value))
+
+
+def _attr(value: str) -> str:
+    return quoteattr(XML_CONTROL.sub("", value))
+
+
+def absolutize(fragment: str, base: str) -> str:
+    """Make every href/src/srcset in an HTML fragment absolute, against the post's URL."""
+
+    def one(match: re.Match[str]) -> str:
+        name, value = match[1], match[2]
+        if name == "srcset":
+            parts = [p.strip().split(" ", 1) for p in value.split(",") if p.strip()]
+            value = ", ".join(" ".join([urljoin(base, p[0]), *p[1:]]) for p in parts)
+        elif not value.startswith("#"):
+            value = urljoin(base, value)
+        return f'{name}="{value}"'
+
+    return re.sub(r'\b(href|src|srcset)="([^"]*)"', one, fragment)
+
+
+def atom_feed(site: Site, finish: Finish, updated_floor: dt.datetime | None = None) -> bytes:
+    """The Atom feed of the newest posts."""
+    config = site.config
+    entries = site.posts[: config.feed_entries]
+    newest = max((p.date for p in entries if p.date), default=updated_floor or dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
+    home = absolute_url(config, "/")
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={_attr(config.language)}>',
+        f"<title>{_text(config.title)}</title>",
+    ]
+    if config.description:
+        lines.append(f"<subtitle>{_text(config.description)}</subtitle>")
+    lines += [
+        f'<link href={_attr(absolute_url(config, "/feed.xml"))} rel="self" type="application/atom+xml"/>',
+        f'<link href={_attr(home)} rel="alternate" type="text/html"/>',
+        f"<updated>{_stamp(newest)}</updated>",
+        f"<id>{_text(home)}</id>",
+        f"<author><name>{_text(config.author or config.title)}</name></author>",
+        f'<generator version="{__version__}">mathpress</generator>',
+    ]
+    lines += [_entry(site, post, finish) for post in entries]
+    lines.append("</feed>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _entry(site: Site, post: Post, finish: Finish) -> str:
+    """One <entry>: content and summary as HTML with MathML and absolute URLs."""
+    config = site.config
+    url = absolute_url(config, post.url)
+    content, summary = finish(post)
+    stamp = _stamp(post.date) if post.date else ""
+    parts = [
+        "<entry>",
+        f"<title>{_text(post.title)}</title>",
+        f'<link href={_attr(url)} rel="alternate" type="text/html"/>',
+        f"<id>{_text(url)}</id>",
+        f"<published>{stamp}</published>",
+        f"<updated>{stamp}</updated>",
+        f"<author><name>{_text(post.author or config.author or config.title)}</name></author>",
+    ]
+    parts += [f"<category term={_attr(tag.name)}/>" for tag in post.tags]
+    parts.append(f'<summary type="html">{_text(absolutize(summary, url))}</summary>')
+    parts.append(f'<content type="html" xml:base={_attr(url)}>{_text(absolutize(content, url))}</content>')
+    parts.append("</entry>")
+    return "\n".join(parts)
+
+
+def _stamp(value: dt.datetime) -> str:
+    """An RFC 3339 timestamp."""
+    return value.isoformat(timespec="seconds")
+
+
+def sitemap(site: Site) -> bytes:
+    """sitemap.xml: every post, page, index page and tag page, with absolute URLs."""
+    config = site.config
+    urls: list[tuple[str, dt.datetime | None]] = [(i.url, None) for i in site.index_pages]
+    urls += [(p.url, p.date) for p in (*site.posts, *site.pages)]
+    urls += [("/tags/", None), ("/archive/", None)] + [(t.url, None) for t in site.tags]
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for url, date in urls:
+        lastmod = f"<lastmod>{date.date().isoformat()}</lastmod>" if date else ""
+        lines.append(f"<url><loc>{_text(absolute_url(config, url))}</loc>{lastmod}</url>")
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def robots(site: Site) -> bytes:
+    """robots.txt pointing at the sitemap."""
+    return f"User-agent: *\nAllow: /\n\nSitemap: {absolute_url(site.config, '/sitemap.xml')}\n".encode()

@@ -1,0 +1,226 @@
+"""kramdown habits stage: Markdown written for kramdown → Markdown that Python-Markdown reads alike.
+
+Three rewrites, all outside fenced code: kramdown attribute lists (`{: .class}`) are moved
+to where Python-Markdown's attr_list applies them or dropped, never printed; list items
+indented by their content column (2 or 3 spaces, as kramdown and GFM allow) are re-indented
+to Python-Markdown's 4; raw `<p>` and `<h1>`…`<h6>` blocks get Markdown inside them (real
+posts write `<h4>__bold__</h4>` and mean bold).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})")
+IAL_LINE = re.compile(r"^[ \t>]*\{:?[ \t]*((?:[.#][^}\s]|[A-Za-z_][\w-]*=)[^}]*?)[ \t]*:?\}[ \t]*$")
+EXTENSION_LINE = re.compile(r"^[ \t]*\{::[^}]*\}[ \t]*$")
+SPAN_IAL = re.compile(r"\{:[ \t]*([^}\n]*?)[ \t]*:?\}")
+HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]")
+LIST_MARKER = re.compile(r"^([ \t]*)([-+*]|\d{1,9}[.)])([ \t]+)(?=\S)")
+THEMATIC_BREAK = re.compile(r"^[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+CONTAINER_TAG = re.compile(
+    r"^\s*<(?:div|section|article|aside|details|figure|header|footer|main|nav|blockquote)\b[^>]*?()/?>", re.I
+)
+SPAN_HTML_BLOCK = re.compile(r"^<(p|h[1-6])((?:\s[^>]*)?)>", re.I)
+
+
+def normalize(text: str) -> str:
+    """Apply the three kramdown rewrites."""
+    lines = text.split("\n")
+    lines = _reindent_lists(lines)
+    lines = _place_block_ials(lines)
+    lines = _open_html_ancestors(lines)
+    return "\n".join(_rewrite_spans(line) for line in lines)
+
+
+def _code_mask(lines: list[str]) -> list[bool]:
+    """True for lines inside (or opening/closing) a fenced code block."""
+    mask = [False] * len(lines)
+    fence: str | None = None
+    for index, line in enumerate(lines):
+        match = FENCE.match(line)
+        if fence is None and match:
+            fence = match[2]
+            mask[index] = True
+        elif fence is not None:
+            mask[index] = True
+            if _closes_fence(line, fence):
+                fence = None
+    return mask
+
+
+def normalize_attributes(inner: str) -> str:
+    """`.a.b key=v :` → `.a .b key=v` (kramdown chains classes; attr_list needs spaces)."""
+    inner = inner.strip().rstrip(":").strip()
+    inner = re.sub(r"(?<=[\w-])\.(?=[A-Za-z_])", " .", inner)
+    return re.sub(r"(?<=[\w-])#(?=[A-Za-z_])", " #", inner)
+
+
+def _place_block_ials(lines: list[str]) -> list[str]:
+    """Move standalone `{: …}` lines onto the block they style, or drop them."""
+    mask = _code_mask(lines)
+    out: list[str] = []
+    pending: str | None = None  # an IAL written before its block
+    for index, line in enumerate(lines):
+        if mask[index]:
+            pending = None
+            out.append(line)
+            continue
+        if EXTENSION_LINE.match(line):
+            continue
+        ial = IAL_LINE.match(line)
+        if ial:
+            attrs = "{: " + normalize_attributes(ial[1]) + " }"
+            previous = out[-1] if out else ""
+            if previous.strip() and not mask[index - 1]:
+                out[-1] = _attach(previous, attrs)
+            elif index + 1 < len(lines) and lines[index + 1].strip():
+                pending = attrs
+            continue
+        if pending and (not line.strip() or index + 1 == len(lines)):
+            _attach_pending(out, line, pending)
+            pending = None
+            continue
+        if pending and HEADING.match(line):
+            line = f"{line} {pending}"
+            pending = None
+        out.append(line)
+    return out
+
+
+def _attach_pending(out: list[str], line: str, pending: str) -> None:
+    """Close a paragraph that had its IAL written before it."""
+    if line.strip():
+        out.append(line)
+        out.append(pending)
+    else:
+        out.append(pending)
+        out.append(line)
+
+
+def _attach(previous: str, attrs: str) -> str:
+    """Put an IAL on the line before it: headings and quotes inline, paragraphs on the next line."""
+    if HEADING.match(previous):
+        return f"{previous} {attrs}"
+    if previous.lstrip().startswith("|"):
+        return previous  # tables cannot take attributes in Python-Markdown
+    return f"{previous}\n{_indent_of(previous)}{attrs}"
+
+
+def _indent_of(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def _open_html_ancestors(lines: list[str]) -> list[str]:
+    """kramdown honours markdown="1" at any depth; Python-Markdown needs it on every ancestor."""
+    out = list(lines)
+    start = 0
+    while start < len(lines):
+        end = start
+        while end < len(lines) and lines[end].strip():
+            end += 1
+        block = lines[start:end]
+        if block and block[0].lstrip().startswith("<") and any("markdown=" in line for line in block[1:]):
+            last = max(i for i, line in enumerate(block) if "markdown=" in line)
+            for index in range(last):
+                out[start + index] = _mark_markdown(block[index])
+        start = end + 1
+    return out
+
+
+def _mark_markdown(line: str) -> str:
+    """Add markdown="1" to a block element's opening tag at the start of a line."""
+    match = CONTAINER_TAG.match(line)
+    if not match or "markdown=" in match[0]:
+        return line
+    return line[: match.end(1)] + ' markdown="1"' + line[match.end(1) :]
+
+
+def _rewrite_spans(line: str) -> str:
+    """Fix span IALs and open raw `<p>`/`<hN>` blocks to Markdown, outside code spans."""
+    match = SPAN_HTML_BLOCK.match(line)
+    if match and "markdown=" not in match[2]:
+        line = f"<{match[1]}{match[2]} markdown=\"1\">" + line[match.end() :]
+    if "{:" not in line:
+        return line
+    parts = re.split(r"(`+[^`]*`+)", line)
+    for index in range(0, len(parts), 2):
+        parts[index] = SPAN_IAL.sub(lambda m: "{: " + normalize_attributes(m[1]) + " }", parts[index])
+    return "".join(parts)
+
+
+@dataclass
+class _Item:
+    """An open list item: where its content starts in the source and in the output."""
+
+    marker: int
+    content: int
+    new_content: int
+
+
+def _reindent_lists(lines: list[str]) -> list[str]:
+    """Re-indent list item content from its source column to multiples of 4."""
+    out: list[str] = []
+    stack: list[_Item] = []
+    fence_shift: int | None = None
+    fence_mark = ""
+    previous_blank = True
+    for line in lines:
+        expanded = line.expandtabs(4)
+        if fence_shift is not None:
+            out.append(_shift(expanded, fence_shift))
+            if _closes_fence(expanded, fence_mark):
+                fence_shift = None
+            continue
+        if not expanded.strip():
+            out.append("")
+            previous_blank = True
+            continue
+        indent = len(expanded) - len(expanded.lstrip(" "))
+        marker = LIST_MARKER.match(expanded)
+        if marker and not THEMATIC_BREAK.match(expanded) and (stack or indent < 4):
+            out.append(_open_item(stack, expanded, indent, marker))
+        else:
+            shift = _continuation_shift(stack, indent, previous_blank)
+            fence = FENCE.match(expanded)
+            if fence:
+                fence_shift, fence_mark = shift, fence[2]
+            out.append(_shift(expanded, shift))
+        previous_blank = False
+    return out
+
+
+def _open_item(stack: list[_Item], line: str, indent: int, marker: re.Match[str]) -> str:
+    """Push a list item (popping the items it is not nested in); return its re-indented line."""
+    while stack and indent < stack[-1].content:
+        stack.pop()
+    base = stack[-1].new_content if stack else 0
+    spaces = len(marker[3]) if len(marker[3]) <= 4 else 1
+    stack.append(_Item(indent, indent + len(marker[2]) + spaces, base + 4))
+    return " " * base + line.lstrip(" ")
+
+
+def _continuation_shift(stack: list[_Item], indent: int, previous_blank: bool) -> int:
+    """How far to move a non-marker line: by its owning item's change of content column."""
+    if stack and previous_blank and indent < stack[0].content:
+        stack.clear()
+    owner = next((item for item in reversed(stack) if indent >= item.content), None)
+    if owner is None:
+        return 0
+    while stack[-1] is not owner:
+        stack.pop()
+    return owner.new_content - owner.content
+
+
+def _closes_fence(line: str, mark: str) -> bool:
+    stripped = line.strip()
+    return stripped.startswith(mark) and set(stripped) == {mark[0]}
+
+
+def _shift(line: str, shift: int) -> str:
+    """Indent (or dedent, as far as the spaces go) a line by shift columns."""
+    if shift >= 0:
+        return " " * shift + line if line.strip() else line
+    lead = len(line) - len(line.lstrip(" "))
+    return line[min(lead, -shift) :]

@@ -1,0 +1,215 @@
+"""Markup stage: a document body → Rendered (HTML, table of contents, excerpt) with math as tokens.
+
+The result keeps math as placeholder tokens plus the list of spans, so the same cached
+render can be finished for MathJax pages, MathML pages and the feed (see `finish`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from html.parser import HTMLParser
+from typing import Any
+
+import markdown
+from markdown.extensions.toc import slugify_unicode
+
+from . import kramdown
+from .errors import Diagnostic
+from .math import MathSpan, Protected, plain_text, protect, restore
+from .mathcheck import check_spans
+
+EXTENSIONS = [
+    "markdown.extensions.tables",
+    "markdown.extensions.footnotes",
+    "markdown.extensions.attr_list",
+    "markdown.extensions.md_in_html",
+    "markdown.extensions.def_list",
+    "markdown.extensions.abbr",
+    "markdown.extensions.toc",
+    "pymdownx.superfences",
+    "pymdownx.highlight",
+    "pymdownx.tasklist",
+    "pymdownx.tilde",
+]
+EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
+    "markdown.extensions.toc": {
+        "slugify": slugify_unicode,
+        "permalink": "#",
+        "permalink_title": "Link to this section",
+        "toc_depth": "2-4",
+    },
+    "markdown.extensions.footnotes": {"BACKLINK_TITLE": "Back to the text of note %d"},
+    "pymdownx.highlight": {"guess_lang": False, "css_class": "highlight", "pygments_lang_class": True},
+    "pymdownx.tilde": {"subscript": False},
+}
+# Everything that changes rendered output, for cache keys.
+MARKDOWN_SETTINGS = repr((EXTENSIONS, sorted((k, sorted(map(str, v.items()))) for k, v in EXTENSION_CONFIGS.items())))
+
+
+@dataclass(frozen=True)
+class RenderInput:
+    """What rendering one document needs (all of it is part of the cache key)."""
+
+    source: str
+    body: str
+    body_line: int
+    excerpt_source: str | None
+    separator: str
+    macros: tuple[str, ...]
+    check_math: bool
+    safe_html: bool
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A document rendered to HTML, math still as tokens (finish() puts it in)."""
+
+    html: str
+    toc: str
+    excerpt: str
+    description: str
+    words: int
+    cjk_chars: int
+    prefix: str
+    spans: tuple[MathSpan, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> markdown.Markdown:
+    """One Markdown instance per process, reset between documents (building one costs ~60 ms)."""
+    return markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+
+
+def to_html(text: str) -> tuple[str, str]:
+    """Markdown → (HTML, table of contents HTML)."""
+    md = _markdown()
+    md.reset()
+    body = md.convert(text)
+    toc = getattr(md, "toc", "")
+    return body, toc if "<li>" in toc else ""
+
+
+def render_document(job: RenderInput) -> Rendered:
+    """Render one body: protect math, adapt kramdown habits, Markdown, excerpt, checks."""
+    protected = protect(job.body, job.source, job.body_line)
+    body_html, toc = _convert(protected.text, job.safe_html)
+    spans = protected.spans
+    if job.excerpt_source is not None:
+        excerpt, spans = _own_excerpt(job, protected)
+    else:
+        excerpt = _cut_excerpt(body_html, job.separator)
+    notes = list(protected.diagnostics)
+    if job.check_math:
+        notes.extend(check_spans(spans, job.source, job.macros))
+    text = visible_text(body_html)
+    return Rendered(
+        html=body_html,
+        toc=toc,
+        excerpt=excerpt,
+        description=plain_text(_squash(visible_text(excerpt)), protected.token_prefix, spans),
+        words=len(re.findall(r"[A-Za-z0-9\u00C0-\u024F]+", text)),
+        cjk_chars=len(re.findall(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", text)),
+        prefix=protected.token_prefix,
+        spans=spans,
+        diagnostics=tuple(notes),
+    )
+
+
+def _convert(text: str, safe_html: bool) -> tuple[str, str]:
+    """Protected Markdown → HTML and table of contents (sanitised when safe_html is on)."""
+    body_html, toc = to_html(kramdown.normalize(text))
+    return (sanitize(body_html), sanitize(toc)) if safe_html else (body_html, toc)
+
+
+def _own_excerpt(job: RenderInput, body: Protected) -> tuple[str, tuple[MathSpan, ...]]:
+    """Render a front matter excerpt; its math joins the body's spans under the body's tokens."""
+    assert job.excerpt_source is not None
+    inner = protect(job.excerpt_source, job.source, 0)
+    excerpt_html, _ = _convert(inner.text, job.safe_html)
+    offset = len(body.spans)
+    retokened = re.sub(
+        rf"{re.escape(inner.token_prefix)}(\d+)q",
+        lambda m: f"{body.token_prefix}{offset + int(m[1])}q",
+        excerpt_html,
+    )
+    return clean_excerpt(retokened), body.spans + inner.spans
+
+
+def _cut_excerpt(body_html: str, separator: str) -> str:
+    """The HTML before the separator, else the first paragraph."""
+    cut = body_html.find(separator) if separator else -1
+    if cut >= 0:
+        return clean_excerpt(close_tags(body_html[:cut]))
+    first = re.search(r"<p\b[^>]*>.*?</p>", body_html, re.S)
+    return clean_excerpt(first.group()) if first else ""
+
+
+def clean_excerpt(fragment: str) -> str:
+    """Drop what only works inside the full post: ids, heading links, footnote marks."""
+    fragment = re.sub(r'<sup id="fnref[^"]*">.*?</sup>', "", fragment, flags=re.S)
+    fragment = re.sub(r'<a class="headerlink"[^>]*>.*?</a>', "", fragment, flags=re.S)
+    return re.sub(r'\s(?:id|for)="[^"]*"', "", fragment).strip()
+
+
+class _TagBalancer(HTMLParser):
+    """Track which elements are still open at the end of an HTML fragment."""
+
+    VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.open:
+            while self.open and self.open.pop() != tag:
+                pass
+
+
+def close_tags(fragment: str) -> str:
+    """Close the elements a cut-off HTML fragment leaves open."""
+    parser = _TagBalancer()
+    parser.feed(fragment)
+    parser.close()
+    return fragment.rstrip() + "".join(f"</{tag}>" for tag in reversed(parser.open))
+
+
+def visible_text(fragment: str) -> str:
+    """The text of an HTML fragment, tags removed and entities decoded."""
+    fragment = re.sub(r"<(script|style)\b.*?</\1>", " ", fragment, flags=re.S | re.I)
+    return html.unescape(re.sub(r"<[^>]+>", " ", fragment))
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def sanitize(fragment: str) -> str:
+    """Remove scripts, event handlers and script-capable URLs from author HTML (safe_html)."""
+    import nh3
+
+    attributes = {tag: {"class", "id", "title", "lang", "dir"} for tag in nh3.ALLOWED_TAGS}
+    attributes["a"] = {"href", "title", "class", "id"}
+    attributes["img"] = {"src", "alt", "title", "width", "height", "class", "loading"}
+    for cell in ("td", "th"):
+        attributes[cell] = {"align", "colspan", "rowspan", "class", "style"}
+    return nh3.clean(
+        fragment,
+        tags=nh3.ALLOWED_TAGS | {"span", "div", "sup", "sub", "details", "summary", "figure", "figcaption"},
+        attributes=attributes,
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+    )
+
+
+def finish(rendered: Rendered, fragment: str, render_math: Any) -> str:
+    """Put the math back into one of a Rendered's fragments."""
+    return restore(fragment, rendered.prefix, rendered.spans, render_math)

@@ -1,0 +1,456 @@
+"""Math stage: Markdown text → text with math spans replaced by placeholders, and back after Markdown.
+
+Math never reaches the Markdown parser. The scanner walks the text once, skipping code
+(fences, indented blocks, code spans), HTML comments, tag markup and script/style/pre
+elements, and recognises, with kramdown's meaning where kramdown had one:
+
+    $$…$$ standing alone as a block      display  (kramdown math block)
+    $$…$$ inside a line, \\$$…$$         inline   (kramdown span math)
+    $…$                                  inline   (pandoc's rules: no space inside, $5 is money)
+    \\(…\\)  \\[…\\]                     inline / display, kramdown escapes applied
+    \\(…\\)  \\[…\\] written singly      inline / display
+    \\begin{equation|align|…}…\\end{…}   display, no delimiter needed
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .errors import Diagnostic, warning
+
+MATH_ENVIRONMENTS = frozenset(
+    f"{name}{star}"
+    for name in ("equation", "align", "eqnarray", "gather", "multline", "alignat", "flalign")
+    for star in ("", "*")
+)
+# kramdown's backslash escapes (parser/kramdown/escaped_chars.rb).
+KRAMDOWN_ESCAPE = re.compile(r"\\([\\.*_+`<>()\[\]{}#!:|\"'$=-])")
+KRAMDOWN_ERA = re.compile(r"(?<!\\)(?:\\\\)*\\\\\\[ \t]*$|\\_", re.M)
+FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+LIST_ITEM = re.compile(r"^[ \t]{0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")
+HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]|$)")
+HTML_BLOCK_START = re.compile(r"^[ \t]{0,3}<([A-Za-z][A-Za-z0-9-]*)")
+SKIPPED_ELEMENTS = ("script", "style", "pre", "code", "textarea", "math", "svg")
+MATH_LOADER = re.compile(r"mathjax|katex", re.I)
+TEXY = re.compile(r"[\\^_=+{}<>|*/]|\d")
+
+
+@dataclass(frozen=True)
+class MathSpan:
+    """One piece of math: its TeX, display or inline, and where it starts in the file."""
+
+    tex: str
+    display: bool
+    line: int
+    col: int
+    delimiter: str
+    tex_line: int = 0  # where the TeX itself starts (after the delimiter and spaces)
+    tex_col: int = 0
+
+
+@dataclass(frozen=True)
+class Protected:
+    """Text with every math span replaced by a placeholder token."""
+
+    text: str
+    spans: tuple[MathSpan, ...]
+    token_prefix: str
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def kramdown_unescape(tex: str) -> str:
+    """What kramdown made of backslash escapes: `\\\\` → `\\`, `\\_` → `_`, `\\{` → `{`, …"""
+    return KRAMDOWN_ESCAPE.sub(r"\1", tex)
+
+
+def choose_prefix(text: str) -> str:
+    """A placeholder prefix that the text does not already contain."""
+    n = 0
+    while f"mpxq{n}z" in text:
+        n += 1
+    return f"mpxq{n}z"
+
+
+def protect(text: str, source: str = "", first_line: int = 1) -> Protected:
+    """Replace every math span by a token that Markdown leaves alone."""
+    scanner = _Scanner(text, source, first_line, choose_prefix(text))
+    scanner.run()
+    return Protected("".join(scanner.out), tuple(scanner.spans), scanner.prefix, tuple(scanner.notes))
+
+
+class _Scanner:
+    """One left-to-right pass over Markdown text; code is copied, math is tokenised."""
+
+    def __init__(self, text: str, source: str, first_line: int, prefix: str) -> None:
+        self.text = text
+        self.source = source
+        self.first_line = first_line
+        self.prefix = prefix
+        self.out: list[str] = []
+        self.spans: list[MathSpan] = []
+        self.notes: list[Diagnostic] = []
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    # -- block level -------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Split the text into code regions (copied) and text regions (scanned)."""
+        lines = self.text.split("\n")
+        index = 0
+        start = 0  # first line of the pending text region
+        in_list = False
+        html_tag: str | None = None
+        while index < len(lines):
+            line = lines[index]
+            code_end = self._code_block_end(lines, index, in_list, html_tag)
+            if code_end is not None:
+                self._scan_region(start, index)
+                self._copy_lines(index, code_end)
+                index = start = code_end
+                continue
+            if line.strip():
+                in_list, html_tag = self._block_state(lines, index, in_list, html_tag)
+            index += 1
+        self._scan_region(start, len(lines))
+
+    def _block_state(
+        self, lines: list[str], index: int, in_list: bool, html_tag: str | None
+    ) -> tuple[bool, str | None]:
+        """Track whether we are inside a list or a raw HTML block (no indented code there)."""
+        line = lines[index]
+        after_blank = index == 0 or not lines[index - 1].strip()
+        if LIST_ITEM.match(line):
+            in_list = True
+        elif after_blank and not line[:1].isspace():
+            in_list = False
+        if html_tag is None and after_blank:
+            match = HTML_BLOCK_START.match(line)
+            if match and f"</{match[1].lower()}>" not in line.lower():
+                html_tag = match[1].lower()
+        elif html_tag is not None and f"</{html_tag}>" in line.lower():
+            html_tag = None
+        return in_list, html_tag
+
+    def _code_block_end(
+        self, lines: list[str], index: int, in_list: bool, html_tag: str | None
+    ) -> int | None:
+        """If a code block starts at this line, the index just past it."""
+        line = lines[index]
+        fence = FENCE.match(line)
+        if fence:
+            mark = fence[1]
+            closing = re.compile(rf"^[ \t]*{re.escape(mark[0])}{{{len(mark)},}}[ \t]*$")
+            for end in range(index + 1, len(lines)):
+                if closing.match(lines[end]):
+                    return end + 1
+            return len(lines)
+        indented = line.startswith(("    ", "\t")) and line.strip()
+        after_blank = index == 0 or not lines[index - 1].strip()
+        if indented and after_blank and not in_list and html_tag is None:
+            end = index + 1
+            while end < len(lines) and (lines[end].startswith(("    ", "\t")) or not lines[end].strip()):
+                end += 1
+            while end > index + 1 and not lines[end - 1].strip():
+                end -= 1
+            return end
+        return None
+
+    def _copy_lines(self, start: int, end: int) -> None:
+        """Copy whole lines unchanged (code)."""
+        begin = self.line_starts[start]
+        stop = self.line_starts[end] if end < len(self.line_starts) else len(self.text)
+        self.out.append(self.text[begin:stop])
+
+    # -- span level --------------------------------------------------------------------------
+
+    def _scan_region(self, start_line: int, end_line: int) -> None:
+        """Scan text lines [start_line, end_line) for math, code spans and HTML."""
+        if start_line >= end_line:
+            return
+        begin = self.line_starts[start_line]
+        stop = self.line_starts[end_line] if end_line < len(self.line_starts) else len(self.text)
+        pos = begin
+        copied = begin
+        special = re.compile(r"[`$\\<]")
+        while True:
+            match = special.search(self.text, pos, stop)
+            if not match:
+                break
+            at = match.start()
+            result = self._at(at, begin, stop)
+            if result is None:
+                pos = at + 1
+                continue
+            end, replacement = result
+            if replacement is not None:
+                self.out.append(self.text[copied:at])
+                self.out.append(replacement)
+                copied = end
+            pos = end
+        self.out.append(self.text[copied:stop])
+
+    def _at(self, at: int, begin: int, stop: int) -> tuple[int, str | None] | None:
+        """Handle the construct starting at `at`: (end, replacement or None to copy as is)."""
+        char = self.text[at]
+        if char == "`":
+            return self._code_span(at, stop)
+        if char == "<":
+            return self._html(at, stop)
+        if char == "\\":
+            return self._backslash(at, begin, stop)
+        return self._dollar(at, begin, stop)
+
+    def _code_span(self, at: int, stop: int) -> tuple[int, str | None]:
+        """Skip an inline code span (a backtick run up to the next run of the same length)."""
+        run = re.match(r"`+", self.text[at:stop])
+        assert run
+        ticks = run.group()
+        limit = self._paragraph_end(at, stop)
+        pattern = re.compile(rf"(?<!`){ticks}(?!`)")
+        close = pattern.search(self.text, at + len(ticks), limit)
+        return (close.end() if close else at + len(ticks)), None
+
+    def _html(self, at: int, stop: int) -> tuple[int, str | None] | None:
+        """Skip comments, tag markup, and the insides of script/style/pre/code elements."""
+        text = self.text
+        if text.startswith("<!--", at):
+            end = text.find("-->", at + 4, stop)
+            return (stop if end < 0 else end + 3), None
+        tag = re.match(r"<(/?)([A-Za-z][A-Za-z0-9-]*)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", text[at:stop])
+        if not tag:
+            return None
+        end = at + tag.end()
+        name = tag[2].lower()
+        if not tag[1] and name in SKIPPED_ELEMENTS and not tag.group().endswith("/>"):
+            close = re.compile(rf"</{name}\s*>", re.I).search(text, end, stop)
+            end = close.end() if close else stop
+            if name == "script" and MATH_LOADER.search(text, at, end):
+                self._note(at, "this post loads its own math renderer; the script is dropped (the layout loads MathJax)")
+                return end, ""
+        return end, None
+
+    def _backslash(self, at: int, begin: int, stop: int) -> tuple[int, str | None]:
+        """Backslash constructs: \\\\( \\\\[ \\( \\[ \\begin{env} \\$$ \\$ and plain escapes."""
+        text = self.text
+        for opener, closer, display in (("\\\\(", "\\\\)", False), ("\\\\[", "\\\\]", True)):
+            if text.startswith(opener, at):
+                found = self._delimited(at, opener, closer, display, stop, kramdown=True)
+                if found:
+                    return found
+        for opener, closer, display in (("\\(", "\\)", False), ("\\[", "\\]", True)):
+            if text.startswith(opener, at):
+                found = self._delimited(at, opener, closer, display, stop, kramdown=False)
+                if found:
+                    return found
+        if text.startswith("\\begin{", at):
+            found = self._environment(at, stop)
+            if found:
+                return found
+        if text.startswith("\\$$", at):
+            close = text.find("$$", at + 3, self._paragraph_end(at, stop))
+            if close > 0:
+                return close + 2, self._span(at, (at + 3, close), False, "\\$$")
+        if text.startswith("\\$", at):
+            return at + 2, "&#36;"
+        return min(at + 2, stop), None
+
+    def _delimited(
+        self, at: int, opener: str, closer: str, display: bool, stop: int, kramdown: bool
+    ) -> tuple[int, str] | None:
+        """\\(…\\) style math, not crossing a blank line."""
+        limit = self._paragraph_end(at, stop)
+        close = self.text.find(closer, at + len(opener), limit)
+        if close < 0:
+            return None
+        inner = (at + len(opener), close)
+        if not kramdown and _reads_as_prose(self.text[inner[0] : inner[1]]):
+            return None  # `\(Mnih et al., 2015\)`: escaped parentheses, as kramdown read them
+        return close + len(closer), self._span(at, inner, display, opener, kramdown)
+
+    def _environment(self, at: int, stop: int) -> tuple[int, str] | None:
+        """\\begin{align}…\\end{align} with no delimiter around it."""
+        name = re.match(r"\\begin\{([A-Za-z]+\*?)\}", self.text[at:stop])
+        if not name or name[1] not in MATH_ENVIRONMENTS:
+            return None
+        env = re.escape(name[1])
+        depth = 0
+        for match in re.finditer(rf"\\(begin|end)\{{{env}\}}", self.text[at:stop]):
+            depth += 1 if match[1] == "begin" else -1
+            if depth == 0:
+                end = at + match.end()
+                era = bool(KRAMDOWN_ERA.search(self.text, at, end))
+                return end, self._span(at, (at, end), True, "\\begin", era)
+        self._note(at, f"`\\begin{{{name[1]}}}` is never closed by `\\end{{{name[1]}}}`")
+        return None
+
+    def _dollar(self, at: int, begin: int, stop: int) -> tuple[int, str | None]:
+        """$$…$$ (block or inline, as kramdown decides) and $…$."""
+        text = self.text
+        if text.startswith("$$", at):
+            return self._double_dollar(at, begin, stop)
+        return self._single_dollar(at, stop)
+
+    def _double_dollar(self, at: int, begin: int, stop: int) -> tuple[int, str | None]:
+        """kramdown: a $$ block alone between block boundaries is display, else inline."""
+        text = self.text
+        block = self._block_math(at, begin, stop)
+        if block:
+            return block
+        close = text.find("$$", at + 2, self._paragraph_end(at, stop))
+        if close < 0:
+            self._note(at, "`$$` is never closed (write `\\$` for a dollar sign)")
+            return at + 2, None
+        return close + 2, self._span(at, (at + 2, close), False, "$$")
+
+    def _block_math(self, at: int, begin: int, stop: int) -> tuple[int, str] | None:
+        """A kramdown math block: `$$` first on its line after a boundary, `$$` last before one."""
+        text = self.text
+        line_start = text.rfind("\n", 0, at) + 1
+        lead = text[line_start:at]
+        if lead.strip() and not LIST_ITEM.fullmatch(lead):
+            return None
+        if not lead.strip() and not self._after_boundary(line_start, begin):
+            return None
+        close = text.find("$$", at + 2, stop)
+        if close < 0:
+            return None
+        line_end = text.find("\n", close + 2, stop)
+        line_end = stop if line_end < 0 else line_end
+        if text[close + 2 : line_end].strip():
+            return None
+        if not self._before_boundary(line_end, stop):
+            return None
+        return close + 2, self._span(at, (at + 2, close), True, "$$")
+
+    def _after_boundary(self, line_start: int, begin: int) -> bool:
+        """Whether the previous line ends a block (blank, heading, region start)."""
+        if line_start <= begin:
+            return True
+        prev_start = self.text.rfind("\n", 0, line_start - 1) + 1
+        prev = self.text[prev_start : line_start - 1]
+        return not prev.strip() or bool(HEADING.match(prev))
+
+    def _before_boundary(self, line_end: int, stop: int) -> bool:
+        """Whether the next line starts a new block (blank, list item, end)."""
+        if line_end >= stop:
+            return True
+        next_end = self.text.find("\n", line_end + 1, stop)
+        following = self.text[line_end + 1 : stop if next_end < 0 else next_end]
+        return not following.strip() or bool(LIST_ITEM.match(following))
+
+    def _single_dollar(self, at: int, stop: int) -> tuple[int, str | None]:
+        """Pandoc's rule: `$x$` needs no space inside; a closing `$` before a digit is money."""
+        text = self.text
+        if at + 1 >= stop or text[at + 1].isspace():
+            return at + 1, None
+        limit = self._paragraph_end(at, stop)
+        pos = at + 1
+        while True:
+            close = text.find("$", pos, limit)
+            if close < 0:
+                return at + 1, None
+            if text[close - 1] == "\\":
+                pos = close + 1
+                continue
+            if not text[close - 1].isspace() and not text[close + 1 : close + 2].isdigit():
+                return close + 1, self._span(at, (at + 1, close), False, "$")
+            return at + 1, None
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _paragraph_end(self, at: int, stop: int) -> int:
+        """The offset of the next blank line (inline constructs never cross one)."""
+        match = re.compile(r"\n[ \t]*\n").search(self.text, at, stop)
+        return match.start() if match else stop
+
+    def _position(self, at: int) -> tuple[int, int]:
+        """File line and column of a text offset."""
+        line_start = self.text.rfind("\n", 0, at) + 1
+        return self.text.count("\n", 0, at) + self.first_line, at - line_start + 1
+
+    def _span(
+        self, at: int, inner: tuple[int, int], display: bool, delimiter: str, kramdown: bool = False
+    ) -> str:
+        """Record the span whose TeX is text[inner[0]:inner[1]]; return its token."""
+        raw = self.text[inner[0] : inner[1]]
+        tex = raw.strip()
+        if kramdown:
+            tex = kramdown_unescape(tex)
+        line, col = self._position(at)
+        tex_line, tex_col = self._position(inner[0] + len(raw) - len(raw.lstrip()))
+        self.spans.append(MathSpan(tex, display, line, col, delimiter, tex_line, tex_col))
+        return f"{self.prefix}{len(self.spans) - 1}q"
+
+    def _note(self, at: int, message: str) -> None:
+        line, col = self._position(at)
+        self.notes.append(warning(self.source, line, col, message))
+
+
+def _reads_as_prose(tex: str) -> bool:
+    """`Mnih et al., 2015`: words and no TeX-like characters, so not math."""
+    if TEXY.search(tex.replace(",", "").replace(" ", "").rstrip("0123456789")):
+        return False
+    return len(re.findall(r"[^\W\d_]{2,}", tex)) >= 2
+
+
+# -- restoring ---------------------------------------------------------------------------------
+
+Render = Callable[[MathSpan, bool], str]
+
+
+def mathjax_markup(span: MathSpan, block: bool = False) -> str:
+    """Mark a span for MathJax: only `.math` elements are processed, with these delimiters."""
+    tex = html.escape(span.tex, quote=False)
+    if not span.display:
+        return f'<span class="math inline">\\({tex}\\)</span>'
+    tag = "div" if block else "span"
+    return f'<{tag} class="math display">\\[{tex}\\]</{tag}>'
+
+
+def restore(markup: str, prefix: str, spans: Sequence[MathSpan], render: Render) -> str:
+    """Put math back into HTML: rendered in text, as plain TeX inside tag attributes."""
+    if not spans:
+        return markup
+    token = re.compile(rf"{re.escape(prefix)}(\d+)q")
+    alone = re.compile(rf"<p>\s*{re.escape(prefix)}(\d+)q\s*</p>")
+
+    def block(match: re.Match[str]) -> str:
+        span = spans[int(match[1])]
+        return render(span, True) if span.display else match.group()
+
+    markup = alone.sub(block, markup)
+    parts = re.split(r"(<[^>]*>)", markup)
+    for index, part in enumerate(parts):
+        if index % 2:
+            parts[index] = _restore_in_tag(part, token, spans)
+        else:
+            parts[index] = token.sub(lambda m: render(spans[int(m[1])], False), part)
+    return "".join(parts)
+
+
+def _restore_in_tag(tag: str, token: re.Pattern[str], spans: Sequence[MathSpan]) -> str:
+    """Inside tag markup math is text: ids and #links get a slug of the TeX, other attributes the TeX."""
+    if not token.search(tag):
+        return tag
+
+    def slug(match: re.Match[str]) -> str:
+        value = token.sub(lambda m: _tex_slug(spans[int(m[1])].tex), match[2])
+        return f'{match[1]}{value}"'
+
+    tag = re.sub(r'(\b(?:id|href)="#?)([^"]*)"', slug, tag)
+    return token.sub(lambda m: html.escape(spans[int(m[1])].tex), tag)
+
+
+def _tex_slug(tex: str) -> str:
+    """Letters and digits of TeX for use in ids: `\\sigma(z)` → `sigma-z`."""
+    return re.sub(r"[\W_]+", "-", re.sub(r"\\([A-Za-z]+)", r" \1 ", tex)).strip("-").lower()
+
+
+def plain_text(text: str, prefix: str, spans: Sequence[MathSpan]) -> str:
+    """Replace tokens in plain text by their TeX (for descriptions and titles)."""
+    if not spans:
+        return text
+    return re.sub(rf"{re.escape(prefix)}(\d+)q", lambda m: spans[int(m[1])].tex, text)

@@ -1,0 +1,300 @@
+"""Site stage: Metas → URLs (planned before rendering), then Posts, tags, archive, pages of the index.
+
+URL collisions are found here, before anything is rendered or written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from .config import Config
+from .errors import Diagnostic, SourceError, error
+from .meta import Meta, slugify
+
+SPECIAL_OUTPUTS = {
+    "feed.xml": "the Atom feed",
+    "sitemap.xml": "the sitemap",
+    "robots.txt": "robots.txt",
+    "404.html": "the 404 page",
+    ".nojekyll": ".nojekyll",
+}
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A tag as shown (name) and as addressed (slug)."""
+
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class Cover:
+    """A post's cover image: its site path (or URL) and alt text."""
+
+    src: str
+    alt: str
+    local: bool
+
+
+@dataclass(frozen=True)
+class Post:
+    """What the site publishes for one post or page."""
+
+    source: str
+    kind: str
+    title: str
+    title_html: str  # the title as HTML, its math typeset
+    date: dt.datetime | None
+    url: str
+    output: str
+    tags: tuple[Tag, ...]
+    categories: tuple[str, ...]
+    author: str
+    cover: Cover | None
+    layout: str
+    draft: bool
+    future: bool
+    html: str
+    toc: str
+    excerpt: str
+    description: str
+    reading_minutes: int
+    has_math: bool
+    front: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class TagPage:
+    """One tag and its posts, newest first."""
+
+    tag: Tag
+    url: str
+    output: str
+    posts: tuple[Post, ...]
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    """One page of the paginated index."""
+
+    number: int
+    total: int
+    url: str
+    output: str
+    posts: tuple[Post, ...]
+    previous_url: str | None
+    next_url: str | None
+
+
+@dataclass(frozen=True)
+class Site:
+    """The whole site, ready for templates, feeds and the sitemap."""
+
+    config: Config
+    posts: tuple[Post, ...]  # newest first
+    pages: tuple[Post, ...]
+    tags: tuple[TagPage, ...]  # by name
+    index_pages: tuple[IndexPage, ...]
+    years: tuple[tuple[int, tuple[Post, ...]], ...]  # newest year first
+
+    def neighbours(self, post: Post) -> tuple[Post | None, Post | None]:
+        """The older and the newer post next to this one."""
+        index = self.posts.index(post)
+        older = self.posts[index + 1] if index + 1 < len(self.posts) else None
+        newer = self.posts[index - 1] if index > 0 else None
+        return older, newer
+
+
+# -- URLs ----------------------------------------------------------------------------------
+
+
+def output_for_url(url: str) -> str:
+    """The file a URL path is served from: /a/b/ → a/b/index.html, /x.xml → x.xml."""
+    path = url.lstrip("/")
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def safe_url(raw: str) -> str:
+    """Check a URL path from front matter: no `..`, no backslash, no hidden or empty parts."""
+    text = unicodedata.normalize("NFC", unquote(raw.strip()))
+    if "\\" in text or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise ValueError("may not contain backslashes or control characters")
+    trailing = text.endswith("/")
+    parts = [part for part in text.split("/") if part != ""]
+    for part in parts:
+        if part in (".", "..") or part.startswith("."):
+            raise ValueError(f"may not contain a `{part}` part (URLs stay inside the site)")
+    return "/" + "/".join(parts) + ("/" if trailing or not parts else "")
+
+
+def permalink_for(meta: Meta, config: Config) -> str:
+    """Expand the post's or the site's permalink pattern into a URL path."""
+    if meta.permalink:
+        pattern = meta.permalink
+    elif meta.kind == "post":
+        pattern = config.permalink
+    else:
+        return _page_url(meta)
+    date = (meta.date or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)).astimezone(config.zone)
+    slug = slugify(meta.slug) or _fallback_slug(meta.source)
+    values = {
+        "year": f"{date.year:04d}",
+        "month": f"{date.month:02d}",
+        "day": f"{date.day:02d}",
+        "i_month": str(date.month),
+        "i_day": str(date.day),
+        "title": re.sub(r"[\s/\\?#]+", "-", meta.slug).strip("-") or slug,
+        "slug": slug,
+        "categories": "/".join(filter(None, (slugify(c) for c in meta.categories))),
+    }
+    url = re.sub(r":(i_month|i_day|year|month|day|title|slug|categories)", lambda m: values[m[1]], pattern)
+    return re.sub(r"/{2,}", "/", url)
+
+
+def _page_url(meta: Meta) -> str:
+    """content/about.md → /about/; content/notes/index.md → /notes/."""
+    path = meta.source.removeprefix("content/").rsplit(".", 1)[0]
+    if path == "index" or path.endswith("/index"):
+        return "/" + path.removesuffix("index")
+    return f"/{path}/"
+
+
+def _fallback_slug(source: str) -> str:
+    """A slug for a title with no letters or digits (all emoji, say)."""
+    return "post-" + hashlib.sha1(source.encode()).hexdigest()[:8]
+
+
+def plan_urls(
+    metas: Sequence[Meta], config: Config, tag_slugs: Iterable[str], assets: Mapping[str, str]
+) -> tuple[dict[str, str], list[Diagnostic]]:
+    """URL of every document; a URL or file claimed twice is an error naming both sources."""
+    claims: dict[str, str] = dict(assets)
+    for name, what in SPECIAL_OUTPUTS.items():
+        claims[name] = what
+    for output, what in generated_outputs(config, len([m for m in metas if m.kind == "post"]), tag_slugs):
+        claims[output] = what
+    urls: dict[str, str] = {}
+    errors: list[Diagnostic] = []
+    for meta in sorted(metas, key=lambda m: m.source):
+        try:
+            url = safe_url(permalink_for(meta, config))
+        except ValueError as exc:
+            key = "permalink" if meta.permalink else "slug"
+            errors.append(_at_key(meta, key, f"`{key}` {exc}"))
+            continue
+        output = output_for_url(url)
+        if output in claims:
+            line, col = meta.where.get("permalink", (0, 0))
+            errors.append(error(meta.source, line, col, f"{url} is also written by {claims[output]}"))
+            continue
+        claims[output] = meta.source
+        urls[meta.source] = url
+    return urls, errors
+
+
+def _at_key(meta: Meta, key: str, message: str) -> Diagnostic:
+    """An error at a front matter key."""
+    line, col = meta.where.get(key, (0, 0))
+    return error(meta.source, line, col, message)
+
+
+def generated_outputs(config: Config, post_count: int, tag_slugs: Iterable[str]) -> list[tuple[str, str]]:
+    """Files the site writes besides posts and pages, with what they are."""
+    pages = max(1, math.ceil(post_count / config.paginate))
+    outputs = [("index.html", "the index page")]
+    outputs += [(f"page/{n}/index.html", f"index page {n}") for n in range(2, pages + 1)]
+    outputs += [("tags/index.html", "the tags page"), ("archive/index.html", "the archive")]
+    outputs += [(f"tags/{slug}/index.html", f"the tag page for `{slug}`") for slug in tag_slugs]
+    return outputs
+
+
+# -- tags ----------------------------------------------------------------------------------
+
+
+def tag_key(name: str) -> str:
+    """Tags that differ only in case or spacing are one tag."""
+    return slugify(" ".join(name.split())) or _fallback_slug(name)
+
+
+def tag_names(metas: Iterable[Meta]) -> dict[str, str]:
+    """Tag slug → the spelling used most often (ties: the first in sorted order)."""
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    for meta in metas:
+        for name in meta.tags:
+            spellings[tag_key(name)][" ".join(name.split())] += 1
+    return {slug: min(c, key=lambda n: (-c[n], n)) for slug, c in sorted(spellings.items())}
+
+
+# -- assembling ----------------------------------------------------------------------------
+
+
+def assemble(config: Config, posts: Sequence[Post], pages: Sequence[Post]) -> Site:
+    """Order posts, group them by tag and year, and cut the index into pages."""
+    ordered = tuple(sorted(posts, key=lambda p: (p.date or dt.datetime.min.replace(tzinfo=dt.UTC), p.source), reverse=True))
+    by_tag: dict[str, list[Post]] = defaultdict(list)
+    names: dict[str, Tag] = {}
+    for post in ordered:
+        for tag in post.tags:
+            by_tag[tag.slug].append(post)
+            names[tag.slug] = tag
+    tags = tuple(
+        TagPage(names[slug], f"/tags/{slug}/", f"tags/{slug}/index.html", tuple(by_tag[slug]))
+        for slug in sorted(by_tag, key=lambda s: (names[s].name.lower(), s))
+    )
+    years: dict[int, list[Post]] = defaultdict(list)
+    for post in ordered:
+        if post.date:
+            years[post.date.astimezone(config.zone).year].append(post)
+    year_list = tuple((year, tuple(items)) for year, items in sorted(years.items(), reverse=True))
+    pages_sorted = tuple(sorted(pages, key=lambda p: p.url))
+    return Site(config, ordered, pages_sorted, tags, paginate(ordered, config.paginate), year_list)
+
+
+def paginate(posts: Sequence[Post], per_page: int) -> tuple[IndexPage, ...]:
+    """Cut the posts into index pages: /, /page/2/, /page/3/, …"""
+    total = max(1, math.ceil(len(posts) / per_page))
+    urls = ["/"] + [f"/page/{n}/" for n in range(2, total + 1)]
+    return tuple(
+        IndexPage(
+            number=n + 1,
+            total=total,
+            url=urls[n],
+            output=output_for_url(urls[n]),
+            posts=tuple(posts[n * per_page : (n + 1) * per_page]),
+            previous_url=urls[n - 1] if n > 0 else None,
+            next_url=urls[n + 1] if n + 1 < total else None,
+        )
+        for n in range(total)
+    )
+
+
+def reading_minutes(words: int, cjk_chars: int) -> int:
+    """Minutes to read: 200 words or 500 CJK characters a minute, at least 1."""
+    return max(1, round(words / 200 + cjk_chars / 500))
+
+
+def check_cover(meta: Meta, assets: Mapping[str, str]) -> Cover | None:
+    """The cover of a post: a URL, or a file that must exist among the site's assets."""
+    if not meta.cover:
+        return None
+    alt = meta.cover_alt or meta.title
+    if re.match(r"^(https?:)?//", meta.cover):
+        return Cover(meta.cover, alt, False)
+    try:
+        path = safe_url(meta.cover).lstrip("/")
+    except ValueError as exc:
+        raise SourceError(_at_key(meta, "cover", f"`cover` {exc}")) from None
+    if path not in assets:
+        message = f"cover image not found: looked for content/{path} and static/{path}"
+        raise SourceError(_at_key(meta, "cover", message))
+    return Cover("/" + path, alt, True)
