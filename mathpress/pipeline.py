@@ -17,7 +17,8 @@ from . import feeds, templates
 from .cache import RenderCache
 from .config import Config, load_config
 from .content import Document, Inventory, inventory, read_document
-from .errors import BuildFailed, Diagnostic, SourceError, UsageError, error, sort_diagnostics, warning
+from .errors import BuildFailed, Diagnostic, SourceError, error, sort_diagnostics, warning
+from .images import cover_picture
 from .liquid import LiquidContext, render_liquid
 from .markup import Rendered, RenderInput, finish
 from .math import MathSpan, mathjax_markup, protect, restore
@@ -95,9 +96,12 @@ def build(options: BuildOptions) -> BuildReport:
         findings.add(result.diagnostics)
     posts = _make_posts(metas, rendered, urls, names, assets, config, options, findings)
     _stop_on_errors(findings)
+    cache_root = config.root if options.use_cache else None
+    posts, cover_files = _pictures(posts, {a.out: a.path for a in found.assets}, config, cache_root, findings)
     site = assemble(config, [p for p in posts if p.kind == "post"], [p for p in posts if p.kind == "page"])
     by_source = {m.source: r for m, r in zip(metas, rendered, strict=True)}
     files = _render_site(site, by_source, findings)
+    files.update(cover_files)
     files.update({a.out: a.path for a in found.assets})  # the site's own files win
     _stop_on_errors(findings, strict=options.strict)
     result = publish(files, options.output_dir)
@@ -256,6 +260,25 @@ def _page_math(config: Config, findings: _Findings) -> Callable[[MathSpan, bool]
         return markup
 
     return mathml
+
+
+def _pictures(
+    posts: list[Post], asset_paths: dict[str, Path], config: Config, cache_root: Path | None, findings: _Findings
+) -> tuple[list[Post], dict[str, Content]]:
+    """Give every local cover its size and resized copies."""
+    files: dict[str, Content] = {}
+    done: list[Post] = []
+    for post in posts:
+        cover = post.cover
+        if cover is not None and cover.local:
+            out = cover.src.lstrip("/")
+            picture, made = cover_picture(asset_paths[out], out, config.cover_widths, cache_root)
+            cover = replace(
+                cover, width=picture.width, height=picture.height, mime=picture.mime, variants=picture.variants
+            )
+            files.update(made)
+        done.append(replace(post, cover=cover))
+    return done, files
 
 
 # -- rendering pages -----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from urllib.parse import unquote
 
 from .config import Config
 from .errors import Diagnostic, SourceError, error
+from .images import Variant
 from .meta import Meta, slugify
 
 SPECIAL_OUTPUTS = {
@@ -39,11 +40,22 @@ class Tag:
 
 @dataclass(frozen=True)
 class Cover:
-    """A post's cover image: its site path (or URL) and alt text."""
+    """A post's cover image: its site path (or URL), alt text, size and resized copies."""
 
     src: str
     alt: str
     local: bool
+    width: int = 0
+    height: int = 0
+    mime: str = ""
+    variants: tuple[Variant, ...] = ()
+
+    def srcset(self, mime: str) -> list[tuple[str, int]]:
+        """(site path, width) of every copy of one type, the original last when it is that type."""
+        items = [("/" + v.out, v.width) for v in self.variants if v.mime == mime]
+        if mime == self.mime and self.variants:
+            items.append((self.src, self.width))
+        return items
 
 
 @dataclass(frozen=True)

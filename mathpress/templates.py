@@ -58,6 +58,7 @@ def make_environment(config: Config) -> jinja2.Environment:
         isodate=lambda value: value.isoformat() if value else "",
         jsonld=jsonld,
         blog_posting=lambda post: blog_posting(config, post),
+        srcset=lambda items: ", ".join(f"{relative_url(config, src)} {width}w" for src, width in items),
     )
     env.globals.update(config=config, mathjax_config=jsonld(mathjax_config(config)))
     return env

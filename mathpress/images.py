@@ -1,0 +1,110 @@
+"""Images: a cover's source file → resized WebP and original-format variants, cached on disk.
+
+Variants are made once per source content and width (never upscaled) and kept under
+.mathpress-cache/images/; the output plan points at the cached files, so an unchanged
+cover costs a hash and a stat on the next build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from PIL import Image, UnidentifiedImageError
+
+from .cache import CACHE_DIR
+
+RESIZABLE = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
+QUALITY = 82
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One resized copy: where it is published and its size."""
+
+    out: str
+    width: int
+    mime: str
+
+
+@dataclass(frozen=True)
+class Picture:
+    """What a template needs to show an image responsively."""
+
+    width: int
+    height: int
+    mime: str
+    variants: tuple[Variant, ...]
+
+
+def cover_picture(source: Path, out: str, widths: tuple[int, ...], cache_root: Path | None) -> tuple[Picture, dict[str, Path]]:
+    """Plan the variants of one image: their Picture and {output path: cached file}."""
+    data = source.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    folder = (cache_root or Path(tempfile.gettempdir()) / "mathpress-images") / CACHE_DIR / "images" / digest[:2]
+    meta = _image_facts(source, folder / f"{digest}.json")
+    if meta is None:
+        return Picture(0, 0, "", ()), {}
+    width, height, kind = meta
+    if kind not in RESIZABLE:
+        return Picture(width, height, "", ()), {}
+    files: dict[str, Path] = {}
+    variants: list[Variant] = []
+    for target in sorted({w for w in widths if w < width}):
+        for ext, mime in {RESIZABLE[kind], ("webp", "image/webp")}:
+            name = f"{digest}-{target}.{ext}"
+            made = _variant(source, folder / name, target, ext)
+            stem = PurePosixPath(out)
+            rel = str(stem.with_name(f"{stem.stem}-{target}w.{ext}"))
+            files[rel] = made
+            variants.append(Variant(rel, target, mime))
+    ordered = tuple(sorted(variants, key=lambda v: (v.mime, v.width)))
+    return Picture(width, height, RESIZABLE[kind][1], ordered), files
+
+
+def _image_facts(source: Path, record: Path) -> tuple[int, int, str] | None:
+    """Width, height and format of an image (remembered per content hash)."""
+    try:
+        width, height, kind = json.loads(record.read_text())
+        return int(width), int(height), str(kind)
+    except (OSError, ValueError, TypeError):
+        pass
+    try:
+        with Image.open(source) as image:
+            facts = (image.width, image.height, image.format or "")
+    except (UnidentifiedImageError, OSError):
+        return None  # SVG and other formats Pillow does not read: published as they are
+    _write_atomic(record, json.dumps(facts).encode())
+    return facts
+
+
+def _variant(source: Path, target: Path, width: int, ext: str) -> Path:
+    """Make (or reuse) one resized copy."""
+    if target.exists():
+        return target
+    with Image.open(source) as image:
+        height = round(image.height * width / image.width)
+        resized = image.convert("RGB" if ext == "jpg" else "RGBA").resize((width, height), Image.Resampling.LANCZOS)
+    handle, temp = tempfile.mkstemp(dir=_ensure(target.parent), suffix=f".{ext}")
+    os.close(handle)
+    save_format = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}[ext]
+    resized.save(temp, save_format, quality=QUALITY, optimize=ext != "webp")
+    os.replace(temp, target)
+    return target
+
+
+def _ensure(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write a small file so a half-written one never appears."""
+    handle, temp = tempfile.mkstemp(dir=_ensure(path.parent))
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(data)
+    os.replace(temp, path)
