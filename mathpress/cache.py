@@ -81,8 +81,14 @@ def _from_json(data: Any, key: str) -> Rendered:
     spans = tuple(MathSpan(**_fields(s, MathSpan)) for s in data["spans"])
     notes = tuple(Diagnostic(**_fields(d, Diagnostic)) for d in data["diagnostics"])
     return Rendered(
-        html=data["html"], toc=data["toc"], excerpt=data["excerpt"], description=data["description"],
-        words=data["words"], cjk_chars=data["cjk_chars"], prefix=data["prefix"], spans=spans,
+        html=data["html"],
+        toc=data["toc"],
+        excerpt=data["excerpt"],
+        description=data["description"],
+        words=data["words"],
+        cjk_chars=data["cjk_chars"],
+        prefix=data["prefix"],
+        spans=spans,
         diagnostics=notes,
     )
 

@@ -101,8 +101,17 @@ def _dispatch(options: argparse.Namespace) -> int:
         print(f"now run: mathpress build --source {options.folder}")
         return 0
     if options.command == "new":
-        print(new_post(options.source, options.title, options.tags, _when(options.date), options.slug,
-                       options.math, options.draft))
+        print(
+            new_post(
+                options.source,
+                options.title,
+                options.tags,
+                _when(options.date),
+                options.slug,
+                options.math,
+                options.draft,
+            )
+        )
         return 0
     if options.command == "serve":
         from .serve import serve
@@ -110,8 +119,14 @@ def _dispatch(options: argparse.Namespace) -> int:
         return serve(options)
     report = build(
         BuildOptions(
-            source=options.source, output=options.output, base_url=options.base_url, drafts=options.drafts,
-            future=options.future, strict=options.strict, jobs=options.jobs, use_cache=not options.no_cache,
+            source=options.source,
+            output=options.output,
+            base_url=options.base_url,
+            drafts=options.drafts,
+            future=options.future,
+            strict=options.strict,
+            jobs=options.jobs,
+            use_cache=not options.no_cache,
         )
     )
     print_report(report, options.quiet)

@@ -40,6 +40,12 @@ def absolutize(fragment: str, base: str) -> str:
     return re.sub(r'\b(href|src|srcset)="([^"]*)"', one, fragment)
 
 
+def feed_html(fragment: str, base: str) -> str:
+    """Post HTML as a feed carries it: absolute URLs, no heading anchors."""
+    fragment = re.sub(r'<a class="headerlink"[^>]*>.*?</a>', "", fragment, flags=re.S)
+    return absolutize(fragment, base)
+
+
 def atom_feed(site: Site, finish: Finish, updated_floor: dt.datetime | None = None) -> bytes:
     """The Atom feed of the newest posts."""
     config = site.config
@@ -82,8 +88,8 @@ def _entry(site: Site, post: Post, finish: Finish) -> str:
         f"<author><name>{_text(post.author or config.author or config.title)}</name></author>",
     ]
     parts += [f"<category term={_attr(tag.name)}/>" for tag in post.tags]
-    parts.append(f'<summary type="html">{_text(absolutize(summary, url))}</summary>')
-    parts.append(f'<content type="html" xml:base={_attr(url)}>{_text(absolutize(content, url))}</content>')
+    parts.append(f'<summary type="html">{_text(feed_html(summary, url))}</summary>')
+    parts.append(f'<content type="html" xml:base={_attr(url)}>{_text(feed_html(content, url))}</content>')
     parts.append("</entry>")
     return "\n".join(parts)
 

@@ -41,7 +41,9 @@ class Picture:
     variants: tuple[Variant, ...]
 
 
-def cover_picture(source: Path, out: str, widths: tuple[int, ...], cache_root: Path | None) -> tuple[Picture, dict[str, Path]]:
+def cover_picture(
+    source: Path, out: str, widths: tuple[int, ...], cache_root: Path | None
+) -> tuple[Picture, dict[str, Path]]:
     """Plan the variants of one image: their Picture and {output path: cached file}."""
     data = source.read_bytes()
     digest = hashlib.sha256(data).hexdigest()

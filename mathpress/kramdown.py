@@ -141,7 +141,7 @@ def _rewrite_spans(line: str) -> str:
     """Fix span IALs and open raw `<p>`/`<hN>` blocks to Markdown, outside code spans."""
     match = SPAN_HTML_BLOCK.match(line)
     if match and "markdown=" not in match[2]:
-        line = f"<{match[1]}{match[2]} markdown=\"1\">" + line[match.end() :]
+        line = f'<{match[1]}{match[2]} markdown="1">' + line[match.end() :]
     if "{:" not in line:
         return line
     parts = re.split(r"(`+[^`]*`+)", line)

@@ -62,9 +62,7 @@ class _Run:
         return self.text.count("\n", 0, offset) + self.first_line
 
 
-def render_liquid(
-    text: str, source: str, first_line: int, context: LiquidContext
-) -> tuple[str, list[Diagnostic]]:
+def render_liquid(text: str, source: str, first_line: int, context: LiquidContext) -> tuple[str, list[Diagnostic]]:
     """Apply the supported Liquid; everything else is dropped with a warning."""
     if "{%" not in text and "{{" not in text:
         return text, []

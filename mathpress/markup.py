@@ -158,7 +158,9 @@ def clean_excerpt(fragment: str) -> str:
 class _TagBalancer(HTMLParser):
     """Track which elements are still open at the end of an HTML fragment."""
 
-    VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
+    VOID = frozenset(
+        ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"]
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)

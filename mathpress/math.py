@@ -134,9 +134,7 @@ class _Scanner:
             html_tag = None
         return in_list, html_tag
 
-    def _code_block_end(
-        self, lines: list[str], index: int, in_list: bool, html_tag: str | None
-    ) -> int | None:
+    def _code_block_end(self, lines: list[str], index: int, in_list: bool, html_tag: str | None) -> int | None:
         """If a code block starts at this line, the index just past it."""
         line = lines[index]
         fence = FENCE.match(line)
@@ -228,7 +226,9 @@ class _Scanner:
             close = re.compile(rf"</{name}\s*>", re.I).search(text, end, stop)
             end = close.end() if close else stop
             if name == "script" and MATH_LOADER.search(text, at, end):
-                self._note(at, "this post loads its own math renderer; the script is dropped (the layout loads MathJax)")
+                self._note(
+                    at, "this post loads its own math renderer; the script is dropped (the layout loads MathJax)"
+                )
                 return end, ""
         return end, None
 
@@ -371,9 +371,7 @@ class _Scanner:
         line_start = self.text.rfind("\n", 0, at) + 1
         return self.text.count("\n", 0, at) + self.first_line, at - line_start + 1
 
-    def _span(
-        self, at: int, inner: tuple[int, int], display: bool, delimiter: str, kramdown: bool = False
-    ) -> str:
+    def _span(self, at: int, inner: tuple[int, int], display: bool, delimiter: str, kramdown: bool = False) -> str:
         """Record the span whose TeX is text[inner[0]:inner[1]]; return its token."""
         raw = self.text[inner[0] : inner[1]]
         tex = raw.strip()

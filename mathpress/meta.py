@@ -21,8 +21,27 @@ DATE_TEXT = re.compile(
     r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?$"
 )
 KNOWN_KEYS = frozenset(
-    "title date tags categories category author cover cover_alt layout permalink slug published "
-    "draft excerpt description math excerpt_separator render_with_liquid lang".split()
+    [
+        "title",
+        "date",
+        "tags",
+        "categories",
+        "category",
+        "author",
+        "cover",
+        "cover_alt",
+        "layout",
+        "permalink",
+        "slug",
+        "published",
+        "draft",
+        "excerpt",
+        "description",
+        "math",
+        "excerpt_separator",
+        "render_with_liquid",
+        "lang",
+    ]
 )
 
 
@@ -71,9 +90,7 @@ def read_meta(doc: Document, site_author: str, zone: dt.tzinfo, separator: str) 
     stem = PurePosixPath(doc.source).stem
     file_date, file_slug = _split_post_name(stem) if doc.kind == "post" else (None, stem)
     if doc.kind == "post" and file_date is None and "date" not in fm.data:
-        raise SourceError(
-            error(doc.source, 0, 0, "post file names look like YYYY-MM-DD-slug.md (or give a `date:`)")
-        )
+        raise SourceError(error(doc.source, 0, 0, "post file names look like YYYY-MM-DD-slug.md (or give a `date:`)"))
     date = _date(fm, doc.source, zone) if "date" in fm.data else None
     if date is None and file_date is not None:
         date = dt.datetime.combine(file_date, dt.time(), zone)
@@ -94,8 +111,8 @@ def read_meta(doc: Document, site_author: str, zone: dt.tzinfo, separator: str) 
         cover_alt=_text(fm, doc.source, "cover_alt"),
         layout=_text(fm, doc.source, "layout"),
         permalink=_text(fm, doc.source, "permalink"),
-        published=_flag(fm, doc.source, "published", True),
-        draft=_flag(fm, doc.source, "draft", False),
+        published=_flag(fm, doc.source, "published", True) is not False,
+        draft=_flag(fm, doc.source, "draft", False) is True,
         excerpt=_text(fm, doc.source, "excerpt") if "excerpt" in fm.data else None,
         description=_text(fm, doc.source, "description"),
         math=_flag(fm, doc.source, "math", None),
@@ -183,7 +200,12 @@ def parse_date_text(text: str, zone: dt.tzinfo) -> dt.datetime | None:
     year, month, day, hour, minute, second, frac, offset = match.groups()
     try:
         value = dt.datetime(
-            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
             int((frac or "0").ljust(6, "0")),
         )
     except ValueError:

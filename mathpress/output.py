@@ -89,7 +89,7 @@ def _existing_files(output: Path) -> list[str]:
     """Every file under the output folder, relative and posix."""
     if not output.is_dir():
         return []
-    found = []
+    found: list[str] = []
     for folder, _dirs, names in os.walk(output):
         base = Path(folder)
         found.extend((base / name).relative_to(output).as_posix() for name in names)

@@ -16,16 +16,27 @@ from markupsafe import Markup
 from . import feeds, templates
 from .cache import RenderCache
 from .config import Config, load_config
-from .content import Document, Inventory, inventory, read_document
+from .content import Inventory, inventory, read_document
 from .errors import BuildFailed, Diagnostic, SourceError, error, sort_diagnostics, warning
 from .images import cover_picture
 from .liquid import LiquidContext, render_liquid
 from .markup import Rendered, RenderInput, finish
-from .math import MathSpan, mathjax_markup, protect, restore
+from .math import MathSpan, mathjax_markup, plain_text, protect, restore
 from .mathml import convert_or_none
 from .meta import Meta, read_meta
 from .output import Content, PublishReport, check_output_dir, publish
-from .site import Cover, Post, Site, Tag, assemble, check_cover, plan_urls, reading_minutes, tag_key, tag_names
+from .site import (
+    Cover,
+    Post,
+    Site,
+    Tag,
+    assemble,
+    check_cover,
+    plan_urls,
+    reading_minutes,
+    tag_key,
+    tag_names,
+)
 from .workers import default_jobs, render_all
 
 
@@ -92,8 +103,8 @@ def build(options: BuildOptions) -> BuildReport:
     _stop_on_errors(findings)
     jobs = _render_inputs(entries, urls, config, findings)
     rendered = render_all(jobs, RenderCache(config.root if options.use_cache else None), options.jobs or default_jobs())
-    for result in rendered:
-        findings.add(result.diagnostics)
+    for render in rendered:
+        findings.add(render.diagnostics)
     posts = _make_posts(metas, rendered, urls, names, assets, config, options, findings)
     _stop_on_errors(findings)
     cache_root = config.root if options.use_cache else None
@@ -107,7 +118,12 @@ def build(options: BuildOptions) -> BuildReport:
     result = publish(files, options.output_dir)
     diagnostics = tuple(sort_diagnostics(findings.items))
     return BuildReport(
-        options.output_dir, result, len(site.posts), len(site.pages), skipped, diagnostics,
+        options.output_dir,
+        result,
+        len(site.posts),
+        len(site.pages),
+        skipped,
+        diagnostics,
         time.perf_counter() - started,
     )
 
@@ -201,17 +217,28 @@ def _render_inputs(
             findings.add(notes)
         jobs.append(
             RenderInput(
-                source=meta.source, body=body, body_line=line, excerpt_source=meta.excerpt,
-                separator=meta.excerpt_separator, macros=tuple(sorted(config.math.macros)),
-                check_math=config.math.check, safe_html=config.safe_html,
+                source=meta.source,
+                body=body,
+                body_line=line,
+                excerpt_source=meta.excerpt,
+                separator=meta.excerpt_separator,
+                macros=tuple(sorted(config.math.macros)),
+                check_math=config.math.check,
+                safe_html=config.safe_html,
             )
         )
     return jobs
 
 
 def _make_posts(
-    metas: Sequence[Meta], rendered: Sequence[Rendered], urls: dict[str, str], names: dict[str, str],
-    assets: dict[str, str], config: Config, options: BuildOptions, findings: _Findings,
+    metas: Sequence[Meta],
+    rendered: Sequence[Rendered],
+    urls: dict[str, str],
+    names: dict[str, str],
+    assets: dict[str, str],
+    config: Config,
+    options: BuildOptions,
+    findings: _Findings,
 ) -> list[Post]:
     """Combine each Meta with its render into the Post the site publishes."""
     now = build_clock(options)
@@ -228,22 +255,37 @@ def _make_posts(
 
 
 def _post(
-    meta: Meta, result: Rendered, url: str, names: dict[str, str], cover: Cover | None,
-    render: Callable[[MathSpan, bool], str], now: dt.datetime,
+    meta: Meta,
+    result: Rendered,
+    url: str,
+    names: dict[str, str],
+    cover: Cover | None,
+    render: Callable[[MathSpan, bool], str],
+    now: dt.datetime,
 ) -> Post:
     tags = tuple(dict.fromkeys(Tag(names[tag_key(t)], tag_key(t)) for t in meta.tags))
     title = title_markup(meta.title, render)
     return Post(
-        source=meta.source, kind=meta.kind, title=meta.title, date=meta.date, url=url,
+        source=meta.source,
+        kind=meta.kind,
+        title=title_text(meta.title),
+        date=meta.date,
+        url=url,
         title_html=title,
-        output=url.lstrip("/") + ("index.html" if url.endswith("/") else ""), tags=tags,
-        categories=meta.categories, author=meta.author, cover=cover,
-        layout=meta.layout or meta.kind, draft=meta.draft or not meta.published,
-        future=bool(meta.date and meta.date > now), html=finish(result, result.html, render),
-        toc=finish(result, result.toc, render), excerpt=finish(result, result.excerpt, render),
+        output=url.lstrip("/") + ("index.html" if url.endswith("/") else ""),
+        tags=tags,
+        categories=meta.categories,
+        author=meta.author,
+        cover=cover,
+        layout=meta.layout or meta.kind,
+        draft=meta.draft or not meta.published,
+        future=bool(meta.date and meta.date > now),
+        html=finish(result, result.html, render),
+        toc=finish(result, result.toc, render),
+        excerpt=finish(result, result.excerpt, render),
         description=meta.description or result.description,
         reading_minutes=reading_minutes(result.words, result.cjk_chars),
-        has_math=(bool(result.spans) or "class=\"math" in title) if meta.math is None else meta.math,
+        has_math=(bool(result.spans) or 'class="math' in title) if meta.math is None else meta.math,
         front=meta.front,
     )
 
@@ -292,10 +334,18 @@ def _render_site(site: Site, rendered: dict[str, Rendered], findings: _Findings)
         layout = post.layout if post.layout in templates.known_layouts(site.config.root) else post.kind
         files[post.output] = _page(env, f"{layout}.html", templates.post_context(site, post), post.source, findings)
     for index in site.index_pages:
-        files[index.output] = _page(env, "index.html", templates.index_context(site, index), "templates/index.html", findings)
+        files[index.output] = _page(
+            env, "index.html", templates.index_context(site, index), "templates/index.html", findings
+        )
     for tag_page in site.tags:
-        files[tag_page.output] = _page(env, "tag.html", templates.tag_context(site, tag_page), "templates/tag.html", findings)
-    for name, output in (("tags.html", "tags/index.html"), ("archive.html", "archive/index.html"), ("404.html", "404.html")):
+        files[tag_page.output] = _page(
+            env, "tag.html", templates.tag_context(site, tag_page), "templates/tag.html", findings
+        )
+    for name, output in (
+        ("tags.html", "tags/index.html"),
+        ("archive.html", "archive/index.html"),
+        ("404.html", "404.html"),
+    ):
         files[output] = _page(env, name, templates.plain_context(site), f"templates/{name}", findings)
     files["feed.xml"] = feeds.atom_feed(site, _feed_math(rendered, findings))
     files["sitemap.xml"] = feeds.sitemap(site)
@@ -309,7 +359,8 @@ def highlight_css(style: str) -> bytes:
     """Pygments colours for highlighted code, in the configured style."""
     from pygments.formatters import HtmlFormatter
 
-    return HtmlFormatter(style=style).get_style_defs(".highlight").encode("utf-8")
+    css: str = HtmlFormatter(style=style).get_style_defs(".highlight")  # type: ignore[no-untyped-call]
+    return css.encode("utf-8")
 
 
 def _page(env: jinja2.Environment, name: str, context: dict[str, Any], source: str, findings: _Findings) -> bytes:
@@ -334,6 +385,12 @@ def _feed_math(rendered: dict[str, Rendered], findings: _Findings) -> feeds.Fini
         return finish(result, result.html, mathml), finish(result, result.excerpt, mathml)
 
     return finish_post
+
+
+def title_text(title: str) -> str:
+    """A title as plain text: math keeps its TeX, loses its delimiters."""
+    protected = protect(title)
+    return plain_text(protected.text, protected.token_prefix, protected.spans)
 
 
 def title_markup(title: str, render: Callable[[MathSpan, bool], str]) -> Markup:

@@ -252,7 +252,9 @@ def tag_names(metas: Iterable[Meta]) -> dict[str, str]:
 
 def assemble(config: Config, posts: Sequence[Post], pages: Sequence[Post]) -> Site:
     """Order posts, group them by tag and year, and cut the index into pages."""
-    ordered = tuple(sorted(posts, key=lambda p: (p.date or dt.datetime.min.replace(tzinfo=dt.UTC), p.source), reverse=True))
+    ordered = tuple(
+        sorted(posts, key=lambda p: (p.date or dt.datetime.min.replace(tzinfo=dt.UTC), p.source), reverse=True)
+    )
     by_tag: dict[str, list[Post]] = defaultdict(list)
     names: dict[str, Tag] = {}
     for post in ordered:

@@ -120,7 +120,15 @@ def test_pages_files_and_static(site) -> None:  # type: ignore[no-untyped-def]
     assert "List." in (out / "notes/index.html").read_text()
     assert (out / "files/data.csv").read_text() == "a,b\n"
     assert (out / "favicon.ico").read_bytes() == b"\x00\x01"
-    for name in ("feed.xml", "sitemap.xml", "robots.txt", "404.html", ".nojekyll", "tags/index.html", "archive/index.html"):
+    for name in (
+        "feed.xml",
+        "sitemap.xml",
+        "robots.txt",
+        "404.html",
+        ".nojekyll",
+        "tags/index.html",
+        "archive/index.html",
+    ):
         assert (out / name).exists(), name
 
 
@@ -268,8 +276,17 @@ def test_init_creates_a_site_that_builds(tmp_path: Path, capsys: pytest.CaptureF
 
 def test_new_creates_a_post_and_never_overwrites(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = make_site(tmp_path, {})
-    args = ["new", "Fourier series: a first look", "--tags", "analysis", "fourier", "--source", str(root),
-            "--date", "2024-05-06"]
+    args = [
+        "new",
+        "Fourier series: a first look",
+        "--tags",
+        "analysis",
+        "fourier",
+        "--source",
+        str(root),
+        "--date",
+        "2024-05-06",
+    ]
     assert main(args) == 0
     path = Path(capsys.readouterr().out.strip())
     assert path == root / "content/posts/2024-05-06-fourier-series-a-first-look.md"
@@ -287,4 +304,3 @@ def test_build_py_without_arguments_builds(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.chdir(root)
     assert main([]) == 0
     assert (root / "_site/2024/01/02/a/index.html").exists()
-
