@@ -20,10 +20,11 @@ IGNORED_NAMES = ("*~", "*.swp", "*.swx", "*.swo", ".#*", "#*#", "*.tmp", "4913",
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file found in the site folder, named relative to the site root (posix)."""
+    """A file found in the site folder, named relative to the site root (posix), and its stat."""
 
     rel: str
     path: Path
+    stat: tuple[int, int, int] = (0, 0, 0)  # size, mtime_ns, inode
 
 
 @dataclass(frozen=True)
@@ -65,18 +66,24 @@ def is_ignored(name: str, patterns: tuple[str, ...] = ()) -> bool:
 def walk_files(root: Path, top: Path, exclude: tuple[str, ...]) -> Iterator[SourceFile]:
     """Files under top (sorted), refusing symlinks that lead outside root."""
     real_root = root.resolve()
-    for folder, dirs, files in os.walk(top, followlinks=False):
-        here = Path(folder)
-        dirs[:] = sorted(d for d in dirs if not is_ignored(d, exclude))
-        for name in [d for d in dirs if (here / d).is_symlink()]:
-            _check_link(root, here / name, real_root)
-        for name in sorted(files):
-            if is_ignored(name, exclude):
+    stack = [top]
+    while stack:
+        here = stack.pop()
+        with os.scandir(here) as scanned:
+            entries = sorted(scanned, key=lambda e: e.name)
+        folders = []
+        for entry in entries:
+            if is_ignored(entry.name, exclude):
                 continue
-            path = here / name
-            if path.is_symlink():
+            path = here / entry.name
+            if entry.is_symlink():
                 _check_link(root, path, real_root)
-            yield SourceFile(path.relative_to(root).as_posix(), path)
+            if entry.is_dir():
+                folders.append(path)
+                continue
+            info = entry.stat()
+            yield SourceFile(path.relative_to(root).as_posix(), path, (info.st_size, info.st_mtime_ns, info.st_ino))
+        stack.extend(reversed(folders))
 
 
 def _check_link(root: Path, path: Path, real_root: Path) -> None:
@@ -115,13 +122,30 @@ def document_kind(rel: str) -> str:
     return "post" if rel.startswith(f"content/{POSTS_DIR}/") else "page"
 
 
+@dataclass(frozen=True)
+class Source:
+    """A Markdown file's text and the digest of its bytes (cheap: no YAML parsed yet)."""
+
+    rel: str
+    text: str
+    digest: str
+
+
+def read_source(item: SourceFile) -> Source:
+    """Read and decode one Markdown file."""
+    raw = item.path.read_bytes()
+    return Source(item.rel, decode(raw, item.rel), hashlib.sha256(raw).hexdigest())
+
+
 def read_document(item: SourceFile) -> Document:
     """Read one Markdown file: decode, split the front matter, parse it."""
-    raw = item.path.read_bytes()
-    text = decode(raw, item.rel)
-    meta, body, body_line = split_front_matter(text, item.rel)
-    digest = hashlib.sha256(raw).hexdigest()
-    return Document(item.rel, document_kind(item.rel), meta, body, body_line, digest)
+    return parse_document(read_source(item))
+
+
+def parse_document(source: Source) -> Document:
+    """Parse a source's front matter into a Document."""
+    meta, body, body_line = split_front_matter(source.text, source.rel)
+    return Document(source.rel, document_kind(source.rel), meta, body, body_line, source.digest)
 
 
 def decode(raw: bytes, rel: str) -> str:
@@ -135,17 +159,24 @@ def decode(raw: bytes, rel: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def split_front_matter(text: str, rel: str) -> tuple[YamlMap, str, int]:
-    """Split `---` front matter from the body; returns (front matter, body, body's first line)."""
+def find_front_matter(text: str, rel: str) -> tuple[str | None, str, int]:
+    """Locate `---` front matter: (its YAML text or None, the body, the body's first line)."""
+    if not text.startswith("---"):
+        return None, text, 1
     lines = text.split("\n")
-    if not lines or lines[0].rstrip() != "---":
-        return EMPTY, text, 1
+    if lines[0].rstrip() != "---":
+        return None, text, 1
     for index in range(1, len(lines)):
         if lines[index].rstrip() in ("---", "..."):
-            yaml_text = "\n".join(lines[1:index])
-            meta = parse_mapping(yaml_text, rel, first_line=2)
-            return meta, "\n".join(lines[index + 1 :]), index + 2
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
     raise SourceError(_unclosed(rel))
+
+
+def split_front_matter(text: str, rel: str) -> tuple[YamlMap, str, int]:
+    """Split `---` front matter from the body; returns (front matter, body, body's first line)."""
+    yaml_text, body, body_line = find_front_matter(text, rel)
+    meta = EMPTY if yaml_text is None else parse_mapping(yaml_text, rel, first_line=2)
+    return meta, body, body_line
 
 
 def _unclosed(rel: str) -> Diagnostic:

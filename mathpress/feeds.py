@@ -9,6 +9,7 @@ from urllib.parse import urljoin
 from xml.sax.saxutils import escape, quoteattr
 
 from . import __version__
+from .config import Config
 from .site import Post, Site
 from .templates import absolute_url
 
@@ -113,6 +114,6 @@ def sitemap(site: Site) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def robots(site: Site) -> bytes:
+def robots(config: Config) -> bytes:
     """robots.txt pointing at the sitemap."""
-    return f"User-agent: *\nAllow: /\n\nSitemap: {absolute_url(site.config, '/sitemap.xml')}\n".encode()
+    return f"User-agent: *\nAllow: /\n\nSitemap: {absolute_url(config, '/sitemap.xml')}\n".encode()

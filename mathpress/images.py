@@ -42,18 +42,20 @@ class Picture:
 
 
 def cover_picture(
-    source: Path, out: str, widths: tuple[int, ...], cache_root: Path | None
-) -> tuple[Picture, dict[str, Path]]:
-    """Plan the variants of one image: their Picture and {output path: cached file}."""
-    data = source.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
+    source: Path, out: str, widths: tuple[int, ...], cache_root: Path | None, known: str | None = None
+) -> tuple[Picture, dict[str, Path], str]:
+    """Plan the variants of one image: its Picture, {output path: cached file}, its digest.
+
+    `known` is the file's digest when its size and time show it unchanged since the last build.
+    """
+    digest = known or hashlib.sha256(source.read_bytes()).hexdigest()
     folder = (cache_root or Path(tempfile.gettempdir()) / "mathpress-images") / CACHE_DIR / "images" / digest[:2]
     meta = _image_facts(source, folder / f"{digest}.json")
     if meta is None:
-        return Picture(0, 0, "", ()), {}
+        return Picture(0, 0, "", ()), {}, digest
     width, height, kind = meta
     if kind not in RESIZABLE:
-        return Picture(width, height, "", ()), {}
+        return Picture(width, height, "", ()), {}, digest
     files: dict[str, Path] = {}
     variants: list[Variant] = []
     for target in sorted({w for w in widths if w < width}):
@@ -65,7 +67,7 @@ def cover_picture(
             files[rel] = made
             variants.append(Variant(rel, target, mime))
     ordered = tuple(sorted(variants, key=lambda v: (v.mime, v.width)))
-    return Picture(width, height, RESIZABLE[kind][1], ordered), files
+    return Picture(width, height, RESIZABLE[kind][1], ordered), files, digest
 
 
 def _image_facts(source: Path, record: Path) -> tuple[int, int, str] | None:

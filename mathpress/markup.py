@@ -45,8 +45,22 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     "pymdownx.highlight": {"guess_lang": False, "css_class": "highlight", "pygments_lang_class": True},
     "pymdownx.tilde": {"subscript": False},
 }
-# Everything that changes rendered output, for cache keys.
-MARKDOWN_SETTINGS = repr((EXTENSIONS, sorted((k, sorted(map(str, v.items()))) for k, v in EXTENSION_CONFIGS.items())))
+
+
+def _settings_fingerprint() -> str:
+    """Everything that changes rendered output besides the input: extensions, options, versions."""
+    import pygments
+    import pymdownx
+
+    def stable(value: Any) -> str:
+        return f"{value.__module__}.{value.__qualname__}" if callable(value) else repr(value)
+
+    options = sorted((name, sorted((k, stable(v)) for k, v in config.items())) for name, config in EXTENSION_CONFIGS.items())
+    versions = (markdown.__version__, pymdownx.__version__, pygments.__version__)
+    return repr((EXTENSIONS, options, versions))
+
+
+MARKDOWN_SETTINGS = _settings_fingerprint()
 
 
 @dataclass(frozen=True)

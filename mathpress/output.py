@@ -1,16 +1,18 @@
 """Output stage: planned files → the output folder, swapped in whole, unchanged files untouched.
 
-A new tree is assembled in a hidden folder beside the output: unchanged files are hard
-links to the current ones (same inode, same mtime), changed files are written fresh. The
-two folders are then exchanged in one atomic rename (renameat2 RENAME_EXCHANGE on Linux;
-elsewhere two renames, repaired on the next run if interrupted between them). A build that
-changes nothing touches nothing.
+A complete new tree is prepared in a staging folder and exchanged with the output in one
+atomic rename (renameat2 RENAME_EXCHANGE on Linux; elsewhere two renames, repaired on the
+next run if interrupted between them). Unchanged files are hard links to the current ones
+(same inode, same mtime). The staging folder is the tree the previous publish replaced,
+kept in the cache: it is brought up to date file by file, so a build that changes one page
+touches a handful of files, not thousands. A build that changes nothing touches nothing.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
 import os
 import shutil
 from collections.abc import Mapping
@@ -19,10 +21,17 @@ from pathlib import Path
 
 from .errors import UsageError
 
-Content = bytes | Path  # bytes to write, or a source file to copy
+
+class Keep:
+    """An output file to keep exactly as the last build left it."""
+
+
+KEEP = Keep()
+Content = bytes | Path | Keep  # bytes to write, a source file to copy, or the file already there
 MARKER = ".nojekyll"  # every mathpress output has it; a folder without it is not ours to replace
 NEW_SUFFIX = ".mathpress-new"
 OLD_SUFFIX = ".mathpress-old"
+Stat = tuple[int, int, int]  # size, mtime_ns, inode
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,7 @@ def check_output_dir(output: Path, source: Path) -> None:
     out, src = output.resolve(), source.resolve()
     home = Path.home().resolve()
     if out == Path(out.anchor) or out == home:
-        raise UsageError(f"refusing to build into {output}: it is {'/' if out != home else 'your home folder'}")
+        raise UsageError(f"refusing to build into {output}: it is {'your home folder' if out == home else '/'}")
     if out == src or src.is_relative_to(out):
         raise UsageError(f"refusing to build into {output}: it holds the site's sources ({source})")
     for part in ("content", "static", "templates"):
@@ -68,75 +77,156 @@ def recover(output: Path) -> None:
             shutil.rmtree(leftover)
 
 
-def publish(files: Mapping[str, Content], output: Path) -> PublishReport:
-    """Make the output folder hold exactly these files, atomically."""
-    recover(output)
-    existing = _existing_files(output)
-    changed = [rel for rel, content in files.items() if not _same(output / rel, content)]
-    removed = sorted(set(existing) - set(files))
-    report = PublishReport(tuple(sorted(changed)), len(files) - len(changed), tuple(removed))
-    if not changed and not removed and output.is_dir():
-        return report
-    staging = sibling(output, NEW_SUFFIX)
-    staging.mkdir(parents=True)
-    for rel in sorted(files):
-        _place(staging / rel, output / rel, files[rel], rel in changed)
-    _swap_in(staging, output)
-    return report
-
-
-def _existing_files(output: Path) -> list[str]:
-    """Every file under the output folder, relative and posix."""
-    if not output.is_dir():
-        return []
-    found: list[str] = []
-    for folder, _dirs, names in os.walk(output):
-        base = Path(folder)
-        found.extend((base / name).relative_to(output).as_posix() for name in names)
+def scan(folder: Path) -> dict[str, Stat]:
+    """Every file under a folder: relative posix path → (size, mtime_ns, inode)."""
+    found: dict[str, Stat] = {}
+    if not folder.is_dir():
+        return found
+    stack = [("", str(folder))]
+    while stack:
+        prefix, path = stack.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((rel + "/", entry.path))
+                else:
+                    stat = entry.stat(follow_symlinks=False)
+                    found[rel] = (stat.st_size, stat.st_mtime_ns, stat.st_ino if entry.is_file(follow_symlinks=False) else -1)
     return found
 
 
-def _same(target: Path, content: Content) -> bool:
+def publish(files: Mapping[str, Content], output: Path, shadow: Path | None = None) -> PublishReport:
+    """Make the output folder hold exactly these files, atomically.
+
+    `shadow` is where the tree replaced by the previous publish was kept (in the cache);
+    it becomes the staging tree, and afterwards holds the tree this publish replaces.
+    """
+    recover(output)
+    current = scan(output)
+    changed = sorted(rel for rel, content in files.items() if not _same(output, rel, current.get(rel), content))
+    removed = sorted(set(current) - set(files))
+    report = PublishReport(tuple(changed), len(files) - len(changed), tuple(removed))
+    if not changed and not removed and output.is_dir():
+        return report
+    staging = _staging(output, shadow)
+    _sync(staging, output, files, current, set(changed))
+    _swap_in(staging, output, shadow)
+    return report
+
+
+def _same(output: Path, rel: str, stat: Stat | None, content: Content) -> bool:
     """Whether the output file already holds this content."""
-    try:
-        stat = target.lstat()
-    except FileNotFoundError:
+    if stat is None or stat[2] < 0:
         return False
-    if target.is_symlink():
-        return False
+    if isinstance(content, Keep):
+        return True
     if isinstance(content, Path):
         source = content.stat()
-        return stat.st_size == source.st_size and stat.st_mtime_ns == source.st_mtime_ns
-    return stat.st_size == len(content) and target.read_bytes() == content
+        return stat[0] == source.st_size and stat[1] == source.st_mtime_ns
+    if stat[0] != len(content):
+        return False
+    with open(os.path.join(output, rel), "rb") as stream:
+        return stream.read() == content
 
 
-def _place(new: Path, current: Path, content: Content, changed: bool) -> None:
-    """Put one file into the staging tree: a hard link if unchanged, else fresh bytes."""
-    new.parent.mkdir(parents=True, exist_ok=True)
-    if not changed:
-        try:
-            os.link(current, new)
-            return
-        except OSError:
-            pass  # no hard links on this file system: copy instead
-    if isinstance(content, Path):
-        shutil.copy2(content, new, follow_symlinks=True)
+def _staging(output: Path, shadow: Path | None) -> Path:
+    """The folder to assemble the new tree in: the kept shadow tree if usable, else a new one."""
+    if shadow is not None and shadow.is_dir() and output.is_dir() and shadow.stat().st_dev == output.stat().st_dev:
+        return shadow
+    if shadow is not None and shadow.exists():
+        shutil.rmtree(shadow)
+    staging = sibling(output, NEW_SUFFIX)
+    staging.mkdir(parents=True)
+    return staging
+
+
+def _sync(staging: Path, output: Path, files: Mapping[str, Content], current: Mapping[str, Stat], changed: set[str]) -> None:
+    """Make the staging tree hold the new files: hard links to unchanged ones, new bytes for the rest."""
+    present = scan(staging)
+    gone = set(present) - set(files)
+    for rel in gone:
+        os.unlink(os.path.join(staging, rel))
+    made: set[str] = set()
+    for rel, content in files.items():
+        target = os.path.join(staging, rel)
+        old = present.get(rel)
+        if rel not in changed:
+            if old is None or old[2] != current[rel][2]:
+                _replace_with_link(target, os.path.join(output, rel), old is not None, made)
+            continue
+        _write(target, content, old is not None, made)
+    _prune_empty_dirs(staging, gone)
+
+
+def _parent(path: str, made: set[str]) -> None:
+    folder = os.path.dirname(path)
+    if folder not in made:
+        os.makedirs(folder, exist_ok=True)
+        made.add(folder)
+
+
+def _replace_with_link(target: str, source: str, exists: bool, made: set[str]) -> None:
+    """Point target at the same file as source (a hard link; a copy where links fail)."""
+    if exists:
+        os.unlink(target)
     else:
-        new.write_bytes(content)
+        _parent(target, made)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
-def _swap_in(staging: Path, output: Path) -> None:
-    """Exchange the staging tree with the output in one step, then delete the old tree."""
+def _write(target: str, content: Content, exists: bool, made: set[str]) -> None:
+    """Write new content at target (never through an existing hard link)."""
+    if exists:
+        os.unlink(target)
+    else:
+        _parent(target, made)
+    if isinstance(content, Path):
+        shutil.copy2(content, target, follow_symlinks=True)
+    elif isinstance(content, bytes):
+        with open(target, "wb") as stream:
+            stream.write(content)
+    else:
+        raise FileNotFoundError(f"{target}: kept file disappeared during the build")
+
+
+def _prune_empty_dirs(folder: Path, removed: set[str]) -> None:
+    """Remove the folders that removed files left empty."""
+    for rel in sorted(removed, key=len, reverse=True):
+        parent = os.path.dirname(os.path.join(folder, rel))
+        while parent != str(folder) and os.path.isdir(parent) and not os.listdir(parent):
+            os.rmdir(parent)
+            parent = os.path.dirname(parent)
+
+
+def _swap_in(staging: Path, output: Path, shadow: Path | None) -> None:
+    """Exchange the staging tree with the output in one step; keep or delete the old tree."""
     if not output.exists():
         os.rename(staging, output)
         return
-    if _exchange(staging, output):
+    if not _exchange(staging, output):
+        old = sibling(output, OLD_SUFFIX)
+        os.rename(output, old)
+        os.rename(staging, output)
+        staging = old
+    if shadow is None:
         shutil.rmtree(staging)
-        return
-    old = sibling(output, OLD_SUFFIX)
-    os.rename(output, old)
-    os.rename(staging, output)
-    shutil.rmtree(old)
+    elif staging != shadow:
+        shadow.parent.mkdir(parents=True, exist_ok=True)
+        _move_or_delete(staging, shadow)
+
+
+def _move_or_delete(tree: Path, destination: Path) -> None:
+    """Keep the replaced tree as the next staging tree, or delete it if it cannot move there."""
+    try:
+        os.rename(tree, destination)
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.ENOTEMPTY, errno.EEXIST):
+            raise
+        shutil.rmtree(tree)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -3,41 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import json
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
 from . import feeds, templates
-from .cache import RenderCache
+from . import __version__
+from .cache import (
+    CACHE_DIR, BuildStamp, BuildState, DocumentRecord, RenderCache, digest, load_stamp, load_state, render_key,
+    save_stamp, save_state, summary_of,
+)
 from .config import Config, load_config
-from .content import Inventory, inventory, read_document
-from .errors import BuildFailed, Diagnostic, SourceError, error, sort_diagnostics, warning
+from .content import Inventory, SourceFile, find_front_matter, inventory, parse_document, read_source
+from .errors import BuildFailed, Diagnostic, SourceError, sort_diagnostics, warning
 from .images import cover_picture
 from .liquid import LiquidContext, render_liquid
 from .markup import Rendered, RenderInput, finish
 from .math import MathSpan, mathjax_markup, plain_text, protect, restore
 from .mathml import convert_or_none
 from .meta import Meta, read_meta
-from .output import Content, PublishReport, check_output_dir, publish
-from .site import (
-    Cover,
-    Post,
-    Site,
-    Tag,
-    assemble,
-    check_cover,
-    plan_urls,
-    reading_minutes,
-    tag_key,
-    tag_names,
-)
-from .workers import default_jobs, render_all
+from .output import Content, PublishReport, check_output_dir, publish, scan
+from .pages import page_jobs, post_fact, record_written, render_pages
+from .site import Body, Cover, Post, Tag, assemble, check_cover, plan_urls, reading_minutes, tag_key, tag_names
+from .workers import default_jobs, render_many
+
+MathRender = Callable[[MathSpan, bool], str]
 
 
 @dataclass(frozen=True)
@@ -71,6 +67,8 @@ class BuildReport:
     skipped: tuple[str, ...]
     diagnostics: tuple[Diagnostic, ...]
     seconds: float
+    documents_rendered: int = 0  # Markdown renders (the rest came from the cache)
+    pages_rendered: int = 0  # template renders (the rest were unchanged and kept)
 
 
 @dataclass
@@ -82,8 +80,12 @@ class _Findings:
     def add(self, items: Iterable[Diagnostic]) -> None:
         self.items.extend(items)
 
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.items if d.severity == "error"]
+    def stop_on_errors(self, strict: bool = False) -> None:
+        """Fail the build if there are errors (or, with --strict, warnings)."""
+        if strict and self.items:
+            raise BuildFailed(d.as_error() for d in self.items)
+        if any(d.severity == "error" for d in self.items):
+            raise BuildFailed(self.items)
 
 
 def build(options: BuildOptions) -> BuildReport:
@@ -91,49 +93,87 @@ def build(options: BuildOptions) -> BuildReport:
     started = time.perf_counter()
     config = load_config(options.source, options.base_url)
     check_output_dir(options.output_dir, options.source)
-    findings = _Findings()
+    cache_root = config.root if options.use_cache else None
     found = inventory(config.root, templates.theme_dir() / "static", config.exclude)
-    entries, skipped = _select(_read_all(found, config, findings), options)
+    inputs = _input_fingerprint(config, options, found)
+    unchanged = _unchanged_since_last_build(cache_root, inputs, options)
+    if unchanged:
+        return replace(unchanged, seconds=time.perf_counter() - started)
+    old, new = load_state(cache_root), BuildState()
+    findings = _Findings()
+    entries, skipped = _select(_read_all(found, config, old, new, findings), options)
     metas = [entry.meta for entry in entries]
     _check_layouts(metas, config, findings)
-    assets = {a.out: a.rel for a in found.assets}
+    assets = {a.out: a.path for a in found.assets}
     names = tag_names(metas)
-    urls, url_errors = plan_urls(metas, config, names, assets)
+    urls, url_errors = plan_urls(metas, config, names, {a.out: a.rel for a in found.assets})
     findings.add(url_errors)
-    _stop_on_errors(findings)
-    jobs = _render_inputs(entries, urls, config, findings)
-    rendered = render_all(jobs, RenderCache(config.root if options.use_cache else None), options.jobs or default_jobs())
-    for render in rendered:
-        findings.add(render.diagnostics)
-    posts = _make_posts(metas, rendered, urls, names, assets, config, options, findings)
-    _stop_on_errors(findings)
-    cache_root = config.root if options.use_cache else None
-    posts, cover_files = _pictures(posts, {a.out: a.path for a in found.assets}, config, cache_root, findings)
+    findings.stop_on_errors()
+    cache = RenderCache(cache_root)
+    planned = _plan_renders(entries, urls, config, old, new, findings)
+    renders, fresh = _render(planned, cache, old, new, options.jobs or default_jobs())
+    posts = _make_posts(entries, renders, urls, names, assets, config, options, cache, findings)
+    findings.stop_on_errors()
+    posts, cover_files = _pictures(posts, assets, config, old, new, cache_root)
     site = assemble(config, [p for p in posts if p.kind == "post"], [p for p in posts if p.kind == "page"])
-    by_source = {m.source: r for m, r in zip(metas, rendered, strict=True)}
-    files = _render_site(site, by_source, findings)
-    files.update(cover_files)
-    files.update({a.out: a.path for a in found.assets})  # the site's own files win
-    _stop_on_errors(findings, strict=options.strict)
-    result = publish(files, options.output_dir)
-    diagnostics = tuple(sort_diagnostics(findings.items))
-    return BuildReport(
-        options.output_dir,
-        result,
-        len(site.posts),
-        len(site.pages),
-        skipped,
-        diagnostics,
-        time.perf_counter() - started,
+    facts = {post.source: post_fact(post) for post in posts}
+    env = templates.make_environment(config)
+    results = render_pages(site, page_jobs(site, env, facts, _feed_math(cache)), facts, old, options.output_dir)
+    findings.add(results.diagnostics)
+    findings.stop_on_errors(strict=options.strict)
+    files: dict[str, Content] = {**results.files, **_extra_files(config), **cover_files, **assets}
+    report = publish(files, options.output_dir, cache_root / CACHE_DIR / "publish" if cache_root else None)
+    new.pages = record_written(results, options.output_dir)
+    save_state(cache_root, new)
+    result = BuildReport(
+        options.output_dir, report, len(site.posts), len(site.pages), skipped,
+        tuple(sort_diagnostics(findings.items)), time.perf_counter() - started, fresh, results.rendered,
     )
+    _save_stamp(cache_root, inputs, result, entries, skipped, options)
+    return result
 
 
-def _stop_on_errors(findings: _Findings, strict: bool = False) -> None:
-    """Fail the build if there are errors (or, with --strict, warnings)."""
-    if strict and findings.items:
-        raise BuildFailed(d.as_error() for d in findings.items)
-    if findings.errors():
-        raise BuildFailed(findings.items)
+def _input_fingerprint(config: Config, options: BuildOptions, found: Inventory) -> str:
+    """A hash of every input of a build: options, config, templates, every source file's stat."""
+    parts = [__version__, repr((options.drafts, options.future, options.strict, options.base_url)),
+             str(options.output_dir.resolve()), (config.root / "site.yml").read_bytes()]
+    for folder in templates.template_dirs(config.root):
+        parts += [f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.rglob("*")) if p.is_file()]
+    parts += [f"{item.rel}:{item.stat}" for item in found.documents]
+    parts += [f"{asset.out}:{asset.rel}:{asset.path.stat().st_size}:{asset.path.stat().st_mtime_ns}" for asset in found.assets]
+    return digest(*parts)
+
+
+def _unchanged_since_last_build(cache_root: Path | None, inputs: str, options: BuildOptions) -> BuildReport | None:
+    """The last build's report again, if no input and no output file changed since it."""
+    stamp = load_stamp(cache_root)
+    if stamp is None or stamp.inputs != inputs:
+        return None
+    if stamp.next_change and build_clock(options).isoformat() >= stamp.next_change:
+        return None
+    current = scan(options.output_dir)
+    if {rel: value[:2] for rel, value in current.items()} != stamp.outputs:
+        return None
+    diagnostics = stamp.diagnostics
+    if options.strict and diagnostics:
+        raise BuildFailed(d.as_error() for d in diagnostics)
+    return BuildReport(options.output_dir, PublishReport((), len(current), ()), *stamp.counts, stamp.skipped,
+                       diagnostics, 0.0)
+
+
+def _save_stamp(
+    cache_root: Path | None, inputs: str, report: BuildReport, entries: Sequence[_Entry], skipped: Sequence[str],
+    options: BuildOptions,
+) -> None:
+    """Remember this build's inputs and outputs, so an identical next build can stop early."""
+    if cache_root is None:
+        return
+    future = [e.meta.date for e in entries if e.meta.date and e.meta.date > build_clock(options)]
+    dates = [d.astimezone(dt.UTC).isoformat() for d in future]
+    outputs = {rel: value[:2] for rel, value in scan(options.output_dir).items()}
+    stamp = BuildStamp(inputs, outputs, report.diagnostics, (report.posts, report.pages), tuple(skipped),
+                       min(dates) if dates else "")
+    save_stamp(cache_root, stamp)
 
 
 def build_clock(options: BuildOptions) -> dt.datetime:
@@ -151,25 +191,40 @@ def build_clock(options: BuildOptions) -> dt.datetime:
 
 @dataclass(frozen=True)
 class _Entry:
-    """A document's validated front matter and its body text."""
+    """A document's validated front matter; its text when it had to be read."""
 
     meta: Meta
-    body: str
-    line: int
+    item: SourceFile
+    file_digest: str
+    text: str | None  # None: the file is unchanged since the last build and was not read
 
 
-def _read_all(found: Inventory, config: Config, findings: _Findings) -> list[_Entry]:
-    """Read every document and validate its front matter, collecting every error."""
+def _read_all(found: Inventory, config: Config, old: BuildState, new: BuildState, findings: _Findings) -> list[_Entry]:
+    """Every document's Meta: from the last build when the file is unchanged, else read and validated."""
     entries: list[_Entry] = []
+    config_key = config.fingerprint()
     for item in found.documents:
+        record = old.documents.get(item.rel)
+        if record and record.stat == item.stat:
+            meta = old.metas.get(digest(record.digest, config_key))
+            if meta is not None:
+                new.metas[digest(record.digest, config_key)] = meta
+                entries.append(_Entry(meta, item, record.digest, None))
+                continue
         try:
-            doc = read_document(item)
-            meta = read_meta(doc, config.author, config.zone, config.excerpt_separator)
+            entries.append(_read_entry(item, config, config_key, old, new))
         except SourceError as exc:
             findings.add([exc.diagnostic])
-            continue
-        entries.append(_Entry(meta, doc.body, doc.body_line))
     return entries
+
+
+def _read_entry(item: SourceFile, config: Config, config_key: str, old: BuildState, new: BuildState) -> _Entry:
+    """Read one document and validate its front matter (unless this exact file was validated before)."""
+    source = read_source(item)
+    key = digest(source.digest, config_key)
+    meta = old.metas.get(key) or read_meta(parse_document(source), config.author, config.zone, config.excerpt_separator)
+    new.metas[key] = meta
+    return _Entry(meta, item, source.digest, source.text)
 
 
 def _select(entries: list[_Entry], options: BuildOptions) -> tuple[list[_Entry], tuple[str, ...]]:
@@ -201,96 +256,140 @@ def _check_layouts(metas: Sequence[Meta], config: Config, findings: _Findings) -
 # -- rendering documents -------------------------------------------------------------------
 
 
-def _render_inputs(
-    entries: Sequence[_Entry], urls: dict[str, str], config: Config, findings: _Findings
-) -> list[RenderInput]:
-    """Run Liquid on every body and describe its render."""
+@dataclass(frozen=True)
+class _Planned:
+    """One document's render: its key, and how to describe it if it must be rendered."""
+
+    key: str
+    job: Callable[[], RenderInput]
+
+
+def _plan_renders(
+    entries: Sequence[_Entry], urls: dict[str, str], config: Config, old: BuildState, new: BuildState,
+    findings: _Findings,
+) -> list[_Planned]:
+    """The render key of every document; unchanged files reuse the last build's key and warnings."""
     post_urls = {Path(e.meta.source).stem: urls[e.meta.source] for e in entries if e.meta.kind == "post"}
     site_values = {"title": config.title, "description": config.description, "author": config.author}
-    jobs = []
+    liquid_base = digest(config.url, config.base_url, json.dumps(site_values), json.dumps(post_urls, sort_keys=True))
+    planned = []
     for entry in entries:
-        meta, body, line = entry.meta, entry.body, entry.line
-        if meta.liquid:
-            page = {"title": meta.title, "url": urls[meta.source]}
-            context = LiquidContext(config.url, config.base_url, site_values, page, post_urls)
-            body, notes = render_liquid(body, meta.source, line, context)
-            findings.add(notes)
-        jobs.append(
-            RenderInput(
-                source=meta.source,
-                body=body,
-                body_line=line,
-                excerpt_source=meta.excerpt,
-                separator=meta.excerpt_separator,
-                macros=tuple(sorted(config.math.macros)),
-                check_math=config.math.check,
-                safe_html=config.safe_html,
-            )
-        )
-    return jobs
+        meta = entry.meta
+        page = {"title": meta.title, "url": urls[meta.source]}
+        liquid = digest(liquid_base, json.dumps(page))
+        record = old.documents.get(meta.source)
+        if entry.text is None and record and record.liquid in ("", liquid):
+            new.documents[meta.source] = record
+            findings.add(record.notes)
+            planned.append(_Planned(record.render_key, _lazy_job(entry, config, site_values, page, post_urls)))
+            continue
+        job, notes, used = _job(entry, config, LiquidContext(config.url, config.base_url, site_values, page, post_urls))
+        findings.add(notes)
+        key = render_key(job)
+        new.documents[meta.source] = DocumentRecord(entry.item.stat, entry.file_digest, liquid if used else "", key, tuple(notes))
+        planned.append(_Planned(key, lambda job=job: job))
+    return planned
+
+
+def _lazy_job(
+    entry: _Entry, config: Config, site: dict[str, str], page: dict[str, str], post_urls: dict[str, str]
+) -> Callable[[], RenderInput]:
+    """Describe an unchanged document's render only if it must be rendered after all."""
+    return lambda: _job(entry, config, LiquidContext(config.url, config.base_url, site, page, post_urls))[0]
+
+
+def _job(entry: _Entry, config: Config, context: LiquidContext) -> tuple[RenderInput, list[Diagnostic], bool]:
+    """(RenderInput, Liquid warnings, whether Liquid was used) for one document."""
+    meta = entry.meta
+    text = entry.text if entry.text is not None else read_source(entry.item).text
+    _, body, line = find_front_matter(text, meta.source)
+    notes: list[Diagnostic] = []
+    used = meta.liquid and ("{%" in body or "{{" in body)
+    if used:
+        body, notes = render_liquid(body, meta.source, line, context)
+    job = RenderInput(
+        source=meta.source, body=body, body_line=line, excerpt_source=meta.excerpt,
+        separator=meta.excerpt_separator, macros=tuple(sorted(config.math.macros)),
+        check_math=config.math.check, safe_html=config.safe_html,
+    )
+    return job, notes, used
+
+
+def _render(
+    planned: Sequence[_Planned], cache: RenderCache, old: BuildState, new: BuildState, workers: int
+) -> tuple[list[tuple[str, Rendered]], int]:
+    """(key, summary) of every render: from the last state, the cache, or rendered now in parallel."""
+    found: list[Rendered | None] = [old.summaries.get(p.key) for p in planned]
+    for index, result in enumerate(found):
+        if result is None:
+            full = cache.get(planned[index].key)
+            found[index] = summary_of(full) if full else None
+    missing = [index for index, result in enumerate(found) if result is None]
+    for index, result in zip(missing, render_many([planned[i].job() for i in missing], workers), strict=True):
+        key = render_key(planned[index].job())
+        if key != planned[index].key:
+            raise RuntimeError(f"{planned[index].job().source}: render key changed during the build")
+        cache.put(key, result)
+        found[index] = summary_of(result)
+    done = [(p.key, result) for p, result in zip(planned, found, strict=True) if result is not None]
+    new.summaries.update(done)
+    return done, len(missing)
 
 
 def _make_posts(
-    metas: Sequence[Meta],
-    rendered: Sequence[Rendered],
-    urls: dict[str, str],
-    names: dict[str, str],
-    assets: dict[str, str],
-    config: Config,
-    options: BuildOptions,
+    entries: Sequence[_Entry], renders: Sequence[tuple[str, Rendered]], urls: dict[str, str],
+    names: dict[str, str], assets: dict[str, Path], config: Config, options: BuildOptions, cache: RenderCache,
     findings: _Findings,
 ) -> list[Post]:
     """Combine each Meta with its render into the Post the site publishes."""
     now = build_clock(options)
     render = _page_math(config, findings)
     posts = []
-    for meta, result in zip(metas, rendered, strict=True):
+    for entry, (key, summary) in zip(entries, renders, strict=True):
+        findings.add(summary.diagnostics)
         try:
-            cover = check_cover(meta, assets)
+            cover = check_cover(entry.meta, assets)
         except SourceError as exc:
             findings.add([exc.diagnostic])
             cover = None
-        posts.append(_post(meta, result, urls[meta.source], names, cover, render, now))
+        body = Body(_body_loader(cache, key, render))
+        posts.append(_post(entry.meta, key, summary, urls[entry.meta.source], names, cover, render, now, body))
     return posts
 
 
+def _body_loader(cache: RenderCache, key: str, render: MathRender) -> Callable[[], tuple[str, str]]:
+    """Load a post's full render from the cache when a page needs it, and finish its math."""
+
+    def load() -> tuple[str, str]:
+        full = cache.get(key)
+        if full is None:
+            raise RuntimeError(f"render {key} vanished from the cache during the build")
+        return finish(full, full.html, render), finish(full, full.toc, render)
+
+    return load
+
+
 def _post(
-    meta: Meta,
-    result: Rendered,
-    url: str,
-    names: dict[str, str],
-    cover: Cover | None,
-    render: Callable[[MathSpan, bool], str],
-    now: dt.datetime,
+    meta: Meta, key: str, result: Rendered, url: str, names: dict[str, str], cover: Cover | None,
+    render: MathRender, now: dt.datetime, body: Body,
 ) -> Post:
     tags = tuple(dict.fromkeys(Tag(names[tag_key(t)], tag_key(t)) for t in meta.tags))
     title = title_markup(meta.title, render)
     return Post(
-        source=meta.source,
-        kind=meta.kind,
-        title=title_text(meta.title),
-        date=meta.date,
-        url=url,
-        title_html=title,
-        output=url.lstrip("/") + ("index.html" if url.endswith("/") else ""),
-        tags=tags,
-        categories=meta.categories,
-        author=meta.author,
-        cover=cover,
-        layout=meta.layout or meta.kind,
-        draft=meta.draft or not meta.published,
-        future=bool(meta.date and meta.date > now),
-        html=finish(result, result.html, render),
-        toc=finish(result, result.toc, render),
-        excerpt=finish(result, result.excerpt, render),
+        source=meta.source, kind=meta.kind, title=title_text(meta.title), title_html=title, date=meta.date,
+        url=url, output=url.lstrip("/") + ("index.html" if url.endswith("/") else ""), tags=tags,
+        categories=meta.categories, author=meta.author, cover=cover, layout=meta.layout or meta.kind,
+        draft=meta.draft or not meta.published, future=bool(meta.date and meta.date > now), body=body,
+        render_key=key, excerpt=finish(result, result.excerpt, render),
         description=meta.description or result.description,
         reading_minutes=reading_minutes(result.words, result.cjk_chars),
         has_math=(bool(result.spans) or 'class="math' in title) if meta.math is None else meta.math,
+        math_labels=any("\\label" in span.tex for span in result.spans),
         front=meta.front,
     )
 
 
-def _page_math(config: Config, findings: _Findings) -> Callable[[MathSpan, bool], str]:
+def _page_math(config: Config, findings: _Findings) -> MathRender:
     """How pages show math: marked for MathJax, or MathML built now."""
     if config.math.render == "mathjax":
         return mathjax_markup
@@ -305,7 +404,8 @@ def _page_math(config: Config, findings: _Findings) -> Callable[[MathSpan, bool]
 
 
 def _pictures(
-    posts: list[Post], asset_paths: dict[str, Path], config: Config, cache_root: Path | None, findings: _Findings
+    posts: list[Post], assets: dict[str, Path], config: Config, old: BuildState, new: BuildState,
+    cache_root: Path | None,
 ) -> tuple[list[Post], dict[str, Content]]:
     """Give every local cover its size and resized copies."""
     files: dict[str, Content] = {}
@@ -314,45 +414,39 @@ def _pictures(
         cover = post.cover
         if cover is not None and cover.local:
             out = cover.src.lstrip("/")
-            picture, made = cover_picture(asset_paths[out], out, config.cover_widths, cache_root)
-            cover = replace(
-                cover, width=picture.width, height=picture.height, mime=picture.mime, variants=picture.variants
-            )
+            source = assets[out]
+            stat = source.stat()
+            known = old.images.get(out)
+            same = known and known[:2] == (stat.st_size, stat.st_mtime_ns)
+            picture, made, hashed = cover_picture(source, out, config.cover_widths, cache_root, known[2] if same else None)
+            new.images[out] = (stat.st_size, stat.st_mtime_ns, hashed)
+            cover = replace(cover, width=picture.width, height=picture.height, mime=picture.mime, variants=picture.variants)
             files.update(made)
         done.append(replace(post, cover=cover))
     return done, files
 
 
-# -- rendering pages -----------------------------------------------------------------------
+def _feed_math(cache: RenderCache) -> feeds.Finish:
+    """Feed entries carry MathML (feed readers run no JavaScript)."""
+
+    def mathml(span: MathSpan, block: bool) -> str:
+        return convert_or_none(span.tex, span.display)[0]
+
+    def finish_post(post: Post) -> tuple[str, str]:
+        result = cache.get(post.render_key)
+        assert result is not None
+        return finish(result, result.html, mathml), finish(result, result.excerpt, mathml)
+
+    return finish_post
 
 
-def _render_site(site: Site, rendered: dict[str, Rendered], findings: _Findings) -> dict[str, Content]:
-    """Every generated file: posts, pages, listings, feed, sitemap, robots.txt, 404."""
-    env = templates.make_environment(site.config)
-    files: dict[str, Content] = {}
-    for post in (*site.posts, *site.pages):
-        layout = post.layout if post.layout in templates.known_layouts(site.config.root) else post.kind
-        files[post.output] = _page(env, f"{layout}.html", templates.post_context(site, post), post.source, findings)
-    for index in site.index_pages:
-        files[index.output] = _page(
-            env, "index.html", templates.index_context(site, index), "templates/index.html", findings
-        )
-    for tag_page in site.tags:
-        files[tag_page.output] = _page(
-            env, "tag.html", templates.tag_context(site, tag_page), "templates/tag.html", findings
-        )
-    for name, output in (
-        ("tags.html", "tags/index.html"),
-        ("archive.html", "archive/index.html"),
-        ("404.html", "404.html"),
-    ):
-        files[output] = _page(env, name, templates.plain_context(site), f"templates/{name}", findings)
-    files["feed.xml"] = feeds.atom_feed(site, _feed_math(rendered, findings))
-    files["sitemap.xml"] = feeds.sitemap(site)
-    files["robots.txt"] = feeds.robots(site)
-    files[".nojekyll"] = b""
-    files["assets/css/highlight.css"] = highlight_css(site.config.highlight_style)
-    return files
+def _extra_files(config: Config) -> dict[str, Content]:
+    """Small generated files: robots.txt, .nojekyll, the code colours."""
+    return {
+        "robots.txt": feeds.robots(config),
+        ".nojekyll": b"",
+        "assets/css/highlight.css": highlight_css(config.highlight_style),
+    }
 
 
 def highlight_css(style: str) -> bytes:
@@ -363,39 +457,13 @@ def highlight_css(style: str) -> bytes:
     return css.encode("utf-8")
 
 
-def _page(env: jinja2.Environment, name: str, context: dict[str, Any], source: str, findings: _Findings) -> bytes:
-    """Render one template; a template error names the template and the line."""
-    try:
-        return env.get_template(name).render(context).encode("utf-8")
-    except jinja2.TemplateSyntaxError as exc:
-        findings.add([error(f"templates/{exc.name or name}", exc.lineno, 0, exc.message or "template syntax error")])
-    except jinja2.UndefinedError as exc:
-        findings.add([error(f"templates/{name}", 0, 0, f"{exc.message} (while rendering {source})")])
-    return b""
-
-
-def _feed_math(rendered: dict[str, Rendered], findings: _Findings) -> feeds.Finish:
-    """Feed entries carry MathML (feed readers run no JavaScript)."""
-
-    def mathml(span: MathSpan, block: bool) -> str:
-        return convert_or_none(span.tex, span.display)[0]
-
-    def finish_post(post: Post) -> tuple[str, str]:
-        result = rendered[post.source]
-        return finish(result, result.html, mathml), finish(result, result.excerpt, mathml)
-
-    return finish_post
-
-
 def title_text(title: str) -> str:
     """A title as plain text: math keeps its TeX, loses its delimiters."""
     protected = protect(title)
     return plain_text(protected.text, protected.token_prefix, protected.spans)
 
 
-def title_markup(title: str, render: Callable[[MathSpan, bool], str]) -> Markup:
+def title_markup(title: str, render: MathRender) -> Markup:
     """A title as HTML, with its math typeset and everything else escaped."""
-    import html
-
     protected = protect(title)
     return Markup(restore(html.escape(protected.text), protected.token_prefix, protected.spans, render))

@@ -11,8 +11,8 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
@@ -58,6 +58,23 @@ class Cover:
         return items
 
 
+class Body:
+    """A post's full HTML and table of contents, produced on first use.
+
+    Most incremental builds never need a post's body: only pages that are re-rendered do.
+    """
+
+    def __init__(self, produce: Callable[[], tuple[str, str]]) -> None:
+        self._produce = produce
+        self._value: tuple[str, str] | None = None
+
+    def get(self) -> tuple[str, str]:
+        """(HTML, table of contents)."""
+        if self._value is None:
+            self._value = self._produce()
+        return self._value
+
+
 @dataclass(frozen=True)
 class Post:
     """What the site publishes for one post or page."""
@@ -76,13 +93,24 @@ class Post:
     layout: str
     draft: bool
     future: bool
-    html: str
-    toc: str
+    body: Body = field(compare=False, repr=False)
+    render_key: str
     excerpt: str
     description: str
     reading_minutes: int
     has_math: bool
-    front: Mapping[str, Any]
+    math_labels: bool
+    front: Mapping[str, Any] = field(compare=False)
+
+    @property
+    def html(self) -> str:
+        """The rendered body."""
+        return self.body.get()[0]
+
+    @property
+    def toc(self) -> str:
+        """The table of contents (empty when the post has no headings)."""
+        return self.body.get()[1]
 
 
 @dataclass(frozen=True)
@@ -118,10 +146,11 @@ class Site:
     tags: tuple[TagPage, ...]  # by name
     index_pages: tuple[IndexPage, ...]
     years: tuple[tuple[int, tuple[Post, ...]], ...]  # newest year first
+    positions: Mapping[str, int] = field(compare=False, repr=False)
 
     def neighbours(self, post: Post) -> tuple[Post | None, Post | None]:
         """The older and the newer post next to this one."""
-        index = self.posts.index(post)
+        index = self.positions[post.source]
         older = self.posts[index + 1] if index + 1 < len(self.posts) else None
         newer = self.posts[index - 1] if index > 0 else None
         return older, newer
@@ -271,7 +300,8 @@ def assemble(config: Config, posts: Sequence[Post], pages: Sequence[Post]) -> Si
             years[post.date.astimezone(config.zone).year].append(post)
     year_list = tuple((year, tuple(items)) for year, items in sorted(years.items(), reverse=True))
     pages_sorted = tuple(sorted(pages, key=lambda p: p.url))
-    return Site(config, ordered, pages_sorted, tags, paginate(ordered, config.paginate), year_list)
+    positions = {post.source: index for index, post in enumerate(ordered)}
+    return Site(config, ordered, pages_sorted, tags, paginate(ordered, config.paginate), year_list, positions)
 
 
 def paginate(posts: Sequence[Post], per_page: int) -> tuple[IndexPage, ...]:

@@ -13,7 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from .config import Config
-from .site import IndexPage, Post, Site, TagPage
+from .site import IndexPage, Post, TagPage
 
 LISTING_LAYOUTS = ("index", "tag", "tags", "archive", "404", "base")
 URL_SAFE = "/:#?&=%~+@!$,;"
@@ -60,7 +60,10 @@ def make_environment(config: Config) -> jinja2.Environment:
         blog_posting=lambda post: blog_posting(config, post),
         srcset=lambda items: ", ".join(f"{relative_url(config, src)} {width}w" for src, width in items),
     )
-    env.globals.update(config=config, mathjax_config=jsonld(mathjax_config(config)))
+    env.globals.update(
+        config=config,
+        mathjax_config=lambda labels=False: jsonld(mathjax_config(config, labels)),
+    )
     return env
 
 
@@ -111,8 +114,12 @@ def blog_posting(config: Config, post: Post) -> dict[str, Any]:
     return data
 
 
-def mathjax_config(config: Config) -> dict[str, Any]:
-    """MathJax's configuration: only `.math` elements, only the delimiters the build wrote."""
+def mathjax_config(config: Config, labels: bool = False) -> dict[str, Any]:
+    """MathJax's configuration: only `.math` elements, only the delimiters the build wrote.
+
+    A page that uses \\label gets AMS numbering when the site numbers nothing, so that
+    \\eqref has a number to show (as in LaTeX).
+    """
     macros = {name: value for name, value in config.math.macros.items()}
     settings: dict[str, Any] = {
         "tex": {
@@ -121,7 +128,7 @@ def mathjax_config(config: Config) -> dict[str, Any]:
             "processEscapes": False,
             "processEnvironments": False,
             "processRefs": True,
-            "tags": config.math.tags,
+            "tags": "ams" if labels and config.math.tags == "none" else config.math.tags,
             "macros": macros,
         },
         "options": {"ignoreHtmlClass": "mathpress-page", "processHtmlClass": "math"},
@@ -131,22 +138,23 @@ def mathjax_config(config: Config) -> dict[str, Any]:
     return settings
 
 
-def post_context(site: Site, post: Post) -> dict[str, Any]:
-    """What a post's template sees."""
-    older, newer = site.neighbours(post) if post.kind == "post" else (None, None)
-    return {"site": site, "page": post, "older": older, "newer": newer, "has_math": post.has_math}
+def post_context(site: Any, post: Post, older: Post | None, newer: Post | None) -> dict[str, Any]:
+    """What a post's or a page's template sees."""
+    return {"site": site, "page": post, "older": older, "newer": newer, "has_math": post.has_math,
+            "math_labels": post.math_labels}
 
 
-def index_context(site: Site, index: IndexPage) -> dict[str, Any]:
+def index_context(site: Any, index: IndexPage) -> dict[str, Any]:
     """What one page of the index sees."""
-    return {"site": site, "paginator": index, "has_math": any(p.has_math for p in index.posts)}
+    return {"site": site, "paginator": index, "has_math": any(p.has_math for p in index.posts), "math_labels": False}
 
 
-def tag_context(site: Site, tag_page: TagPage) -> dict[str, Any]:
+def tag_context(site: Any, tag_page: TagPage) -> dict[str, Any]:
     """What a tag's page sees."""
-    return {"site": site, "tag_page": tag_page, "has_math": any(p.has_math for p in tag_page.posts)}
+    return {"site": site, "tag_page": tag_page, "has_math": any(p.has_math for p in tag_page.posts),
+            "math_labels": False}
 
 
-def plain_context(site: Site) -> dict[str, Any]:
+def plain_context(site: Any) -> dict[str, Any]:
     """What the tags index, the archive and the 404 page see."""
-    return {"site": site, "has_math": False}
+    return {"site": site, "has_math": False, "math_labels": False}

@@ -1,0 +1,206 @@
+"""Pages: Site → output files, rendering only the pages whose inputs changed.
+
+Every page has a fingerprint: the templates, the config, the facts of what its context
+holds (its post and neighbours, its page of the index, its tag), and the hash of each part
+of the site its template read through `site` (recorded while rendering: a template that
+reads `site.posts` depends on every post; the default post layout reads only
+`site.pages`). A page whose fingerprint and file are as the last build left them is kept
+as it is, not rendered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import __version__, feeds, templates
+from .cache import BuildState, PageRecord, digest, encode_value
+from .errors import Diagnostic, error
+from .output import KEEP, Keep
+from .site import IndexPage, Post, Site, TagPage
+
+FACETS = ("posts", "pages", "tags", "years", "index_pages")
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """One page to produce: its file, how to render it, and the facts of its own context."""
+
+    output: str
+    own: str
+    render: Callable[[SiteView], bytes]
+    label: str
+
+
+class SiteView:
+    """The `site` a template sees: the Site, recording which of its parts the page read."""
+
+    def __init__(self, site: Site) -> None:
+        self._site = site
+        self.seen: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        if name in FACETS:
+            self.seen.add(name)
+        elif name == "neighbours":
+            self.seen.add("posts")
+        return getattr(self._site, name)
+
+
+# -- facts -----------------------------------------------------------------------------------
+
+
+def post_fact(post: Post) -> str:
+    """A hash of everything a template can read from a post (its body through render_key)."""
+    cover = post.cover
+    fields = [
+        post.render_key, post.source, post.kind, post.title, post.title_html, post.url, post.output,
+        post.date.isoformat() if post.date else "", [[t.name, t.slug] for t in post.tags], list(post.categories),
+        post.author, post.layout, post.draft, post.future, post.excerpt, post.description,
+        post.reading_minutes, post.has_math, encode_value(dict(post.front)),
+        [cover.src, cover.alt, cover.width, cover.height, cover.mime, [[v.out, v.width, v.mime] for v in cover.variants]]
+        if cover else None,
+    ]
+    return digest(json.dumps(fields, ensure_ascii=False, default=str))
+
+
+def facet_hashes(site: Site, facts: Mapping[str, str]) -> dict[str, str]:
+    """The hash of each part of the site a template may read through `site`."""
+
+    def of(posts: Iterable[Post]) -> list[str]:
+        return [facts[p.source] for p in posts]
+
+    return {
+        "posts": digest(*of(site.posts)),
+        "pages": digest(*of(site.pages)),
+        "tags": digest(json.dumps([[t.tag.name, t.tag.slug, of(t.posts)] for t in site.tags])),
+        "years": digest(json.dumps([[year, of(posts)] for year, posts in site.years])),
+        "index_pages": digest(json.dumps([[i.url, of(i.posts)] for i in site.index_pages])),
+    }
+
+
+def template_fingerprint(site: Site) -> str:
+    """A hash of every template file, the config and the version."""
+    parts = [__version__, site.config.fingerprint()]
+    for folder in templates.template_dirs(site.config.root):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                parts += [str(path.relative_to(folder)), path.read_bytes().decode("utf-8", "replace")]
+    return digest(*parts)
+
+
+# -- jobs ------------------------------------------------------------------------------------
+
+
+def page_jobs(site: Site, env: jinja2.Environment, facts: Mapping[str, str], feed: feeds.Finish) -> list[PageJob]:
+    """Every page the site writes, with how to render it."""
+    known = set(templates.known_layouts(site.config.root))
+    jobs = [_post_job(site, env, post, facts, known) for post in (*site.posts, *site.pages)]
+    jobs += [_index_job(env, index, facts) for index in site.index_pages]
+    jobs += [_tag_job(env, tag_page, facts) for tag_page in site.tags]
+    for name, output in (("tags.html", "tags/index.html"), ("archive.html", "archive/index.html"), ("404.html", "404.html")):
+        jobs.append(PageJob(output, name, _template(env, name, lambda view: templates.plain_context(view)), f"templates/{name}"))
+    newest = site.posts[: site.config.feed_entries]
+    jobs.append(PageJob("feed.xml", digest(*(facts[p.source] for p in newest)), lambda view: feeds.atom_feed(site, feed), "feed.xml"))
+    everything = [facts[p.source] for p in (*site.posts, *site.pages)] + [t.url for t in site.tags]
+    jobs.append(PageJob("sitemap.xml", digest(*everything), lambda view: feeds.sitemap(site), "sitemap.xml"))
+    return jobs
+
+
+def _template(env: jinja2.Environment, name: str, context: Callable[[SiteView], dict[str, Any]]) -> Callable[[SiteView], bytes]:
+    """A renderer of one template with a context made from the recording site view."""
+    return lambda view: env.get_template(name).render(context(view)).encode("utf-8")
+
+
+def _post_job(site: Site, env: jinja2.Environment, post: Post, facts: Mapping[str, str], known: set[str]) -> PageJob:
+    layout = post.layout if post.layout in known else post.kind
+    older, newer = site.neighbours(post) if post.kind == "post" else (None, None)
+    own = digest(layout, facts[post.source], *(facts[p.source] if p else "" for p in (older, newer)))
+    render = _template(env, f"{layout}.html", lambda view: templates.post_context(view, post, older, newer))
+    return PageJob(post.output, own, render, post.source)
+
+
+def _index_job(env: jinja2.Environment, index: IndexPage, facts: Mapping[str, str]) -> PageJob:
+    own = digest("index", str(index.number), str(index.total), *(facts[p.source] for p in index.posts))
+    render = _template(env, "index.html", lambda view: templates.index_context(view, index))
+    return PageJob(index.output, own, render, "templates/index.html")
+
+
+def _tag_job(env: jinja2.Environment, tag_page: TagPage, facts: Mapping[str, str]) -> PageJob:
+    own = digest("tag", tag_page.tag.name, tag_page.tag.slug, *(facts[p.source] for p in tag_page.posts))
+    render = _template(env, "tag.html", lambda view: templates.tag_context(view, tag_page))
+    return PageJob(tag_page.output, own, render, "templates/tag.html")
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageResults:
+    """The pages' contents (bytes, or KEEP), how many were rendered, and any template errors."""
+
+    files: dict[str, bytes | Keep]
+    records: dict[str, PageRecord]  # provisional: sizes and times are filled in after publishing
+    rendered: int
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def render_pages(
+    site: Site, jobs: list[PageJob], facts: Mapping[str, str], state: BuildState, output: Path
+) -> PageResults:
+    """Render each job whose fingerprint changed; keep the others."""
+    base = template_fingerprint(site)
+    hashes = facet_hashes(site, facts)
+    files: dict[str, bytes | Keep] = {}
+    records: dict[str, PageRecord] = {}
+    notes: list[Diagnostic] = []
+    rendered = 0
+    for job in jobs:
+        record = state.pages.get(job.output)
+        if record and _fingerprint(base, job, record.facets, hashes) == record.fingerprint and _intact(output, job, record):
+            files[job.output], records[job.output] = KEEP, record
+            continue
+        view = SiteView(site)
+        try:
+            files[job.output] = job.render(view)
+        except jinja2.TemplateError as exc:
+            notes.append(_template_error(exc, job))
+            continue
+        rendered += 1
+        seen = tuple(sorted(view.seen))
+        records[job.output] = PageRecord(_fingerprint(base, job, seen, hashes), seen, 0, 0)
+    return PageResults(files, records, rendered, tuple(notes))
+
+
+def _fingerprint(base: str, job: PageJob, facets: tuple[str, ...], hashes: Mapping[str, str]) -> str:
+    return digest(base, job.output, job.own, *(f"{name}={hashes.get(name, '?')}" for name in facets))
+
+
+def _intact(output: Path, job: PageJob, record: PageRecord) -> bool:
+    """Whether the file is still what the last build wrote (same size and modification time)."""
+    try:
+        stat = (output / job.output).stat()
+    except OSError:
+        return False
+    return stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns
+
+
+def _template_error(exc: jinja2.TemplateError, job: PageJob) -> Diagnostic:
+    """A template failure as `templates/x.html:LINE: message (while rendering SOURCE)`."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return error(f"templates/{exc.name or '?'}", exc.lineno, 0, exc.message or "template syntax error")
+    return error(job.label, 0, 0, f"template error: {exc.message or exc}")
+
+
+def record_written(results: PageResults, output: Path) -> dict[str, PageRecord]:
+    """Page records with the size and time of the files as published."""
+    final: dict[str, PageRecord] = {}
+    for rel, record in results.records.items():
+        stat = (output / rel).stat()
+        final[rel] = PageRecord(record.fingerprint, record.facets, stat.st_size, stat.st_mtime_ns)
+    return final
