@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,9 @@ from .errors import Diagnostic
 from .markup import MARKDOWN_SETTINGS, Rendered, RenderInput
 from .math import MathSpan
 from .meta import Meta
-from .yamlio import Key
 
 CACHE_DIR = ".mathpress-cache"
-FORMAT = 2
+FORMAT = 3
 
 
 def digest(*parts: str | bytes) -> str:
@@ -44,8 +43,9 @@ def digest(*parts: str | bytes) -> str:
 
 def render_key(job: RenderInput) -> str:
     """The cache key of one render: everything that can change its result."""
-    fixed = json.dumps([job.source, job.body_line, job.excerpt_source, job.separator, job.macros,
-                        job.check_math, job.safe_html])
+    fixed = json.dumps(
+        [job.source, job.body_line, job.excerpt_source, job.separator, job.macros, job.check_math, job.safe_html]
+    )
     return digest(str(FORMAT), __version__, MARKDOWN_SETTINGS, fixed, job.body)
 
 
@@ -84,10 +84,11 @@ class RenderCache:
             return None
 
     def put(self, key: str, rendered: Rendered) -> None:
-        """Store a result for this build and, with a cache folder, for later builds."""
-        self.memory[key] = rendered
+        """Store a result: on disk when there is a cache folder (memory stays small), else in memory."""
         path = self._path(key)
-        if path is not None:
+        if path is None:
+            self.memory[key] = rendered
+        else:
             data = {"key": key, "format": FORMAT, **rendered_to_json(rendered)}
             write_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
@@ -95,8 +96,12 @@ class RenderCache:
 def rendered_to_json(rendered: Rendered) -> dict[str, Any]:
     """A Rendered as plain JSON data."""
     return {
-        "html": rendered.html, "toc": rendered.toc, "excerpt": rendered.excerpt,
-        "description": rendered.description, "words": rendered.words, "cjk_chars": rendered.cjk_chars,
+        "html": rendered.html,
+        "toc": rendered.toc,
+        "excerpt": rendered.excerpt,
+        "description": rendered.description,
+        "words": rendered.words,
+        "cjk_chars": rendered.cjk_chars,
         "prefix": rendered.prefix,
         "spans": [s.__dict__ for s in rendered.spans],
         "diagnostics": [d.__dict__ for d in rendered.diagnostics],
@@ -134,9 +139,15 @@ def _checked(value: Any, kind: type) -> dict[str, Any]:
 
 
 def encode_value(value: Any) -> Any:
-    """A value safe_load can produce, as tagged JSON data (dates, bytes, sets, any map keys)."""
+    """A value safe_load can produce, as JSON data; dates, bytes, sets and odd maps are tagged."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, list | tuple):
+        return [encode_value(v) for v in value]
+    if isinstance(value, dict):
+        if all(isinstance(k, str) and not k.startswith("$") for k in value):
+            return {k: encode_value(v) for k, v in value.items()}
+        return {"$map": [[encode_value(k), encode_value(v)] for k, v in value.items()]}
     if isinstance(value, dt.datetime):
         return {"$datetime": value.isoformat()}
     if isinstance(value, dt.date):
@@ -145,11 +156,14 @@ def encode_value(value: Any) -> Any:
         return {"$bytes": base64.b64encode(value).decode()}
     if isinstance(value, set):
         return {"$set": [encode_value(v) for v in sorted(value, key=repr)]}
-    if isinstance(value, list | tuple):
-        return [encode_value(v) for v in value]
-    if isinstance(value, dict):
-        return {"$map": [[encode_value(k), encode_value(v)] for k, v in value.items()]}
     raise TypeError(f"cannot cache {type(value).__name__}")
+
+
+DECODERS: dict[str, Any] = {
+    "$datetime": dt.datetime.fromisoformat,
+    "$date": dt.date.fromisoformat,
+    "$bytes": base64.b64decode,
+}
 
 
 def decode_value(data: Any) -> Any:
@@ -158,44 +172,46 @@ def decode_value(data: Any) -> Any:
         return data
     if isinstance(data, list):
         return [decode_value(v) for v in data]
-    if not isinstance(data, dict) or len(data) != 1:
+    if not isinstance(data, dict):
         raise ValueError("bad value")
-    tag, inner = next(iter(data.items()))
-    decoders = {
-        "$datetime": lambda v: dt.datetime.fromisoformat(v),
-        "$date": lambda v: dt.date.fromisoformat(v),
-        "$bytes": lambda v: base64.b64decode(v),
-        "$set": lambda v: {decode_value(x) for x in v},
-        "$map": lambda v: {_hashable(decode_value(k)): decode_value(x) for k, x in v},
-    }
-    if tag not in decoders:
+    tag = next(iter(data), "")
+    if len(data) == 1 and tag.startswith("$"):
+        inner = data[tag]
+        if tag in DECODERS:
+            return DECODERS[tag](inner)
+        if tag == "$set":
+            return {decode_value(x) for x in inner}
+        if tag == "$map":
+            return {_hashable(decode_value(k)): decode_value(x) for k, x in inner}
         raise ValueError("bad value")
-    return decoders[tag](inner)
+    return {k: decode_value(v) for k, v in data.items()}
 
 
 def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def encode_meta(meta: Meta) -> dict[str, Any]:
-    """Validated front matter as JSON data."""
-    data = {f.name: getattr(meta, f.name) for f in fields(meta)}
-    data["date"] = meta.date.isoformat() if meta.date else None
-    data["front"] = encode_value(dict(meta.front))
-    data["where"] = [[k, list(v)] for k, v in meta.where.items()]
-    data["tags"], data["categories"] = list(meta.tags), list(meta.categories)
-    return data
+META_FIELDS = tuple(f.name for f in fields(Meta))
+
+
+def encode_meta(meta: Meta) -> list[Any]:
+    """Validated front matter as a JSON list in field order."""
+    values = [getattr(meta, name) for name in META_FIELDS]
+    values[META_FIELDS.index("date")] = meta.date.isoformat() if meta.date else None
+    values[META_FIELDS.index("front")] = encode_value(dict(meta.front))
+    values[META_FIELDS.index("where")] = {k: list(v) for k, v in meta.where.items()}
+    return values
 
 
 def decode_meta(data: Any) -> Meta:
     """Validated front matter back from JSON data (ValueError if it is not what we wrote)."""
-    if not isinstance(data, dict) or set(data) != {f.name for f in fields(Meta)}:
+    if not isinstance(data, list) or len(data) != len(META_FIELDS):
         raise ValueError("bad meta")
-    values = dict(data)
-    values["date"] = dt.datetime.fromisoformat(data["date"]) if data["date"] else None
-    values["front"] = decode_value(data["front"])
-    values["where"] = {str(k): (int(v[0]), int(v[1])) for k, v in data["where"]}
-    values["tags"], values["categories"] = tuple(data["tags"]), tuple(data["categories"])
+    values = dict(zip(META_FIELDS, data, strict=True))
+    values["date"] = dt.datetime.fromisoformat(values["date"]) if values["date"] else None
+    values["front"] = decode_value(values["front"])
+    values["where"] = {str(k): (int(v[0]), int(v[1])) for k, v in values["where"].items()}
+    values["tags"], values["categories"] = tuple(values["tags"]), tuple(values["categories"])
     meta = Meta(**values)
     if not isinstance(meta.front, dict) or not all(isinstance(t, str) for t in meta.tags):
         raise ValueError("bad meta")
@@ -205,7 +221,36 @@ def decode_meta(data: Any) -> Meta:
 # -- the build state ---------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
+class Summary:
+    """What listings, feeds' entry lists and warnings need from a render, finished for one math mode."""
+
+    mode: str
+    title_html: str
+    excerpt: str
+    description: str
+    words: int
+    cjk_chars: int
+    has_math: bool
+    labels: bool
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """What the last build learned from one file: enough to skip reading and rendering it."""
+
+    stat: tuple[int, int, int]
+    digest: str  # of the file's bytes
+    config: str  # fingerprint of the config the front matter was validated with
+    meta: Meta
+    liquid: str  # hash of the Liquid context the body depended on ("" when it has no Liquid)
+    render_key: str
+    notes: tuple[Diagnostic, ...]  # Liquid's warnings
+    summary: Summary
+
+
+@dataclass(frozen=True)
 class PageRecord:
     """What was written for one output page, and from which inputs."""
 
@@ -215,30 +260,69 @@ class PageRecord:
     mtime_ns: int
 
 
-@dataclass(frozen=True)
-class DocumentRecord:
-    """What the last build learned from one unchanged file: enough to skip reading it."""
-
-    stat: tuple[int, int, int]
-    digest: str  # of the file's bytes
-    liquid: str  # hash of the Liquid context the body depended on ("" when it has no Liquid)
-    render_key: str
-    notes: tuple[Diagnostic, ...]
-
-
 @dataclass
 class BuildState:
     """The last build's knowledge; each build reads one and writes the next."""
 
-    metas: dict[str, Meta] = field(default_factory=dict)
-    summaries: dict[str, Rendered] = field(default_factory=dict)
-    pages: dict[str, PageRecord] = field(default_factory=dict)
-    images: dict[str, tuple[int, int, str]] = field(default_factory=dict)
     documents: dict[str, DocumentRecord] = field(default_factory=dict)
+    pages: dict[str, PageRecord] = field(default_factory=dict)
+    images: dict[str, list[Any]] = field(default_factory=dict)
 
 
 def state_path(root: Path) -> Path:
     return root / CACHE_DIR / "state.json"
+
+
+def _notes(data: Any) -> tuple[Diagnostic, ...]:
+    return tuple(
+        Diagnostic(str(p), int(ln), int(c), str(m), "warning" if s == "warning" else "error") for p, ln, c, m, s in data
+    )
+
+
+def _encode_notes(notes: tuple[Diagnostic, ...]) -> list[list[Any]]:
+    return [[d.path, d.line, d.col, d.message, d.severity] for d in notes]
+
+
+def _encode_document(record: DocumentRecord) -> list[Any]:
+    summary = record.summary
+    return [
+        list(record.stat),
+        record.digest,
+        record.config,
+        encode_meta(record.meta),
+        record.liquid,
+        record.render_key,
+        _encode_notes(record.notes),
+        [
+            summary.mode,
+            summary.title_html,
+            summary.excerpt,
+            summary.description,
+            summary.words,
+            summary.cjk_chars,
+            summary.has_math,
+            summary.labels,
+            _encode_notes(summary.diagnostics),
+        ],
+    ]
+
+
+def _decode_document(data: Any) -> DocumentRecord:
+    stat, file_digest, config, meta, liquid, key, notes, summary = data
+    mode, title_html, excerpt, description, words, cjk, has_math, labels, diagnostics = summary
+    texts = (file_digest, config, liquid, key, mode, title_html, excerpt, description)
+    if not all(isinstance(t, str) for t in texts) or not isinstance(words, int) or not isinstance(cjk, int):
+        raise ValueError("bad record")
+    return DocumentRecord(
+        (int(stat[0]), int(stat[1]), int(stat[2])),
+        file_digest,
+        config,
+        decode_meta(meta),
+        liquid,
+        key,
+        _notes(notes),
+        Summary(mode, title_html, excerpt, description, words, cjk, bool(has_math), bool(labels), _notes(diagnostics)),
+    )
 
 
 def load_state(root: Path | None) -> BuildState:
@@ -250,11 +334,11 @@ def load_state(root: Path | None) -> BuildState:
         if data.get("format") != FORMAT or data.get("version") != __version__:
             return BuildState()
         return BuildState(
-            metas={k: decode_meta(v) for k, v in data["metas"].items()},
-            summaries={k: rendered_from_json(v, k) for k, v in data["summaries"].items()},
-            pages={k: PageRecord(str(v[0]), tuple(map(str, v[1])), int(v[2]), int(v[3])) for k, v in data["pages"].items()},
-            images={k: (int(v[0]), int(v[1]), str(v[2])) for k, v in data["images"].items()},
-            documents={k: _decode_record(v) for k, v in data["documents"].items()},
+            documents={k: _decode_document(v) for k, v in data["documents"].items()},
+            pages={
+                k: PageRecord(str(v[0]), tuple(map(str, v[1])), int(v[2]), int(v[3])) for k, v in data["pages"].items()
+            },
+            images={str(k): list(v) for k, v in data["images"].items()},
         )
     except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
         return BuildState()
@@ -267,26 +351,11 @@ def save_state(root: Path | None, state: BuildState) -> None:
     data = {
         "format": FORMAT,
         "version": __version__,
-        "metas": {k: encode_meta(v) for k, v in state.metas.items()},
-        "summaries": {k: {"key": k, "format": FORMAT, **rendered_to_json(v)} for k, v in state.summaries.items()},
+        "documents": {k: _encode_document(v) for k, v in state.documents.items()},
         "pages": {k: [v.fingerprint, list(v.facets), v.size, v.mtime_ns] for k, v in state.pages.items()},
-        "images": {k: list(v) for k, v in state.images.items()},
-        "documents": {k: _encode_record(v) for k, v in state.documents.items()},
+        "images": state.images,
     }
     write_atomic(state_path(root), json.dumps(data, ensure_ascii=False).encode("utf-8"))
-
-
-def _encode_record(record: DocumentRecord) -> list[Any]:
-    notes = [[d.path, d.line, d.col, d.message, d.severity] for d in record.notes]
-    return [list(record.stat), record.digest, record.liquid, record.render_key, notes]
-
-
-def _decode_record(data: Any) -> DocumentRecord:
-    stat, file_digest, liquid, key, notes = data
-    size, mtime, inode = (int(x) for x in stat)
-    diagnostics = tuple(Diagnostic(str(p), int(ln), int(c), str(m), "warning" if s == "warning" else "error")
-                        for p, ln, c, m, s in notes)
-    return DocumentRecord((size, mtime, inode), str(file_digest), str(liquid), str(key), diagnostics)
 
 
 # -- the last build's stamp: enough to see that nothing at all changed ------------------------
@@ -319,7 +388,7 @@ def load_stamp(root: Path | None) -> BuildStamp | None:
         return BuildStamp(
             str(data["inputs"]),
             {str(k): (int(v[0]), int(v[1])) for k, v in data["outputs"].items()},
-            _decode_record([[0, 0, 0], "", "", "", data["diagnostics"]]).notes,
+            _notes(data["diagnostics"]),
             (int(data["counts"][0]), int(data["counts"][1])),
             tuple(map(str, data["skipped"])),
             str(data["next_change"]),
@@ -335,16 +404,15 @@ def save_stamp(root: Path | None, stamp: BuildStamp | None) -> None:
     if stamp is None:
         stamp_path(root).unlink(missing_ok=True)
         return
-    notes = _encode_record(DocumentRecord((0, 0, 0), "", "", "", stamp.diagnostics))[4]
+    notes = _encode_notes(stamp.diagnostics)
     data = {
-        "format": FORMAT, "version": __version__, "inputs": stamp.inputs,
-        "outputs": {k: list(v) for k, v in stamp.outputs.items()}, "diagnostics": notes,
-        "counts": list(stamp.counts), "skipped": list(stamp.skipped), "next_change": stamp.next_change,
+        "format": FORMAT,
+        "version": __version__,
+        "inputs": stamp.inputs,
+        "outputs": {k: list(v) for k, v in stamp.outputs.items()},
+        "diagnostics": notes,
+        "counts": list(stamp.counts),
+        "skipped": list(stamp.skipped),
+        "next_change": stamp.next_change,
     }
     write_atomic(stamp_path(root), json.dumps(data, ensure_ascii=False).encode("utf-8"))
-
-
-def summary_of(rendered: Rendered) -> Rendered:
-    """A render without its full HTML and TOC: what listings, counts and warnings need."""
-    return Rendered("", "", rendered.excerpt, rendered.description, rendered.words, rendered.cjk_chars,
-                    rendered.prefix, rendered.spans, rendered.diagnostics)

@@ -13,7 +13,7 @@ from .errors import BuildFailed, Diagnostic, SourceError, UsageError
 from .pipeline import BuildOptions, BuildReport, build
 from .scaffold import init_site, new_post
 
-COMMANDS = ("build", "serve", "init", "new")
+COMMANDS = ("build", "serve", "init", "new", "check")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -31,6 +31,9 @@ def parser() -> argparse.ArgumentParser:
     init.add_argument("folder", type=Path, help="where to create the site")
     init.add_argument("--force", action="store_true", help="add the site to a folder that is not empty")
     _new_arguments(commands.add_parser("new", help="create a new post file and print its path"))
+    check = commands.add_parser("check", help="check a built site: links, head tags, feed, sitemap, symlinks")
+    check.add_argument("output", nargs="?", type=Path, default=Path("_site"), help="the built site (default: _site)")
+    check.add_argument("--base-url", help="where it is served, as given to build (default: from index.html)")
     return top
 
 
@@ -113,6 +116,10 @@ def _dispatch(options: argparse.Namespace) -> int:
             )
         )
         return 0
+    if options.command == "check":
+        from .verify import run_check
+
+        return run_check(options.output, options.base_url)
     if options.command == "serve":
         from .serve import serve
 

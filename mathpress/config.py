@@ -54,7 +54,7 @@ class Config:
     safe_html: bool = False
     cover_widths: tuple[int, ...] = (480, 960, 1600)
     exclude: tuple[str, ...] = ()
-    highlight_style: str = "friendly"
+    highlight_style: str = "xcode"  # Pygments style; xcode keeps every token at 4.5:1 contrast (WCAG AA)
     math: MathConfig = field(default_factory=MathConfig)
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 

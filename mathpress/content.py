@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +48,7 @@ class Asset:
     rel: str
     path: Path
     out: str
+    stat: tuple[int, int, int] = (0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -56,17 +59,24 @@ class Inventory:
     assets: tuple[Asset, ...]
 
 
+@functools.cache
+def _ignored_pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regular expression for every ignored name pattern."""
+    return re.compile("|".join(fnmatch.translate(p) for p in IGNORED_NAMES + patterns))
+
+
 def is_ignored(name: str, patterns: tuple[str, ...] = ()) -> bool:
     """Whether a file or folder name is editor litter, hidden, or excluded by the config."""
     if name.startswith(".") or name.startswith("_"):
         return True
-    return any(fnmatch.fnmatch(name, p) for p in IGNORED_NAMES + patterns)
+    return bool(_ignored_pattern(patterns).match(name))
 
 
 def walk_files(root: Path, top: Path, exclude: tuple[str, ...]) -> Iterator[SourceFile]:
     """Files under top (sorted), refusing symlinks that lead outside root."""
     real_root = root.resolve()
-    stack = [top]
+    base = str(root) + os.sep
+    stack = [str(top)]
     while stack:
         here = stack.pop()
         with os.scandir(here) as scanned:
@@ -75,14 +85,14 @@ def walk_files(root: Path, top: Path, exclude: tuple[str, ...]) -> Iterator[Sour
         for entry in entries:
             if is_ignored(entry.name, exclude):
                 continue
-            path = here / entry.name
             if entry.is_symlink():
-                _check_link(root, path, real_root)
+                _check_link(root, Path(entry.path), real_root)
             if entry.is_dir():
-                folders.append(path)
+                folders.append(entry.path)
                 continue
             info = entry.stat()
-            yield SourceFile(path.relative_to(root).as_posix(), path, (info.st_size, info.st_mtime_ns, info.st_ino))
+            rel = entry.path.removeprefix(base).replace(os.sep, "/")
+            yield SourceFile(rel, Path(entry.path), (info.st_size, info.st_mtime_ns, info.st_ino))
         stack.extend(reversed(folders))
 
 
@@ -100,12 +110,12 @@ def inventory(root: Path, theme_static: Path | None, exclude: tuple[str, ...]) -
     assets: dict[str, Asset] = {}
     if theme_static and theme_static.is_dir() and theme_static.resolve() != (root / "static").resolve():
         for item in walk_files(theme_static, theme_static, exclude):
-            assets[item.rel] = Asset(f"(theme)/static/{item.rel}", item.path, item.rel)
+            assets[item.rel] = Asset(f"(theme)/static/{item.rel}", item.path, item.rel, item.stat)
     static = root / "static"
     if static.is_dir():
         for item in walk_files(root, static, exclude):
             out = item.rel.removeprefix("static/")
-            assets[out] = Asset(item.rel, item.path, out)
+            assets[out] = Asset(item.rel, item.path, out, item.stat)
     content = root / "content"
     if content.is_dir():
         for item in walk_files(root, content, exclude):
@@ -113,7 +123,7 @@ def inventory(root: Path, theme_static: Path | None, exclude: tuple[str, ...]) -
                 documents.append(item)
             else:
                 out = item.rel.removeprefix("content/")
-                assets[out] = Asset(item.rel, item.path, out)
+                assets[out] = Asset(item.rel, item.path, out, item.stat)
     return Inventory(tuple(documents), tuple(assets[k] for k in sorted(assets)))
 
 

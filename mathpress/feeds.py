@@ -34,7 +34,7 @@ def absolutize(fragment: str, base: str) -> str:
         if name == "srcset":
             parts = [p.strip().split(" ", 1) for p in value.split(",") if p.strip()]
             value = ", ".join(" ".join([urljoin(base, p[0]), *p[1:]]) for p in parts)
-        elif not value.startswith("#"):
+        else:  # "#fn:1" too: feed readers ignore xml:base
             value = urljoin(base, value)
         return f'{name}="{value}"'
 

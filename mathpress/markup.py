@@ -55,7 +55,9 @@ def _settings_fingerprint() -> str:
     def stable(value: Any) -> str:
         return f"{value.__module__}.{value.__qualname__}" if callable(value) else repr(value)
 
-    options = sorted((name, sorted((k, stable(v)) for k, v in config.items())) for name, config in EXTENSION_CONFIGS.items())
+    options = sorted(
+        (name, sorted((k, stable(v)) for k, v in config.items())) for name, config in EXTENSION_CONFIGS.items()
+    )
     versions = (markdown.__version__, pymdownx.__version__, pygments.__version__)
     return repr((EXTENSIONS, options, versions))
 
@@ -98,11 +100,17 @@ def _markdown() -> markdown.Markdown:
     return markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
 
 
+BLOCK_TAG = re.compile(
+    r"</?(?:p|div|br|hr|h[1-6]|li|ul|ol|dl|dt|dd|table|tr|td|th|blockquote|pre|figure|figcaption|section)\b[^>]*>",
+    re.I,
+)
+
+
 def to_html(text: str) -> tuple[str, str]:
     """Markdown → (HTML, table of contents HTML)."""
     md = _markdown()
     md.reset()
-    body = md.convert(text)
+    body = normalize_headings(md.convert(text))
     toc = getattr(md, "toc", "")
     return body, toc if "<li>" in toc else ""
 
@@ -198,10 +206,20 @@ def close_tags(fragment: str) -> str:
     return fragment.rstrip() + "".join(f"</{tag}>" for tag in reversed(parser.open))
 
 
+def normalize_headings(fragment: str) -> str:
+    """Renumber headings so the body starts at h2 (under the page's h1) and skips no level."""
+    used = sorted({int(level) for level in re.findall(r"<h([1-6])\b", fragment)})
+    new = {level: min(2 + rank, 6) for rank, level in enumerate(used)}
+    if all(new[level] == level for level in used):
+        return fragment
+    return re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m[1]}h{new[int(m[2])]}", fragment)
+
+
 def visible_text(fragment: str) -> str:
     """The text of an HTML fragment, tags removed and entities decoded."""
     fragment = re.sub(r"<(script|style)\b.*?</\1>", " ", fragment, flags=re.S | re.I)
-    return html.unescape(re.sub(r"<[^>]+>", " ", fragment))
+    fragment = BLOCK_TAG.sub(" ", fragment)  # blocks part words; inline tags (<em>, <code>) do not
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
 
 
 def _squash(text: str) -> str:

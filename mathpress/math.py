@@ -10,6 +10,7 @@ elements, and recognises, with kramdown's meaning where kramdown had one:
     \\(…\\)  \\[…\\]                     inline / display, kramdown escapes applied
     \\(…\\)  \\[…\\] written singly      inline / display
     \\begin{equation|align|…}…\\end{…}   display, no delimiter needed
+    \\eqref{…} \\ref{…} in prose            inline, so MathJax links it to its \\label
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ LIST_ITEM = re.compile(r"^[ \t]{0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")
 HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]|$)")
 HTML_BLOCK_START = re.compile(r"^[ \t]{0,3}<([A-Za-z][A-Za-z0-9-]*)")
 SKIPPED_ELEMENTS = ("script", "style", "pre", "code", "textarea", "math", "svg")
+REFERENCE = re.compile(r"\\(?:eq)?ref\{[^{}\n]{1,200}\}")
 MATH_LOADER = re.compile(r"mathjax|katex", re.I)
 TEXY = re.compile(r"[\\^_=+{}<>|*/]|\d")
 
@@ -249,6 +251,9 @@ class _Scanner:
             found = self._environment(at, stop)
             if found:
                 return found
+        reference = REFERENCE.match(text, at, stop)
+        if reference:  # `see \eqref{eq:series}` in prose: MathJax must see it to link it
+            return reference.end(), self._span(at, (at, reference.end()), False, "\\eqref")
         if text.startswith("\\$$", at):
             close = text.find("$$", at + 3, self._paragraph_end(at, stop))
             if close > 0:

@@ -36,11 +36,12 @@ Stat = tuple[int, int, int]  # size, mtime_ns, inode
 
 @dataclass(frozen=True)
 class PublishReport:
-    """What publishing changed."""
+    """What publishing changed, and every file the output now holds (path → size, mtime_ns)."""
 
     written: tuple[str, ...]
     unchanged: int
     removed: tuple[str, ...]
+    manifest: dict[str, tuple[int, int]]
 
 
 def check_output_dir(output: Path, source: Path) -> None:
@@ -92,27 +93,37 @@ def scan(folder: Path) -> dict[str, Stat]:
                     stack.append((rel + "/", entry.path))
                 else:
                     stat = entry.stat(follow_symlinks=False)
-                    found[rel] = (stat.st_size, stat.st_mtime_ns, stat.st_ino if entry.is_file(follow_symlinks=False) else -1)
+                    found[rel] = (
+                        stat.st_size,
+                        stat.st_mtime_ns,
+                        stat.st_ino if entry.is_file(follow_symlinks=False) else -1,
+                    )
     return found
 
 
-def publish(files: Mapping[str, Content], output: Path, shadow: Path | None = None) -> PublishReport:
+def publish(
+    files: Mapping[str, Content], output: Path, shadow: Path | None = None, current: dict[str, Stat] | None = None
+) -> PublishReport:
     """Make the output folder hold exactly these files, atomically.
 
     `shadow` is where the tree replaced by the previous publish was kept (in the cache);
     it becomes the staging tree, and afterwards holds the tree this publish replaces.
+    `current` is a scan of the output taken earlier in this build, if there is one.
     """
     recover(output)
-    current = scan(output)
+    current = scan(output) if current is None else current
     changed = sorted(rel for rel, content in files.items() if not _same(output, rel, current.get(rel), content))
     removed = sorted(set(current) - set(files))
-    report = PublishReport(tuple(changed), len(files) - len(changed), tuple(removed))
+    manifest = {rel: current[rel][:2] for rel in files if rel in current}
     if not changed and not removed and output.is_dir():
-        return report
+        return PublishReport((), len(files), (), manifest)
     staging = _staging(output, shadow)
     _sync(staging, output, files, current, set(changed))
+    for rel in changed:
+        stat = os.stat(os.path.join(staging, rel))
+        manifest[rel] = (stat.st_size, stat.st_mtime_ns)
     _swap_in(staging, output, shadow)
-    return report
+    return PublishReport(tuple(changed), len(files) - len(changed), tuple(removed), manifest)
 
 
 def _same(output: Path, rel: str, stat: Stat | None, content: Content) -> bool:
@@ -141,7 +152,9 @@ def _staging(output: Path, shadow: Path | None) -> Path:
     return staging
 
 
-def _sync(staging: Path, output: Path, files: Mapping[str, Content], current: Mapping[str, Stat], changed: set[str]) -> None:
+def _sync(
+    staging: Path, output: Path, files: Mapping[str, Content], current: Mapping[str, Stat], changed: set[str]
+) -> None:
     """Make the staging tree hold the new files: hard links to unchanged ones, new bytes for the rest."""
     present = scan(staging)
     gone = set(present) - set(files)

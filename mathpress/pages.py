@@ -10,10 +10,10 @@ as it is, not rendered.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -21,8 +21,9 @@ import jinja2
 from . import __version__, feeds, templates
 from .cache import BuildState, PageRecord, digest, encode_value
 from .errors import Diagnostic, error
-from .output import KEEP, Keep
+from .output import KEEP, Keep, Stat
 from .site import IndexPage, Post, Site, TagPage
+from .workers import forked_calls
 
 FACETS = ("posts", "pages", "tags", "years", "index_pages")
 
@@ -59,12 +60,35 @@ def post_fact(post: Post) -> str:
     """A hash of everything a template can read from a post (its body through render_key)."""
     cover = post.cover
     fields = [
-        post.render_key, post.source, post.kind, post.title, post.title_html, post.url, post.output,
-        post.date.isoformat() if post.date else "", [[t.name, t.slug] for t in post.tags], list(post.categories),
-        post.author, post.layout, post.draft, post.future, post.excerpt, post.description,
-        post.reading_minutes, post.has_math, encode_value(dict(post.front)),
-        [cover.src, cover.alt, cover.width, cover.height, cover.mime, [[v.out, v.width, v.mime] for v in cover.variants]]
-        if cover else None,
+        post.render_key,
+        post.source,
+        post.kind,
+        post.title,
+        post.title_html,
+        post.url,
+        post.output,
+        post.date.isoformat() if post.date else "",
+        [[t.name, t.slug] for t in post.tags],
+        list(post.categories),
+        post.author,
+        post.layout,
+        post.draft,
+        post.future,
+        post.excerpt,
+        post.description,
+        post.reading_minutes,
+        post.has_math,
+        encode_value(dict(post.front)),
+        [
+            cover.src,
+            cover.alt,
+            cover.width,
+            cover.height,
+            cover.mime,
+            [[v.out, v.width, v.mime] for v in cover.variants],
+        ]
+        if cover
+        else None,
     ]
     return digest(json.dumps(fields, ensure_ascii=False, default=str))
 
@@ -103,16 +127,28 @@ def page_jobs(site: Site, env: jinja2.Environment, facts: Mapping[str, str], fee
     jobs = [_post_job(site, env, post, facts, known) for post in (*site.posts, *site.pages)]
     jobs += [_index_job(env, index, facts) for index in site.index_pages]
     jobs += [_tag_job(env, tag_page, facts) for tag_page in site.tags]
-    for name, output in (("tags.html", "tags/index.html"), ("archive.html", "archive/index.html"), ("404.html", "404.html")):
-        jobs.append(PageJob(output, name, _template(env, name, lambda view: templates.plain_context(view)), f"templates/{name}"))
+    for name, output in (
+        ("tags.html", "tags/index.html"),
+        ("archive.html", "archive/index.html"),
+        ("404.html", "404.html"),
+    ):
+        jobs.append(
+            PageJob(output, name, _template(env, name, lambda view: templates.plain_context(view)), f"templates/{name}")
+        )
     newest = site.posts[: site.config.feed_entries]
-    jobs.append(PageJob("feed.xml", digest(*(facts[p.source] for p in newest)), lambda view: feeds.atom_feed(site, feed), "feed.xml"))
+    jobs.append(
+        PageJob(
+            "feed.xml", digest(*(facts[p.source] for p in newest)), lambda view: feeds.atom_feed(site, feed), "feed.xml"
+        )
+    )
     everything = [facts[p.source] for p in (*site.posts, *site.pages)] + [t.url for t in site.tags]
     jobs.append(PageJob("sitemap.xml", digest(*everything), lambda view: feeds.sitemap(site), "sitemap.xml"))
     return jobs
 
 
-def _template(env: jinja2.Environment, name: str, context: Callable[[SiteView], dict[str, Any]]) -> Callable[[SiteView], bytes]:
+def _template(
+    env: jinja2.Environment, name: str, context: Callable[[SiteView], dict[str, Any]]
+) -> Callable[[SiteView], bytes]:
     """A renderer of one template with a context made from the recording site view."""
     return lambda view: env.get_template(name).render(context(view)).encode("utf-8")
 
@@ -151,43 +187,58 @@ class PageResults:
 
 
 def render_pages(
-    site: Site, jobs: list[PageJob], facts: Mapping[str, str], state: BuildState, output: Path
+    site: Site,
+    jobs: list[PageJob],
+    facts: Mapping[str, str],
+    state: BuildState,
+    current: Mapping[str, Stat],
+    workers: int,
 ) -> PageResults:
-    """Render each job whose fingerprint changed; keep the others."""
+    """Render each job whose fingerprint changed (across forked workers when many); keep the others."""
     base = template_fingerprint(site)
     hashes = facet_hashes(site, facts)
     files: dict[str, bytes | Keep] = {}
     records: dict[str, PageRecord] = {}
-    notes: list[Diagnostic] = []
-    rendered = 0
+    todo: list[PageJob] = []
     for job in jobs:
         record = state.pages.get(job.output)
-        if record and _fingerprint(base, job, record.facets, hashes) == record.fingerprint and _intact(output, job, record):
+        if (
+            record
+            and _fingerprint(base, job, record.facets, hashes) == record.fingerprint
+            and _intact(current, job, record)
+        ):
             files[job.output], records[job.output] = KEEP, record
+        else:
+            todo.append(job)
+    notes: list[Diagnostic] = []
+    outcomes = forked_calls([functools.partial(_render_one, site, job) for job in todo], workers)
+    for job, (content, seen, problem) in zip(todo, outcomes, strict=True):
+        if problem is not None:
+            notes.append(problem)
             continue
-        view = SiteView(site)
-        try:
-            files[job.output] = job.render(view)
-        except jinja2.TemplateError as exc:
-            notes.append(_template_error(exc, job))
-            continue
-        rendered += 1
-        seen = tuple(sorted(view.seen))
+        files[job.output] = content
         records[job.output] = PageRecord(_fingerprint(base, job, seen, hashes), seen, 0, 0)
-    return PageResults(files, records, rendered, tuple(notes))
+    return PageResults(files, records, len(todo), tuple(notes))
+
+
+def _render_one(site: Site, job: PageJob) -> tuple[bytes, tuple[str, ...], Diagnostic | None]:
+    """Render one page: its bytes, the parts of the site it read, or the template error."""
+    view = SiteView(site)
+    try:
+        content = job.render(view)
+    except jinja2.TemplateError as exc:
+        return b"", (), _template_error(exc, job)
+    return content, tuple(sorted(view.seen)), None
 
 
 def _fingerprint(base: str, job: PageJob, facets: tuple[str, ...], hashes: Mapping[str, str]) -> str:
     return digest(base, job.output, job.own, *(f"{name}={hashes.get(name, '?')}" for name in facets))
 
 
-def _intact(output: Path, job: PageJob, record: PageRecord) -> bool:
+def _intact(current: Mapping[str, Stat], job: PageJob, record: PageRecord) -> bool:
     """Whether the file is still what the last build wrote (same size and modification time)."""
-    try:
-        stat = (output / job.output).stat()
-    except OSError:
-        return False
-    return stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns
+    stat = current.get(job.output)
+    return stat is not None and stat[0] == record.size and stat[1] == record.mtime_ns
 
 
 def _template_error(exc: jinja2.TemplateError, job: PageJob) -> Diagnostic:
@@ -197,10 +248,10 @@ def _template_error(exc: jinja2.TemplateError, job: PageJob) -> Diagnostic:
     return error(job.label, 0, 0, f"template error: {exc.message or exc}")
 
 
-def record_written(results: PageResults, output: Path) -> dict[str, PageRecord]:
+def record_written(results: PageResults, manifest: Mapping[str, tuple[int, int]]) -> dict[str, PageRecord]:
     """Page records with the size and time of the files as published."""
-    final: dict[str, PageRecord] = {}
-    for rel, record in results.records.items():
-        stat = (output / rel).stat()
-        final[rel] = PageRecord(record.fingerprint, record.facets, stat.st_size, stat.st_mtime_ns)
-    return final
+    return {
+        rel: PageRecord(record.fingerprint, record.facets, *manifest[rel])
+        for rel, record in results.records.items()
+        if rel in manifest
+    }

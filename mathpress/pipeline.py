@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import json
 import os
@@ -10,28 +11,38 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
 
-from . import feeds, templates
-from . import __version__
+from . import __version__, feeds, templates
 from .cache import (
-    CACHE_DIR, BuildStamp, BuildState, DocumentRecord, RenderCache, digest, load_stamp, load_state, render_key,
-    save_stamp, save_state, summary_of,
+    CACHE_DIR,
+    BuildStamp,
+    BuildState,
+    DocumentRecord,
+    RenderCache,
+    Summary,
+    digest,
+    load_stamp,
+    load_state,
+    render_key,
+    save_stamp,
+    save_state,
 )
 from .config import Config, load_config
 from .content import Inventory, SourceFile, find_front_matter, inventory, parse_document, read_source
 from .errors import BuildFailed, Diagnostic, SourceError, sort_diagnostics, warning
-from .images import cover_picture
+from .images import Variant, cover_picture
 from .liquid import LiquidContext, render_liquid
 from .markup import Rendered, RenderInput, finish
 from .math import MathSpan, mathjax_markup, plain_text, protect, restore
 from .mathml import convert_or_none
 from .meta import Meta, read_meta
-from .output import Content, PublishReport, check_output_dir, publish, scan
+from .output import Content, PublishReport, Stat, check_output_dir, publish, scan
 from .pages import page_jobs, post_fact, record_written, render_pages
 from .site import Body, Cover, Post, Tag, assemble, check_cover, plan_urls, reading_minutes, tag_key, tag_names
-from .workers import default_jobs, render_many
+from .workers import default_jobs, parallel_map, render_many
 
 MathRender = Callable[[MathSpan, bool], str]
 
@@ -96,12 +107,13 @@ def build(options: BuildOptions) -> BuildReport:
     cache_root = config.root if options.use_cache else None
     found = inventory(config.root, templates.theme_dir() / "static", config.exclude)
     inputs = _input_fingerprint(config, options, found)
-    unchanged = _unchanged_since_last_build(cache_root, inputs, options)
+    current = scan(options.output_dir)
+    unchanged = _unchanged_since_last_build(cache_root, inputs, options, current)
     if unchanged:
         return replace(unchanged, seconds=time.perf_counter() - started)
     old, new = load_state(cache_root), BuildState()
     findings = _Findings()
-    entries, skipped = _select(_read_all(found, config, old, new, findings), options)
+    entries, skipped = _select(_read_all(found, config, old, findings), options)
     metas = [entry.meta for entry in entries]
     _check_layouts(metas, config, findings)
     assets = {a.out: a.path for a in found.assets}
@@ -110,24 +122,33 @@ def build(options: BuildOptions) -> BuildReport:
     findings.add(url_errors)
     findings.stop_on_errors()
     cache = RenderCache(cache_root)
-    planned = _plan_renders(entries, urls, config, old, new, findings)
-    renders, fresh = _render(planned, cache, old, new, options.jobs or default_jobs())
-    posts = _make_posts(entries, renders, urls, names, assets, config, options, cache, findings)
+    planned = _plan_renders(entries, urls, config, findings)
+    render = _page_math(config, findings)
+    summaries, fresh = _render(entries, planned, cache, config, render, options.jobs or default_jobs())
+    posts = _make_posts(entries, planned, summaries, urls, names, assets, config, options, cache, new, findings)
     findings.stop_on_errors()
-    posts, cover_files = _pictures(posts, assets, config, old, new, cache_root)
+    posts, cover_files = _pictures(posts, assets, config, old, new, cache_root, options.jobs or default_jobs())
     site = assemble(config, [p for p in posts if p.kind == "post"], [p for p in posts if p.kind == "page"])
     facts = {post.source: post_fact(post) for post in posts}
     env = templates.make_environment(config)
-    results = render_pages(site, page_jobs(site, env, facts, _feed_math(cache)), facts, old, options.output_dir)
+    workers = options.jobs or default_jobs()
+    results = render_pages(site, page_jobs(site, env, facts, _feed_math(cache)), facts, old, current, workers)
     findings.add(results.diagnostics)
     findings.stop_on_errors(strict=options.strict)
     files: dict[str, Content] = {**results.files, **_extra_files(config), **cover_files, **assets}
-    report = publish(files, options.output_dir, cache_root / CACHE_DIR / "publish" if cache_root else None)
-    new.pages = record_written(results, options.output_dir)
+    report = publish(files, options.output_dir, cache_root / CACHE_DIR / "publish" if cache_root else None, current)
+    new.pages = record_written(results, report.manifest)
     save_state(cache_root, new)
     result = BuildReport(
-        options.output_dir, report, len(site.posts), len(site.pages), skipped,
-        tuple(sort_diagnostics(findings.items)), time.perf_counter() - started, fresh, results.rendered,
+        options.output_dir,
+        report,
+        len(site.posts),
+        len(site.pages),
+        skipped,
+        tuple(sort_diagnostics(findings.items)),
+        time.perf_counter() - started,
+        fresh,
+        results.rendered,
     )
     _save_stamp(cache_root, inputs, result, entries, skipped, options)
     return result
@@ -135,34 +156,50 @@ def build(options: BuildOptions) -> BuildReport:
 
 def _input_fingerprint(config: Config, options: BuildOptions, found: Inventory) -> str:
     """A hash of every input of a build: options, config, templates, every source file's stat."""
-    parts = [__version__, repr((options.drafts, options.future, options.strict, options.base_url)),
-             str(options.output_dir.resolve()), (config.root / "site.yml").read_bytes()]
+    parts = [
+        __version__,
+        repr((options.drafts, options.future, options.strict, options.base_url)),
+        str(options.output_dir.resolve()),
+        config.fingerprint(),
+    ]
     for folder in templates.template_dirs(config.root):
         parts += [f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.rglob("*")) if p.is_file()]
     parts += [f"{item.rel}:{item.stat}" for item in found.documents]
-    parts += [f"{asset.out}:{asset.rel}:{asset.path.stat().st_size}:{asset.path.stat().st_mtime_ns}" for asset in found.assets]
-    return digest(*parts)
+    parts += [f"{asset.out}:{asset.rel}:{asset.stat}" for asset in found.assets]
+    return digest("\n".join(parts))
 
 
-def _unchanged_since_last_build(cache_root: Path | None, inputs: str, options: BuildOptions) -> BuildReport | None:
+def _unchanged_since_last_build(
+    cache_root: Path | None, inputs: str, options: BuildOptions, current: dict[str, Stat]
+) -> BuildReport | None:
     """The last build's report again, if no input and no output file changed since it."""
     stamp = load_stamp(cache_root)
     if stamp is None or stamp.inputs != inputs:
         return None
-    if stamp.next_change and build_clock(options).isoformat() >= stamp.next_change:
+    if stamp.next_change and build_clock(options).astimezone(dt.UTC).isoformat() >= stamp.next_change:
         return None
-    current = scan(options.output_dir)
     if {rel: value[:2] for rel, value in current.items()} != stamp.outputs:
         return None
     diagnostics = stamp.diagnostics
     if options.strict and diagnostics:
         raise BuildFailed(d.as_error() for d in diagnostics)
-    return BuildReport(options.output_dir, PublishReport((), len(current), ()), *stamp.counts, stamp.skipped,
-                       diagnostics, 0.0)
+    manifest = {rel: value[:2] for rel, value in current.items()}
+    return BuildReport(
+        options.output_dir,
+        PublishReport((), len(current), (), manifest),
+        *stamp.counts,
+        stamp.skipped,
+        diagnostics,
+        0.0,
+    )
 
 
 def _save_stamp(
-    cache_root: Path | None, inputs: str, report: BuildReport, entries: Sequence[_Entry], skipped: Sequence[str],
+    cache_root: Path | None,
+    inputs: str,
+    report: BuildReport,
+    entries: Sequence[_Entry],
+    skipped: Sequence[str],
     options: BuildOptions,
 ) -> None:
     """Remember this build's inputs and outputs, so an identical next build can stop early."""
@@ -170,9 +207,14 @@ def _save_stamp(
         return
     future = [e.meta.date for e in entries if e.meta.date and e.meta.date > build_clock(options)]
     dates = [d.astimezone(dt.UTC).isoformat() for d in future]
-    outputs = {rel: value[:2] for rel, value in scan(options.output_dir).items()}
-    stamp = BuildStamp(inputs, outputs, report.diagnostics, (report.posts, report.pages), tuple(skipped),
-                       min(dates) if dates else "")
+    stamp = BuildStamp(
+        inputs,
+        report.publish.manifest,
+        report.diagnostics,
+        (report.posts, report.pages),
+        tuple(skipped),
+        min(dates) if dates else "",
+    )
     save_stamp(cache_root, stamp)
 
 
@@ -196,35 +238,27 @@ class _Entry:
     meta: Meta
     item: SourceFile
     file_digest: str
-    text: str | None  # None: the file is unchanged since the last build and was not read
+    text: str | None  # None: unchanged since the last build, so not read
+    record: DocumentRecord | None  # the last build's record, when the file is unchanged
 
 
-def _read_all(found: Inventory, config: Config, old: BuildState, new: BuildState, findings: _Findings) -> list[_Entry]:
+def _read_all(found: Inventory, config: Config, old: BuildState, findings: _Findings) -> list[_Entry]:
     """Every document's Meta: from the last build when the file is unchanged, else read and validated."""
     entries: list[_Entry] = []
     config_key = config.fingerprint()
     for item in found.documents:
         record = old.documents.get(item.rel)
-        if record and record.stat == item.stat:
-            meta = old.metas.get(digest(record.digest, config_key))
-            if meta is not None:
-                new.metas[digest(record.digest, config_key)] = meta
-                entries.append(_Entry(meta, item, record.digest, None))
-                continue
+        if record and record.stat == item.stat and record.config == config_key:
+            entries.append(_Entry(record.meta, item, record.digest, None, record))
+            continue
         try:
-            entries.append(_read_entry(item, config, config_key, old, new))
+            source = read_source(item)
+            meta = read_meta(parse_document(source), config.author, config.zone, config.excerpt_separator)
         except SourceError as exc:
             findings.add([exc.diagnostic])
+            continue
+        entries.append(_Entry(meta, item, source.digest, source.text, None))
     return entries
-
-
-def _read_entry(item: SourceFile, config: Config, config_key: str, old: BuildState, new: BuildState) -> _Entry:
-    """Read one document and validate its front matter (unless this exact file was validated before)."""
-    source = read_source(item)
-    key = digest(source.digest, config_key)
-    meta = old.metas.get(key) or read_meta(parse_document(source), config.author, config.zone, config.excerpt_separator)
-    new.metas[key] = meta
-    return _Entry(meta, item, source.digest, source.text)
 
 
 def _select(entries: list[_Entry], options: BuildOptions) -> tuple[list[_Entry], tuple[str, ...]]:
@@ -258,15 +292,17 @@ def _check_layouts(metas: Sequence[Meta], config: Config, findings: _Findings) -
 
 @dataclass(frozen=True)
 class _Planned:
-    """One document's render: its key, and how to describe it if it must be rendered."""
+    """One document's render: its key, Liquid's warnings, and how to describe it if it must run."""
 
     key: str
     job: Callable[[], RenderInput]
+    liquid: str
+    notes: tuple[Diagnostic, ...]
+    summary: Summary | None  # the last build's, when still valid
 
 
 def _plan_renders(
-    entries: Sequence[_Entry], urls: dict[str, str], config: Config, old: BuildState, new: BuildState,
-    findings: _Findings,
+    entries: Sequence[_Entry], urls: dict[str, str], config: Config, findings: _Findings
 ) -> list[_Planned]:
     """The render key of every document; unchanged files reuse the last build's key and warnings."""
     post_urls = {Path(e.meta.source).stem: urls[e.meta.source] for e in entries if e.meta.kind == "post"}
@@ -274,28 +310,30 @@ def _plan_renders(
     liquid_base = digest(config.url, config.base_url, json.dumps(site_values), json.dumps(post_urls, sort_keys=True))
     planned = []
     for entry in entries:
-        meta = entry.meta
+        meta, record = entry.meta, entry.record
         page = {"title": meta.title, "url": urls[meta.source]}
         liquid = digest(liquid_base, json.dumps(page))
-        record = old.documents.get(meta.source)
-        if entry.text is None and record and record.liquid in ("", liquid):
-            new.documents[meta.source] = record
-            findings.add(record.notes)
-            planned.append(_Planned(record.render_key, _lazy_job(entry, config, site_values, page, post_urls)))
-            continue
-        job, notes, used = _job(entry, config, LiquidContext(config.url, config.base_url, site_values, page, post_urls))
-        findings.add(notes)
-        key = render_key(job)
-        new.documents[meta.source] = DocumentRecord(entry.item.stat, entry.file_digest, liquid if used else "", key, tuple(notes))
-        planned.append(_Planned(key, lambda job=job: job))
+        context = LiquidContext(config.url, config.base_url, site_values, page, post_urls)
+        if record is not None and record.liquid in ("", liquid):
+            valid = record.summary if record.summary.mode == config.math.render else None
+            planned.append(
+                _Planned(record.render_key, _lazy_job(entry, config, context), record.liquid, record.notes, valid)
+            )
+        else:
+            job, notes, used = _job(entry, config, context)
+            planned.append(_Planned(render_key(job), _given(job), liquid if used else "", tuple(notes), None))
+        findings.add(planned[-1].notes)
     return planned
 
 
-def _lazy_job(
-    entry: _Entry, config: Config, site: dict[str, str], page: dict[str, str], post_urls: dict[str, str]
-) -> Callable[[], RenderInput]:
+def _given(job: RenderInput) -> Callable[[], RenderInput]:
+    """A job already described."""
+    return lambda: job
+
+
+def _lazy_job(entry: _Entry, config: Config, context: LiquidContext) -> Callable[[], RenderInput]:
     """Describe an unchanged document's render only if it must be rendered after all."""
-    return lambda: _job(entry, config, LiquidContext(config.url, config.base_url, site, page, post_urls))[0]
+    return lambda: _job(entry, config, context)[0]
 
 
 def _job(entry: _Entry, config: Config, context: LiquidContext) -> tuple[RenderInput, list[Diagnostic], bool]:
@@ -308,52 +346,87 @@ def _job(entry: _Entry, config: Config, context: LiquidContext) -> tuple[RenderI
     if used:
         body, notes = render_liquid(body, meta.source, line, context)
     job = RenderInput(
-        source=meta.source, body=body, body_line=line, excerpt_source=meta.excerpt,
-        separator=meta.excerpt_separator, macros=tuple(sorted(config.math.macros)),
-        check_math=config.math.check, safe_html=config.safe_html,
+        source=meta.source,
+        body=body,
+        body_line=line,
+        excerpt_source=meta.excerpt,
+        separator=meta.excerpt_separator,
+        macros=tuple(sorted(config.math.macros)),
+        check_math=config.math.check,
+        safe_html=config.safe_html,
     )
     return job, notes, used
 
 
 def _render(
-    planned: Sequence[_Planned], cache: RenderCache, old: BuildState, new: BuildState, workers: int
-) -> tuple[list[tuple[str, Rendered]], int]:
-    """(key, summary) of every render: from the last state, the cache, or rendered now in parallel."""
-    found: list[Rendered | None] = [old.summaries.get(p.key) for p in planned]
-    for index, result in enumerate(found):
-        if result is None:
+    entries: Sequence[_Entry],
+    planned: Sequence[_Planned],
+    cache: RenderCache,
+    config: Config,
+    render: MathRender,
+    workers: int,
+) -> tuple[list[Summary], int]:
+    """A finished Summary of every document: kept, from the render cache, or rendered now in parallel."""
+    found: list[Summary | None] = [p.summary for p in planned]
+    for index, summary in enumerate(found):
+        if summary is None:
             full = cache.get(planned[index].key)
-            found[index] = summary_of(full) if full else None
-    missing = [index for index, result in enumerate(found) if result is None]
-    for index, result in zip(missing, render_many([planned[i].job() for i in missing], workers), strict=True):
-        key = render_key(planned[index].job())
-        if key != planned[index].key:
-            raise RuntimeError(f"{planned[index].job().source}: render key changed during the build")
-        cache.put(key, result)
-        found[index] = summary_of(result)
-    done = [(p.key, result) for p, result in zip(planned, found, strict=True) if result is not None]
-    new.summaries.update(done)
-    return done, len(missing)
+            found[index] = summarize(entries[index].meta, full, config, render) if full else None
+    missing = [index for index, summary in enumerate(found) if summary is None]
+    jobs = [planned[i].job() for i in missing]
+    for index, job, result in zip(missing, jobs, render_many(jobs, workers), strict=True):
+        if render_key(job) != planned[index].key:
+            raise RuntimeError(f"{job.source}: changed while being built")
+        cache.put(planned[index].key, result)
+        found[index] = summarize(entries[index].meta, result, config, render)
+    return [summary for summary in found if summary is not None], len(missing)
+
+
+def summarize(meta: Meta, result: Rendered, config: Config, render: MathRender) -> Summary:
+    """What the site needs from a render besides the body, with its math finished."""
+    return Summary(
+        mode=config.math.render,
+        title_html=title_markup(meta.title, render),
+        excerpt=finish(result, result.excerpt, render),
+        description=result.description,
+        words=result.words,
+        cjk_chars=result.cjk_chars,
+        has_math=bool(result.spans),
+        labels=any("\\label" in span.tex for span in result.spans),
+        diagnostics=result.diagnostics,
+    )
 
 
 def _make_posts(
-    entries: Sequence[_Entry], renders: Sequence[tuple[str, Rendered]], urls: dict[str, str],
-    names: dict[str, str], assets: dict[str, Path], config: Config, options: BuildOptions, cache: RenderCache,
+    entries: Sequence[_Entry],
+    planned: Sequence[_Planned],
+    summaries: Sequence[Summary],
+    urls: dict[str, str],
+    names: dict[str, str],
+    assets: dict[str, Path],
+    config: Config,
+    options: BuildOptions,
+    cache: RenderCache,
+    new: BuildState,
     findings: _Findings,
 ) -> list[Post]:
-    """Combine each Meta with its render into the Post the site publishes."""
+    """Combine each Meta with its render into the Post the site publishes (and record both)."""
     now = build_clock(options)
     render = _page_math(config, findings)
+    config_key = config.fingerprint()
     posts = []
-    for entry, (key, summary) in zip(entries, renders, strict=True):
+    for entry, plan, summary in zip(entries, planned, summaries, strict=True):
         findings.add(summary.diagnostics)
         try:
             cover = check_cover(entry.meta, assets)
         except SourceError as exc:
             findings.add([exc.diagnostic])
             cover = None
-        body = Body(_body_loader(cache, key, render))
-        posts.append(_post(entry.meta, key, summary, urls[entry.meta.source], names, cover, render, now, body))
+        body = Body(_body_loader(cache, plan.key, render))
+        posts.append(_post(entry.meta, plan.key, summary, urls[entry.meta.source], names, cover, now, body))
+        new.documents[entry.meta.source] = DocumentRecord(
+            entry.item.stat, entry.file_digest, config_key, entry.meta, plan.liquid, plan.key, plan.notes, summary
+        )
     return posts
 
 
@@ -370,21 +443,38 @@ def _body_loader(cache: RenderCache, key: str, render: MathRender) -> Callable[[
 
 
 def _post(
-    meta: Meta, key: str, result: Rendered, url: str, names: dict[str, str], cover: Cover | None,
-    render: MathRender, now: dt.datetime, body: Body,
+    meta: Meta,
+    key: str,
+    summary: Summary,
+    url: str,
+    names: dict[str, str],
+    cover: Cover | None,
+    now: dt.datetime,
+    body: Body,
 ) -> Post:
     tags = tuple(dict.fromkeys(Tag(names[tag_key(t)], tag_key(t)) for t in meta.tags))
-    title = title_markup(meta.title, render)
     return Post(
-        source=meta.source, kind=meta.kind, title=title_text(meta.title), title_html=title, date=meta.date,
-        url=url, output=url.lstrip("/") + ("index.html" if url.endswith("/") else ""), tags=tags,
-        categories=meta.categories, author=meta.author, cover=cover, layout=meta.layout or meta.kind,
-        draft=meta.draft or not meta.published, future=bool(meta.date and meta.date > now), body=body,
-        render_key=key, excerpt=finish(result, result.excerpt, render),
-        description=meta.description or result.description,
-        reading_minutes=reading_minutes(result.words, result.cjk_chars),
-        has_math=(bool(result.spans) or 'class="math' in title) if meta.math is None else meta.math,
-        math_labels=any("\\label" in span.tex for span in result.spans),
+        source=meta.source,
+        kind=meta.kind,
+        title=title_text(meta.title),
+        title_html=Markup(summary.title_html),
+        date=meta.date,
+        url=url,
+        output=url.lstrip("/") + ("index.html" if url.endswith("/") else ""),
+        tags=tags,
+        categories=meta.categories,
+        author=meta.author,
+        cover=cover,
+        layout=meta.layout or meta.kind,
+        draft=meta.draft or not meta.published,
+        future=bool(meta.date and meta.date > now),
+        body=body,
+        render_key=key,
+        excerpt=summary.excerpt,
+        description=meta.description or summary.description,
+        reading_minutes=reading_minutes(summary.words, summary.cjk_chars),
+        has_math=(summary.has_math or 'class="math' in summary.title_html) if meta.math is None else meta.math,
+        math_labels=summary.labels,
         front=meta.front,
     )
 
@@ -404,26 +494,53 @@ def _page_math(config: Config, findings: _Findings) -> MathRender:
 
 
 def _pictures(
-    posts: list[Post], assets: dict[str, Path], config: Config, old: BuildState, new: BuildState,
+    posts: list[Post],
+    assets: dict[str, Path],
+    config: Config,
+    old: BuildState,
+    new: BuildState,
     cache_root: Path | None,
+    workers: int,
 ) -> tuple[list[Post], dict[str, Content]]:
-    """Give every local cover its size and resized copies."""
+    """Give every local cover its size and resized copies (planned once per image file)."""
+    covers = sorted({p.cover.src.lstrip("/") for p in posts if p.cover is not None and p.cover.local})
+    stale = [out for out in covers if not _picture_current(assets[out], old.images.get(out))]
+    made = parallel_map(
+        functools.partial(_picture_record, widths=config.cover_widths, cache_root=cache_root),
+        [(assets[out], out) for out in stale],
+        workers,
+    )
+    new.images.update({out: old.images[out] for out in covers if out not in stale})
+    new.images.update(zip(stale, made, strict=True))
     files: dict[str, Content] = {}
     done: list[Post] = []
     for post in posts:
         cover = post.cover
         if cover is not None and cover.local:
-            out = cover.src.lstrip("/")
-            source = assets[out]
-            stat = source.stat()
-            known = old.images.get(out)
-            same = known and known[:2] == (stat.st_size, stat.st_mtime_ns)
-            picture, made, hashed = cover_picture(source, out, config.cover_widths, cache_root, known[2] if same else None)
-            new.images[out] = (stat.st_size, stat.st_mtime_ns, hashed)
-            cover = replace(cover, width=picture.width, height=picture.height, mime=picture.mime, variants=picture.variants)
-            files.update(made)
-        done.append(replace(post, cover=cover))
+            _, _, _, width, height, mime, variants = new.images[cover.src.lstrip("/")]
+            kept = tuple(Variant(v[0], v[1], v[2]) for v in variants)
+            cover = replace(cover, width=width, height=height, mime=mime, variants=kept)
+            files.update({v[0]: Path(v[3]) for v in variants})
+            post = replace(post, cover=cover)
+        done.append(post)
     return done, files
+
+
+def _picture_current(source: Path, known: list[Any] | None) -> bool:
+    """Whether the last build's plan of an image still holds (same file, variants still cached)."""
+    if not known:
+        return False
+    stat = source.stat()
+    return known[:2] == [stat.st_size, stat.st_mtime_ns] and all(os.path.exists(v[3]) for v in known[6])
+
+
+def _picture_record(task: tuple[Path, str], widths: tuple[int, ...], cache_root: Path | None) -> list[Any]:
+    """[size, mtime, digest, width, height, mime, variants] of one image, its variants made now."""
+    source, out = task
+    stat = source.stat()
+    picture, made, hashed = cover_picture(source, out, widths, cache_root)
+    variants = [[v.out, v.width, v.mime, str(made[v.out])] for v in picture.variants]
+    return [stat.st_size, stat.st_mtime_ns, hashed, picture.width, picture.height, picture.mime, variants]
 
 
 def _feed_math(cache: RenderCache) -> feeds.Finish:

@@ -327,7 +327,7 @@ def reading_minutes(words: int, cjk_chars: int) -> int:
     return max(1, round(words / 200 + cjk_chars / 500))
 
 
-def check_cover(meta: Meta, assets: Mapping[str, str]) -> Cover | None:
+def check_cover(meta: Meta, assets: Mapping[str, object]) -> Cover | None:
     """The cover of a post: a URL, or a file that must exist among the site's assets."""
     if not meta.cover:
         return None

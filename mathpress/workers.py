@@ -1,18 +1,25 @@
-"""Workers: RenderInputs → Rendered, from the cache or across worker processes."""
+"""Workers: spread rendering over processes (Markdown, page templates, image resizing).
+
+Worker processes are forked where the platform allows and no thread is running, so they
+inherit what the parent built (the site, the template environment) instead of receiving
+it pickled; otherwise work that cannot be pickled runs in this process.
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
 
-from .cache import RenderCache, render_key
 from .markup import Rendered, RenderInput, render_document
 
-# Below this many documents, starting processes costs more than it saves.
+# Below this many items, starting processes costs more than it saves.
 PARALLEL_THRESHOLD = 16
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
 def default_jobs() -> int:
@@ -23,30 +30,60 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def render_all(jobs: Sequence[RenderInput], cache: RenderCache, workers: int) -> list[Rendered]:
-    """Render every job, taking what the cache holds and storing what was rendered."""
-    keys = [render_key(job) for job in jobs]
-    found = [cache.get(key) for key in keys]
-    missing = [index for index, result in enumerate(found) if result is None]
-    fresh = render_many([jobs[index] for index in missing], workers)
-    for index, result in zip(missing, fresh, strict=True):
-        found[index] = result
-        cache.put(keys[index], result)
-    return [result for result in found if result is not None]
-
-
-def render_many(jobs: Sequence[RenderInput], workers: int) -> list[Rendered]:
-    """Render jobs in this process, or across worker processes when there are many."""
-    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        return [render_document(job) for job in jobs]
-    chunk = max(1, len(jobs) // (workers * 8))
-    with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
-        return list(pool.map(render_document, jobs, chunksize=chunk))
+def can_fork() -> bool:
+    """Whether workers can be forked safely (POSIX, and no other thread running)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    """fork is fastest, but unsafe once threads run (the dev server): then forkserver."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
+    """fork is fastest, but unsafe once threads run (the dev server): then forkserver or spawn."""
+    if can_fork():
         return multiprocessing.get_context("fork")
+    methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def parallel_map(function: Callable[[Item], Result], items: Sequence[Item], workers: int) -> list[Result]:
+    """function over items (picklable both ways), across processes when it pays."""
+    if workers <= 1 or len(items) < PARALLEL_THRESHOLD:
+        return [function(item) for item in items]
+    chunk = max(1, len(items) // (workers * 8))
+    with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
+        return list(pool.map(function, items, chunksize=chunk))
+
+
+def render_many(jobs: Sequence[RenderInput], workers: int) -> list[Rendered]:
+    """Render Markdown documents, across worker processes when there are many."""
+    return parallel_map(render_document, jobs, workers)
+
+
+_INHERITED: list[Any] = []  # what a forked worker received from its parent (set once per worker)
+
+
+def _inherit(value: Any) -> None:
+    _INHERITED[:] = [value]
+
+
+def _call_inherited(index: int) -> Any:
+    return _INHERITED[0][index]()
+
+
+def forked_calls(calls: Sequence[Callable[[], Result]], workers: int) -> list[Result]:
+    """Run closures (which cannot be pickled) in forked workers that inherit them; else here."""
+    if workers <= 1 or len(calls) < PARALLEL_THRESHOLD * 4 or not can_fork():
+        return [call() for call in calls]
+    context = multiprocessing.get_context("fork")
+    chunk = max(1, len(calls) // (workers * 8))
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_inherit, initargs=(calls,)) as pool:
+        return list(pool.map(_call_inherited, range(len(calls)), chunksize=chunk))
+
+
+def run_all(tasks: Iterable[tuple[Callable[..., Any], tuple[Any, ...]]], workers: int) -> None:
+    """Run picklable (function, arguments) tasks for their effects, across processes."""
+    listed = list(tasks)
+    parallel_map(_apply, listed, workers)
+
+
+def _apply(task: tuple[Callable[..., Any], tuple[Any, ...]]) -> None:
+    function, arguments = task
+    function(*arguments)
