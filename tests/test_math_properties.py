@@ -15,7 +15,8 @@ TEX_CHARS = "abxyzABN0123456789_^{}*&<>+-=()[]|,.'!/ \\"
 tex = st.text(TEX_CHARS, min_size=1, max_size=30).filter(
     lambda t: t == t.strip() and not t.endswith("\\") and "\\)" not in t and "\\]" not in t
 )
-words = st.text("abcdefghij*_#+-.,!?()[] ", min_size=1, max_size=25).map(lambda w: " " + w.strip() + " ")
+# No parentheses: `[]( $x$ )` is a link whose URL holds the TeX as text, rightly not typeset.
+words = st.text("abcdefghij*_#+-.,!?[] ", min_size=1, max_size=25).map(lambda w: " " + w.strip() + " ")
 delimiters = st.sampled_from([("$", "$"), ("$$", "$$"), ("\\(", "\\)")])
 
 

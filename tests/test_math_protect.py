@@ -134,6 +134,13 @@ def test_math_survives_markdown(name: str, markdown: str, expected: str | None) 
         assert html == expected
 
 
+def test_stray_asterisks_never_eat_math() -> None:
+    """Python-Markdown 3.11's own emphasis dropped the character after `* ` here (found by hypothesis)."""
+    html = render("Start **?* $0$ * $00$ ? $0$ ? $0$ *?* $0$ end.")
+    assert html.count('<span class="math inline">') == 5
+    assert INLINE.format("00") in html
+
+
 def test_math_in_heading_table_and_list() -> None:
     html = render("## Estimate of $\\mu$")
     assert html.startswith('<h2 id="estimate-of-mu">Estimate of ' + INLINE.format("\\mu"))
