@@ -172,3 +172,7 @@ def print_report(report: BuildReport, quiet: bool) -> None:
         f"{len(result.written)} written, {result.unchanged} unchanged, {len(result.removed)} removed, "
         f"{warnings} warning(s), {report.seconds:.2f} s"
     )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

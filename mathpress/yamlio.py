@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +44,9 @@ def parse_mapping(text: str, path: str, first_line: int = 1) -> YamlMap:
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         raise SourceError(_yaml_diagnostic(exc, path, first_line)) from None
+    except ValueError as exc:  # well-formed but impossible, e.g. date: 2024-13-02
+        line, col = _impossible_date(text)
+        raise SourceError(error(path, line + first_line - 1, col, f"invalid date: {exc}")) from None
     except yaml.YAMLError as exc:
         raise SourceError(error(path, first_line, 1, f"invalid YAML: {exc}")) from None
     finally:
@@ -79,6 +84,17 @@ def _walk(
         if isinstance(value_node, yaml.ScalarNode):
             written[full] = value_node.value
         _walk(value_node, full, path, first_line, marks, written)
+
+
+def _impossible_date(text: str) -> tuple[int, int]:
+    """Where YAML met a date that does not exist (line and column within the text)."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        for match in re.finditer(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", line):
+            try:
+                dt.date(int(match[1]), int(match[2]), int(match[3]))
+            except ValueError:
+                return number, match.start() + 1
+    return 1, 1
 
 
 def _yaml_diagnostic(exc: yaml.MarkedYAMLError, path: str, first_line: int) -> Diagnostic:

@@ -1,0 +1,710 @@
+"""Serve stage: the site folder → a local HTTP preview, rebuilt on every change and reloaded live.
+
+Three kinds of threads share one `Live` object and nothing else: two watchers queue the
+paths that changed, one builder thread (the only caller of `build` once serving starts)
+hashes them, rebuilds when bytes really changed and publishes a new `Snapshot`, and the
+HTTP server's request threads read the latest Snapshot. Open pages hold a server-sent
+events connection and reload when the Snapshot's version moves on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import errno
+import hashlib
+import html
+import json
+import mimetypes
+import os
+import queue
+import secrets
+import signal
+import socket
+import socketserver
+import sys
+import threading
+import time
+import traceback
+import webbrowser
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType, MappingProxyType
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote_to_bytes, urlsplit
+
+import watchfiles
+
+from .config import CONFIG_NAME, load_config
+from .content import is_ignored
+from .errors import BuildFailed, SourceError, UsageError
+from .pipeline import BuildOptions, build
+
+WATCHED = ("content", "templates", "static")
+# Litter that content.IGNORED_NAMES does not list: JetBrains' safe-write files, Kate and Chrome swaps.
+# A burst of saves is one rebuild: watchfiles yields once nothing changed for QUIET_MS (or after
+# LONGEST_BURST_MS of steady changes); what the two watchers yield within MERGE_SECONDS is one batch.
+QUIET_MS = 150
+LONGEST_BURST_MS = 2000
+MERGE_SECONDS = 0.05
+KEEPALIVE_SECONDS = 15.0
+EVENTS_PATH = "/__mathpress/events"
+STATUS_PATH = "/__mathpress/status"
+HTTP_THREAD = "http"
+LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]")
+HTML_TYPE = "text/html; charset=utf-8"
+CONTENT_TYPES: Mapping[str, str] = MappingProxyType(
+    {
+        ".html": HTML_TYPE,
+        ".htm": HTML_TYPE,
+        ".css": "text/css; charset=utf-8",
+        ".js": "text/javascript; charset=utf-8",
+        ".mjs": "text/javascript; charset=utf-8",
+        ".json": "application/json",
+        ".map": "application/json",
+        ".xml": "application/xml",
+        ".txt": "text/plain; charset=utf-8",
+        ".svg": "image/svg+xml",
+        ".png": "image/png",
+        ".jpg": "image/jpeg",
+        ".jpeg": "image/jpeg",
+        ".gif": "image/gif",
+        ".webp": "image/webp",
+        ".avif": "image/avif",
+        ".ico": "image/x-icon",
+        ".woff2": "font/woff2",
+        ".woff": "font/woff",
+        ".ttf": "font/ttf",
+        ".otf": "font/otf",
+        ".pdf": "application/pdf",
+        ".wasm": "application/wasm",
+    }
+)
+URL_SAFE = "/:@!$&'()*+,;=~-._"
+NOT_FOUND_PAGE = (
+    b'<!doctype html>\n<html><head><meta charset="utf-8"><title>Not found</title></head>\n'
+    b"<body><h1>Not found</h1><p>Nothing here, and the site has no 404.html yet.</p></body></html>\n"
+)
+RELOAD_SCRIPT = """<script id="mathpress-reload">
+(() => {
+  const key = "mathpress-scroll:" + location.pathname;
+  const saved = JSON.parse(sessionStorage.getItem(key) || "null");
+  sessionStorage.removeItem(key);
+  const restore = () => saved && window.scrollTo(saved[0], saved[1]);
+  restore();
+  addEventListener("load", () => {
+    restore();  // again once images and fonts have their size, and once more after MathJax
+    const startup = window.MathJax && window.MathJax.startup;
+    if (saved && startup && startup.promise) startup.promise.then(restore);
+  });
+  const events = new EventSource("EVENTS?version=" + encodeURIComponent(VERSION));
+  events.addEventListener("reload", () => {
+    events.close();
+    sessionStorage.setItem(key, JSON.stringify([window.scrollX, window.scrollY]));
+    location.reload();
+  });
+})();
+</script>
+"""
+OVERLAY = (
+    '<div id="mathpress-errors" role="alert" style="position:fixed;top:0;left:0;right:0;'
+    "z-index:2147483647;max-height:70vh;overflow:auto;margin:0;padding:1em 1.25em;"
+    "background:#fff0f0;color:#600;border-bottom:4px solid #c00;box-shadow:0 4px 18px #0004;"
+    'font:14px/1.5 ui-monospace,Menlo,Consolas,monospace;text-align:left">'
+    "<strong>The last rebuild failed; this is the last good build. Fix and save:</strong>"
+    '<pre style="margin:.5em 0 0;white-space:pre-wrap;font:inherit;background:none;color:inherit">'
+    "{lines}</pre></div>\n"
+)
+
+
+def serve(options: argparse.Namespace) -> int:
+    """Build, serve on --host:--port and rebuild on every change until Ctrl-C; the exit code."""
+    build_options = BuildOptions(source=options.source, drafts=options.drafts, future=options.future, jobs=0)
+    live = Live(configured_base(options.source))
+    try:
+        server = DevServer(options.host, options.port, build_options.output_dir, live)
+    except OSError as exc:
+        print(f"mathpress: error: {bind_problem(options.host, options.port, exc)}", file=sys.stderr)
+        return 2
+    builder = Builder(build_options, live)  # hashes every watched file first
+    stop = threading.Event()
+    changes: queue.Queue[set[Path]] = queue.Queue()
+    threads = start_threads(watcher_jobs(builder.hashes.root, changes, stop))  # saves during the build count
+    with interrupt_once():
+        try:
+            builder.rebuild(first=True)
+            threads += start_threads(
+                [(HTTP_THREAD, lambda: server.serve_forever(0.2)), ("rebuild", lambda: builder.run(changes, stop))]
+            )
+            url = server.url(live.snapshot().base_url)
+            say(f"serving {options.source} at {url} (Ctrl-C to stop)")
+            say("watching " + ", ".join([f"{name}/" for name in WATCHED] + [CONFIG_NAME]))
+            if options.open:
+                webbrowser.open(url)
+            stop.wait()
+        except KeyboardInterrupt:
+            say("stopping")
+        finally:
+            shut_down(server, live, stop, threads)
+    say("stopped")
+    return 0
+
+
+@contextmanager
+def interrupt_once() -> Iterator[None]:
+    """Ctrl-C (or SIGTERM) raises KeyboardInterrupt once; more presses cannot break the clean stop."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may handle signals: keep Python's default
+        return
+
+    def stop_once(signum: int, frame: FrameType | None) -> None:
+        for name in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(name, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    previous = {name: signal.signal(name, stop_once) for name in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for name, handler in previous.items():
+            signal.signal(name, handler)
+
+
+def say(message: str) -> None:
+    """One timestamped line for the writer watching the terminal."""
+    print(f"{time.strftime('%H:%M:%S')} {message}", flush=True)
+
+
+def configured_base(source: Path) -> str:
+    """The base path site.yml asks for; `/` while site.yml has an error (the build reports it)."""
+    try:
+        return load_config(source).base_url
+    except SourceError:
+        return "/"
+
+
+def bind_problem(host: str, port: int, exc: OSError) -> str:
+    """Why the server cannot listen, with a free port to try instead when the port is taken."""
+    if exc.errno == errno.EADDRINUSE:
+        return f"port {port} is already in use on {host}; try --port {free_port(host)} (free right now)"
+    return f"cannot listen on {host} port {port}: {exc.strerror or exc}"
+
+
+def free_port(host: str) -> int:
+    """A port the system says is free on this host right now."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+Job = tuple[str, Callable[[], None]]
+
+
+def watcher_jobs(root: Path, changes: queue.Queue[set[Path]], stop: threading.Event) -> list[Job]:
+    """The two watchers: the folders recursively, and the site folder itself for site.yml."""
+    rewatch = threading.Event()
+    return [
+        ("watch-folders", lambda: watch_folders(root, changes, stop, rewatch)),
+        ("watch-root", lambda: watch_root(root, changes, stop, rewatch)),
+    ]
+
+
+def start_threads(jobs: list[Job]) -> list[threading.Thread]:
+    """Run each job in a thread of its own."""
+    threads = [threading.Thread(target=job, name=name, daemon=True) for name, job in jobs]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def shut_down(server: DevServer, live: Live, stop: threading.Event, threads: list[threading.Thread]) -> None:
+    """Stop the watchers, the builder, the event streams and the server, then close the port."""
+    stop.set()
+    live.stop()
+    if any(thread.name == HTTP_THREAD for thread in threads):
+        server.shutdown()  # returns once serve_forever has, so only when it runs
+    for thread in threads:
+        thread.join()
+    server.server_close()
+
+
+# -- state shared between threads ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What every request sees: the base path, a version that changes with the site, the errors."""
+
+    base_url: str
+    version: str
+    builds: int = 0
+    skipped: int = 0
+    errors: tuple[str, ...] = ()
+
+
+class Live:
+    """The latest Snapshot, replaced whole under one lock; waiters wake when it changes."""
+
+    def __init__(self, base_url: str) -> None:
+        self._changed = threading.Condition()
+        self._instance = secrets.token_hex(4)  # a restarted server reloads pages of the old one
+        self._generation = 0
+        self._snapshot = Snapshot(base_url, self._version())
+        self._stopped = False
+
+    def _version(self) -> str:
+        return f"{self._instance}-{self._generation}"
+
+    def snapshot(self) -> Snapshot:
+        """The current Snapshot."""
+        with self._changed:
+            return self._snapshot
+
+    def built(self, errors: tuple[str, ...], site_changed: bool, base_url: str) -> None:
+        """Record a build; pages reload when the site or the error list changed."""
+        with self._changed:
+            old = self._snapshot
+            if site_changed or errors != old.errors or base_url != old.base_url:
+                self._generation += 1
+            self._snapshot = Snapshot(base_url, self._version(), old.builds + 1, old.skipped, errors)
+            self._changed.notify_all()
+
+    def skip(self) -> None:
+        """Record a batch of saves that changed no file's bytes."""
+        with self._changed:
+            self._snapshot = dataclasses.replace(self._snapshot, skipped=self._snapshot.skipped + 1)
+
+    def wait(self, version: str, timeout: float) -> Snapshot | None:
+        """Wait until the version differs from this one (or timeout); None once stopping."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._stopped or self._snapshot.version != version, timeout)
+            return None if self._stopped else self._snapshot
+
+    def stop(self) -> None:
+        """Wake every waiter for good: the server is stopping."""
+        with self._changed:
+            self._stopped = True
+            self._changed.notify_all()
+
+
+# -- watching and rebuilding -----------------------------------------------------------------
+
+
+def is_litter(rel: Path) -> bool:
+    """Editor swap, backup and lock files and hidden folders (but `_name` counts: _macros.html)."""
+    return any(is_ignored(part.lstrip("_") or part) for part in rel.parts)
+
+
+def change_kind(rel: str) -> str:
+    """Sort a changed file: config, template, static, post, page or content (a content asset)."""
+    if rel == CONFIG_NAME:
+        return "config"
+    top, _, rest = rel.partition("/")
+    if top in ("templates", "static"):
+        return top.removesuffix("s")
+    if rest.endswith((".md", ".markdown")):
+        return "post" if rest.startswith("posts/") else "page"
+    return "content"
+
+
+@dataclass(frozen=True)
+class AnyEvent:
+    """Set as soon as one of its events is (watchfiles only asks `is_set`)."""
+
+    events: tuple[threading.Event, ...]
+
+    def is_set(self) -> bool:
+        """Whether any event is set."""
+        return any(event.is_set() for event in self.events)
+
+
+def watch_folders(root: Path, changes: queue.Queue[set[Path]], stop: threading.Event, rewatch: threading.Event) -> None:
+    """Queue what changes under content/, templates/, static/; start over when one comes or goes."""
+    keep_out = AnyEvent((stop, rewatch))
+
+    def wanted(_change: watchfiles.Change, path: str) -> bool:
+        return not is_litter(Path(path).relative_to(root))
+
+    while not stop.is_set():
+        rewatch.clear()
+        folders = [root / name for name in WATCHED if (root / name).is_dir()]
+        try:
+            for batch in watchfiles.watch(
+                *folders,
+                watch_filter=wanted,
+                stop_event=keep_out,
+                step=QUIET_MS,
+                debounce=LONGEST_BURST_MS,
+                raise_interrupt=False,
+            ):
+                changes.put({Path(path) for _change, path in batch})
+        except OSError:  # a folder vanished between is_dir() and watch(): look again shortly
+            pass
+        if not keep_out.is_set():  # no folders to watch, or one vanished
+            stop.wait(0.5)
+
+
+def watch_root(root: Path, changes: queue.Queue[set[Path]], stop: threading.Event, rewatch: threading.Event) -> None:
+    """Queue changes to site.yml (editors often replace it by renaming) and to the watched folders."""
+
+    def wanted(change: watchfiles.Change, path: str) -> bool:
+        name = Path(path).name
+        return name == CONFIG_NAME or (name in WATCHED and change != watchfiles.Change.modified)
+
+    for batch in watchfiles.watch(
+        root,
+        watch_filter=wanted,
+        stop_event=stop,
+        recursive=False,
+        step=QUIET_MS,
+        debounce=LONGEST_BURST_MS,
+        raise_interrupt=False,
+    ):
+        paths = {Path(path) for _change, path in batch}
+        if any(path.name in WATCHED for path in paths):
+            rewatch.set()
+        changes.put(paths)
+
+
+def next_batch(changes: queue.Queue[set[Path]]) -> set[Path]:
+    """Wait briefly for changes; merge what both watchers yield for the same burst."""
+    try:
+        batch = set(changes.get(timeout=0.25))
+    except queue.Empty:
+        return set()
+    deadline = time.monotonic() + MERGE_SECONDS
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            batch |= changes.get(timeout=left)
+        except queue.Empty:
+            break
+    return batch
+
+
+def file_digests(path: Path, root: Path) -> Iterator[tuple[str, str]]:
+    """(relative path, sha256 of its bytes) for a file, or for every file in a folder."""
+    if path.is_dir():
+        for folder, dirs, names in os.walk(path):
+            here = Path(folder)
+            dirs[:] = sorted(d for d in dirs if not is_litter(Path(d)))
+            for name in sorted(n for n in names if not is_litter(Path(n))):
+                yield from file_digests(here / name, root)
+        return
+    try:
+        with path.open("rb") as file:
+            digest = hashlib.file_digest(file, "sha256").hexdigest()
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        return  # gone again, or not ours to read: as if absent
+    yield path.relative_to(root).as_posix(), digest
+
+
+class FileHashes:
+    """A hash of every watched file's bytes, to tell real changes from saves of the same bytes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.digests: dict[str, str] = {}
+        self.refresh(root / name for name in (*WATCHED, CONFIG_NAME))
+
+    def refresh(self, paths: Iterable[Path]) -> list[str]:
+        """Rehash these files or folders; the relative paths whose bytes changed, came or went."""
+        changed: set[str] = set()
+        for path in paths:
+            rel = path.relative_to(self.root).as_posix()
+            before = {k: v for k, v in self.digests.items() if k == rel or k.startswith(rel + "/")}
+            now = dict(file_digests(path, self.root))
+            for key in before:
+                del self.digests[key]
+            self.digests.update(now)
+            changed.update(key for key in before.keys() | now.keys() if before.get(key) != now.get(key))
+        return sorted(changed)
+
+
+def error_lines(exc: Exception) -> tuple[str, ...]:
+    """A failed build's errors as `path:line:col: message` lines."""
+    if isinstance(exc, BuildFailed):
+        return tuple(str(d) for d in exc.diagnostics if d.severity == "error")
+    if isinstance(exc, SourceError):
+        return (str(exc.diagnostic),)
+    if isinstance(exc, UsageError):
+        return (f"mathpress: {exc}",)
+    return (f"mathpress: internal error: {type(exc).__name__}: {exc} (a bug; the traceback is in the terminal)",)
+
+
+class Builder:
+    """Turns batches of changed paths into builds; after startup, only its thread calls build()."""
+
+    def __init__(self, options: BuildOptions, live: Live) -> None:
+        self.options = options
+        self.live = live
+        self.hashes = FileHashes(options.source.resolve())
+        self.base_url: str | None = None  # from site.yml; dropped when site.yml changes
+
+    def run(self, changes: queue.Queue[set[Path]], stop: threading.Event) -> None:
+        """Rebuild after each burst of changes until stopped."""
+        while not stop.is_set():
+            batch = next_batch(changes)
+            if batch and not stop.is_set():
+                self.handle(batch)
+
+    def handle(self, paths: set[Path]) -> None:
+        """Rebuild if any file's bytes changed, saying what kind of change it was."""
+        changed = self.hashes.refresh(sorted(paths))
+        if not changed:
+            self.live.skip()
+            saved = [path.relative_to(self.hashes.root).as_posix() for path in paths]
+            say(f"saved without changes: {short_list(saved)}; not rebuilding")
+            return
+        kinds = sorted({change_kind(rel) for rel in changed})
+        say(f"{' and '.join(kinds)} changed: {short_list(changed)}; rebuilding")
+        if "config" in kinds:
+            self.base_url = None
+        self.rebuild()
+
+    def rebuild(self, first: bool = False) -> None:
+        """Build once; the outcome goes to the terminal and, through Live, to every open page."""
+        base_url = self.live.snapshot().base_url
+        try:
+            report = build(self.options)
+        except Exception as exc:
+            if first and isinstance(exc, UsageError):
+                raise  # bad folders or options: the command line says so and exits 2
+            if not isinstance(exc, BuildFailed | SourceError | UsageError):
+                traceback.print_exc()  # a bug in mathpress: show it, keep serving the last good build
+            self.failed(exc, base_url)
+            return
+        for diagnostic in report.diagnostics:
+            print(diagnostic, file=sys.stderr, flush=True)
+        new_base = self.current_base(base_url)
+        written, removed = report.publish.written, report.publish.removed
+        self.live.built((), bool(written or removed), new_base)
+        say(f"built in {report.seconds:.2f} s: {len(written)} written, {len(removed)} removed")
+        if new_base != base_url:
+            say(f"the base path is now {new_base}")
+
+    def failed(self, exc: Exception, base_url: str) -> None:
+        """Report a failed build; the last good build stays up, with the errors over it."""
+        errors = error_lines(exc)
+        for line in errors:
+            print(line, file=sys.stderr, flush=True)
+        self.live.built(errors, False, base_url)
+        say(f"build failed ({len(errors)} error(s)); still serving the last good build")
+
+    def current_base(self, fallback: str) -> str:
+        """The base path of site.yml as just built, read again after site.yml changed."""
+        if self.base_url is None:
+            try:
+                self.base_url = load_config(self.options.source).base_url
+            except (SourceError, UsageError):  # changed again since the build: the next one says why
+                return fallback
+        return self.base_url
+
+
+def short_list(rels: Iterable[str]) -> str:
+    """The first few of some paths, for a log line."""
+    names = sorted(rels)
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+# -- answering requests ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a request path leads: a file (200), a redirect, or the 404 page."""
+
+    status: HTTPStatus
+    file: Path | None = None
+    location: str = ""
+
+
+def decode_path(raw: str) -> str | None:
+    """The percent-decoded UTF-8 path; None when it cannot name a file (bad UTF-8, NUL, backslash)."""
+    try:
+        # http.server hands over the request line decoded as Latin-1: undo that first.
+        path = unquote_to_bytes(raw.encode("latin-1")).decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+    if "\\" in path or "\x00" in path or not path.startswith("/"):
+        return None
+    return path
+
+
+def inside(root: Path, rel: str) -> Path | None:
+    """ROOT/REL with every symlink resolved, or None when that leads out of ROOT."""
+    real_root = root.resolve()
+    target = (real_root / rel).resolve()
+    return target if target.is_relative_to(real_root) else None
+
+
+def find_route(output: Path, base_url: str, target: str) -> Route:
+    """Map a request target to a file in the output folder, a redirect, or not found."""
+    parts = urlsplit(target)
+    path = decode_path(parts.path)
+    not_found = Route(HTTPStatus.NOT_FOUND, inside(output, "404.html"))
+    if path is None:
+        return not_found
+    query = f"?{parts.query}" if parts.query else ""
+    if path == "/" and base_url != "/":  # 302, not 301: site.yml may move the base again
+        return Route(HTTPStatus.FOUND, location=quote(base_url, safe=URL_SAFE))
+    if path + "/" == base_url:
+        return Route(HTTPStatus.MOVED_PERMANENTLY, location=quote(base_url, safe=URL_SAFE) + query)
+    if not path.startswith(base_url):
+        return not_found
+    rel = path[len(base_url) :]
+    segments = rel.split("/")
+    if any(segment in ("", ".", "..") for segment in segments[:-1]) or segments[-1] in (".", ".."):
+        return not_found
+    found = inside(output, rel)
+    if found is not None and found.is_dir():
+        if rel and not rel.endswith("/"):
+            return Route(HTTPStatus.MOVED_PERMANENTLY, location=quote(path + "/", safe=URL_SAFE) + query)
+        found = inside(output, rel + "index.html")
+    if found is None or not found.is_file():
+        return not_found
+    return Route(HTTPStatus.OK, found)
+
+
+def content_type(path: Path) -> str:
+    """The Content-Type for a file, by its suffix."""
+    known = CONTENT_TYPES.get(path.suffix.lower())
+    return known or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def inject(page: bytes, snapshot: Snapshot) -> bytes:
+    """Add the reload script, and the error overlay after a failed build, before </body>."""
+    overlay = OVERLAY.format(lines="\n".join(html.escape(line) for line in snapshot.errors))
+    script = RELOAD_SCRIPT.replace("EVENTS", EVENTS_PATH).replace("VERSION", json.dumps(snapshot.version))
+    extra = ((overlay if snapshot.errors else "") + script).encode("utf-8")
+    end = page.lower().rfind(b"</body>")
+    return page + extra if end < 0 else page[:end] + extra + page[end:]
+
+
+def host_names(host: str, port: int) -> frozenset[str]:
+    """The Host headers this server answers: its own address and loopback names, with the port."""
+    names = {f"[{host}]" if ":" in host and not host.startswith("[") else host, *LOCAL_NAMES}
+    with_port = {f"{name}:{port}".lower() for name in names}
+    return frozenset(with_port | ({name.lower() for name in names} if port == 80 else set()))
+
+
+class DevServer(ThreadingHTTPServer):
+    """A threading HTTP server for one output folder, refusing other Host names (DNS rebinding)."""
+
+    daemon_threads = True  # event streams end through Live.stop(); a stuck client never blocks exit
+
+    def __init__(self, host: str, port: int, output: Path, live: Live) -> None:
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        super().__init__((host.strip("[]"), port), Handler)
+        self.host = host.strip("[]")
+        self.port: int = self.server_address[1]
+        self.output = output
+        self.live = live
+        self.hosts = host_names(self.host, self.port)
+
+    def server_bind(self) -> None:
+        """Bind without HTTPServer's reverse DNS lookup (getfqdn can take seconds)."""
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    def url(self, base_url: str) -> str:
+        """The address to open in a browser."""
+        name = "localhost" if self.host in ("0.0.0.0", "::", "") else self.host
+        name = f"[{name}]" if ":" in name else name
+        return f"http://{name}:{self.port}{quote(base_url, safe=URL_SAFE)}"
+
+    def allows(self, host_header: str | None, local_address: str) -> bool:
+        """Whether a Host header names this server (the address a client reached counts too)."""
+        if not host_header:
+            return False
+        reached = host_names(local_address, self.port)
+        return host_header.strip().lower() in self.hosts | reached
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when a browser hangs up; show anything else."""
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            super().handle_error(request, client_address)
+
+
+class Handler(BaseHTTPRequestHandler):
+    """GET and HEAD for the built site, the reload event stream and the status JSON."""
+
+    server: DevServer
+    server_version = "mathpress"
+
+    def do_GET(self) -> None:
+        """Answer GET."""
+        self.answer(body=True)
+
+    def do_HEAD(self) -> None:
+        """Answer HEAD: GET's headers only."""
+        self.answer(body=False)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: the terminal is for build messages."""
+
+    def answer(self, body: bool) -> None:
+        """Check the Host, then send a file, a redirect, the 404 page, events or the status."""
+        if not self.server.allows(self.headers.get("Host"), str(self.connection.getsockname()[0])):
+            self.send(HTTPStatus.FORBIDDEN, b"403: this server only answers to localhost\n", body)
+            return
+        snapshot = self.server.live.snapshot()
+        parts = urlsplit(self.path)
+        if parts.path == EVENTS_PATH and body:
+            self.stream_events(parse_qs(parts.query).get("version", [""])[0])
+        elif parts.path == STATUS_PATH:
+            self.send(HTTPStatus.OK, status_json(snapshot), body, "application/json")
+        else:
+            self.send_route(find_route(self.server.output, snapshot.base_url, self.path), snapshot, body)
+
+    def send_route(self, route: Route, snapshot: Snapshot, body: bool) -> None:
+        """Send a Route's file (HTML gets the reload script), redirect, or 404 page."""
+        if route.location:
+            self.send(route.status, b"", body, location=route.location)
+            return
+        try:
+            data = route.file.read_bytes() if route.file else NOT_FOUND_PAGE
+        except OSError:  # replaced by a rebuild between finding and reading it
+            data, route = NOT_FOUND_PAGE, Route(HTTPStatus.NOT_FOUND)
+        ctype = content_type(route.file) if route.file else HTML_TYPE
+        if ctype == HTML_TYPE:
+            data = inject(data, snapshot)
+        self.send(route.status, data, body, ctype)
+
+    def send(
+        self, status: HTTPStatus, data: bytes, body: bool, ctype: str = "text/plain; charset=utf-8", location: str = ""
+    ) -> None:
+        """Status line, headers (never cached) and, for GET, the body."""
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if location:
+            self.send_header("Location", location)
+        self.end_headers()
+        if body:
+            self.wfile.write(data)
+
+    def stream_events(self, version: str) -> None:
+        """Server-sent events: `reload` once the site differs from the page's version."""
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(b"retry: 1000\n\n")
+        while (snapshot := self.server.live.wait(version, KEEPALIVE_SECONDS)) is not None:
+            if snapshot.version != version:
+                self.wfile.write(f"event: reload\ndata: {snapshot.version}\n\n".encode())
+                return
+            self.wfile.write(b": still here\n\n")  # fails once the page is gone, ending this thread
+
+
+def status_json(snapshot: Snapshot) -> bytes:
+    """The server's state for tools and tests: builds, skipped saves, version, errors, base path."""
+    return json.dumps(dataclasses.asdict(snapshot), ensure_ascii=False, indent=1).encode("utf-8")
