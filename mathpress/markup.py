@@ -6,8 +6,12 @@ render can be finished for MathJax pages, MathML pages and the feed (see `finish
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -17,7 +21,7 @@ import markdown
 from markdown.extensions.toc import slugify_unicode
 
 from . import kramdown
-from .errors import Diagnostic, warning
+from .errors import Diagnostic, error, warning
 from .math import MathSpan, Protected, plain_text, protect, restore
 from .mathcheck import check_spans
 
@@ -119,6 +123,62 @@ def to_html(text: str) -> tuple[str, str]:
 
 
 def render_document(job: RenderInput) -> Rendered:
+    """Render one body; input that would take Python-Markdown minutes or crash it fails this file only."""
+    problem = pathological(job.body)
+    if problem:
+        return _failed(job, problem)
+    try:
+        with time_limit(RENDER_SECONDS):
+            return _render_document(job)
+    except RecursionError:
+        return _failed(job, "nested too deeply to render (lists, quotes or HTML hundreds of levels deep)")
+    except TimeoutError:
+        return _failed(job, f"took longer than {RENDER_SECONDS} s to render; simplify this post")
+
+
+RENDER_SECONDS = 60
+MAX_OPEN_BRACKETS = 1000  # Python-Markdown is quadratic in unclosed `[` (20,000 take minutes)
+
+
+def pathological(body: str) -> str:
+    """Why a body would take Python-Markdown minutes, or ""."""
+    depth = unclosed = 0
+    for char in re.sub(r"[^\[\]\n]", "", body):
+        if char == "[":
+            depth += 1
+        elif char == "]" and depth:
+            depth -= 1
+        unclosed = max(unclosed, depth)
+    if unclosed > MAX_OPEN_BRACKETS:
+        return f"{unclosed} `[` open at once (at most {MAX_OPEN_BRACKETS}); Markdown would take minutes"
+    return ""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: int) -> Iterator[None]:
+    """Raise TimeoutError after `seconds` (where signals allow: a main thread on POSIX)."""
+    if not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _failed(job: RenderInput, message: str) -> Rendered:
+    """A render that failed: empty, with an error naming the file."""
+    return Rendered("", "", "", "", 0, 0, "", (), (error(job.source, job.body_line, 1, message),))
+
+
+def _render_document(job: RenderInput) -> Rendered:
     """Render one body: protect math, adapt kramdown habits, Markdown, excerpt, checks."""
     protected = protect(job.body, job.source, job.body_line)
     body_html, toc = _convert(protected.text, job.safe_html)

@@ -20,6 +20,7 @@ DATE_TEXT = re.compile(
     r"(?:(?:[Tt]|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?"
     r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?$"
 )
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 KNOWN_KEYS = frozenset(
     [
         "title",
@@ -96,6 +97,10 @@ def read_meta(doc: Document, site_author: str, zone: dt.tzinfo, separator: str) 
         date = dt.datetime.combine(file_date, dt.time(), zone)
     slug = _text(fm, doc.source, "slug") or file_slug
     title = _text(fm, doc.source, "title") or title_from_slug(file_slug)
+    if CONTROL.search(title):
+        raise _fail(
+            fm, doc.source, "title", "`title` contains control characters (invisible, and not allowed in feeds)"
+        )
     categories = _words(fm, doc.source, "categories") or _words(fm, doc.source, "category")
     return Meta(
         source=doc.source,

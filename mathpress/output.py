@@ -142,10 +142,12 @@ def _same(output: Path, rel: str, stat: Stat | None, content: Content) -> bool:
 
 
 def _staging(output: Path, shadow: Path | None) -> Path:
-    """The folder to assemble the new tree in: the kept shadow tree if usable, else a new one."""
-    if shadow is not None and shadow.is_dir() and output.is_dir() and shadow.stat().st_dev == output.stat().st_dev:
-        return shadow
-    if shadow is not None and shadow.exists():
+    """The folder to assemble the new tree in: the kept shadow tree (in the cache) when it is on the
+    output's file system, else a hidden folder beside the output."""
+    if shadow is not None and output.is_dir():
+        shadow.mkdir(parents=True, exist_ok=True)
+        if shadow.stat().st_dev == output.stat().st_dev:
+            return shadow
         shutil.rmtree(shadow)
     staging = sibling(output, NEW_SUFFIX)
     staging.mkdir(parents=True)

@@ -105,7 +105,10 @@ def build(options: BuildOptions) -> BuildReport:
     config = load_config(options.source, options.base_url)
     check_output_dir(options.output_dir, options.source)
     cache_root = config.root if options.use_cache else None
-    found = inventory(config.root, templates.theme_dir() / "static", config.exclude)
+    try:
+        found = inventory(config.root, templates.theme_dir() / "static", config.exclude)
+    except SourceError as exc:
+        raise BuildFailed([exc.diagnostic]) from None
     inputs = _input_fingerprint(config, options, found)
     current = scan(options.output_dir)
     unchanged = _unchanged_since_last_build(cache_root, inputs, options, current)

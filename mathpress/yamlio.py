@@ -54,10 +54,34 @@ def parse_mapping(text: str, path: str, first_line: int = 1) -> YamlMap:
     if not isinstance(data, dict):
         line = node.start_mark.line + first_line
         raise SourceError(error(path, line, 1, "expected a YAML mapping of `key: value` lines"))
+    problem = _shape_problem(data)
+    if problem:
+        raise SourceError(error(path, first_line, 1, problem))
     marks: dict[Key, tuple[int, int]] = {}
     written: dict[Key, str] = {}
     _walk(node, (), path, first_line, marks, written)
     return YamlMap(data, marks, written)
+
+
+MAX_VALUES = 100_000  # values once aliases are expanded ("billion laughs" stays small on disk)
+
+
+def _shape_problem(data: Any) -> str:
+    """Why parsed YAML cannot be used: it contains itself, or expands to a huge size ("" if fine)."""
+    count = 0
+    stack: list[tuple[Any, frozenset[int]]] = [(data, frozenset())]
+    while stack:
+        value, parents = stack.pop()
+        count += 1
+        if count > MAX_VALUES:
+            return f"front matter expands to more than {MAX_VALUES} values through aliases (`*name`)"
+        if isinstance(value, dict | list):
+            if id(value) in parents:
+                return "front matter contains itself (an alias `*name` used inside its own anchor `&name`)"
+            inner = parents | {id(value)}
+            items = list(value.keys()) + list(value.values()) if isinstance(value, dict) else value
+            stack.extend((item, inner) for item in items)
+    return ""
 
 
 def _walk(

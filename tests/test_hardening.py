@@ -1,0 +1,438 @@
+"""Hostile input and faults (issue: nothing executed, nothing lost, nothing leaked).
+
+Each case builds a real site in a temporary folder and checks the outcome. The dev server's
+cases (traversal, symlinks, Host header, bind address) are in tests/test_serve.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mathpress.errors import BuildFailed, UsageError
+from tests.conftest import build_site, make_site, read_output
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def errors_of(root: Path, **options: object) -> list[str]:
+    """The error lines of a build that must fail."""
+    with pytest.raises(BuildFailed) as failure:
+        build_site(root, **options)
+    return [str(d) for d in failure.value.diagnostics if d.severity == "error"]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# 1. YAML that constructs objects; values of the wrong type -----------------------------------
+
+
+def test_yaml_object_tags_are_refused_and_nothing_runs(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    root = make_site(
+        tmp_path / "site",
+        {
+            "content/posts/2024-01-02-a.md": f'---\ntitle: x\nboom: !!python/object/apply:os.system ["touch {marker}"]\n---\n'
+        },
+    )
+    (message,) = errors_of(root)
+    assert message.startswith(
+        "content/posts/2024-01-02-a.md:3:7: invalid YAML: YAML tags that build objects are not allowed"
+    )
+    assert not marker.exists()
+    assert not (root / "_site").exists()
+
+
+def test_yaml_values_of_the_wrong_type(site) -> None:  # type: ignore[no-untyped-def]
+    root = site(
+        {
+            "content/posts/2024-01-02-no.md": "---\ntitle: no\n---\nx\n",
+            "content/posts/2024-01-03-year.md": "---\ntitle: 2024\ntags: 2024\n---\nx\n",
+        }
+    )
+    build_site(root)
+    assert "<title>no · Test Blog</title>" in read_output(root, "2024/01/02/no/index.html")
+    assert "<title>2024 · Test Blog</title>" in read_output(root, "2024/01/03/year/index.html")
+    assert (root / "_site/tags/2024/index.html").exists()
+    (root / "content/posts/2024-01-04-bad.md").write_text("---\ntitle: ok\ntags: {a: 1}\n---\n")
+    (root / "content/posts/2024-01-05-bad.md").write_text("---\ntitle: [a, b]\n---\n")
+    assert errors_of(root) == [
+        "content/posts/2024-01-04-bad.md:3:1: `tags` must be a list like [a, b] or words separated by spaces",
+        "content/posts/2024-01-05-bad.md:2:1: `title` must be text, not a list",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        ("a: &a [*a]", "front matter contains itself (an alias `*name` used inside its own anchor `&name`)"),
+        (
+            "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+            "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]",
+            "front matter expands to more than 100000 values through aliases (`*name`)",
+        ),
+    ],
+    ids=["self-reference", "billion-laughs"],
+)
+def test_yaml_aliases_that_loop_or_explode_are_refused(site, yaml_text: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    root = site({"content/posts/2024-01-02-a.md": f"---\n{yaml_text}\n---\nx\n"})
+    assert errors_of(root) == [f"content/posts/2024-01-02-a.md:2:1: {message}"]
+
+
+# 2. BOM, CRLF, unclosed front matter, not UTF-8 ----------------------------------------------
+
+
+def test_bom_and_crlf_are_read_right(site) -> None:  # type: ignore[no-untyped-def]
+    root = site({"content/posts/2024-01-02-a.md": b"\xef\xbb\xbf---\r\ntitle: Windows\r\n---\r\nBody line.\r\n"})
+    build_site(root)
+    page = read_output(root, "2024/01/02/a/index.html")
+    assert "<title>Windows · Test Blog</title>" in page and "<p>Body line.</p>" in page
+    assert "title: Windows" not in page
+
+
+def test_unclosed_front_matter_is_an_error_not_body_text(site) -> None:  # type: ignore[no-untyped-def]
+    root = site({"content/posts/2024-01-02-a.md": "---\ntitle: Open\nsecret: yes\n\nBody.\n"})
+    assert errors_of(root) == [
+        "content/posts/2024-01-02-a.md:1:1: front matter opened with `---` is never closed (add a `---` line after it)"
+    ]
+
+
+def test_a_file_that_is_not_utf8_is_named(site) -> None:  # type: ignore[no-untyped-def]
+    root = site({"content/posts/2024-01-02-a.md": "---\ntitle: ok\n---\ncaf\xe9\n".encode("latin-1")})
+    assert errors_of(root) == ["content/posts/2024-01-02-a.md:4:4: not UTF-8 text (save the file as UTF-8)"]
+
+
+# 3. permalinks and slugs that try to leave the output folder ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("permalink", "../../x/"),
+        ("permalink", "%2e%2e/%2e%2e/x/"),
+        ("permalink", "/a/../../x.html"),
+        ("permalink", "..\\\\x"),
+        ("permalink", "/../_site_evil/x/"),
+        ("slug", "../../x"),
+        ("slug", "%2e%2e"),
+    ],
+)
+def test_nothing_is_written_outside_the_output(tmp_path: Path, key: str, value: str) -> None:
+    root = make_site(tmp_path / "site", {"content/posts/2024-01-02-a.md": f'---\n{key}: "{value}"\n---\nx\n'})
+    before = sorted(p.name for p in tmp_path.iterdir())
+    try:
+        build_site(root)
+    except BuildFailed as failure:
+        assert [str(d) for d in failure.diagnostics][0].startswith("content/posts/2024-01-02-a.md:2:1: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    for path in tmp_path.rglob("*"):
+        assert path.resolve().is_relative_to(tmp_path.resolve())
+        assert path.name != "x.html" or path.resolve().is_relative_to((root / "_site").resolve())
+
+
+def test_an_absolute_permalink_stays_inside_the_site(site) -> None:  # type: ignore[no-untyped-def]
+    root = site({"content/posts/2024-01-02-a.md": "---\npermalink: /abs/\n---\nx\n"})
+    build_site(root)
+    assert (root / "_site/abs/index.html").exists()
+
+
+# 4. two sources on one path; tags; titles with no letters ------------------------------------
+
+
+def test_a_page_against_a_tag_page_names_both(site) -> None:  # type: ignore[no-untyped-def]
+    root = site(
+        {
+            "content/posts/2024-01-02-a.md": "---\ntags: [math]\n---\nx\n",
+            "content/tags/math.md": "---\ntitle: Mine\n---\nx\n",
+        }
+    )
+    assert errors_of(root) == ["content/tags/math.md: /tags/math/ is also written by the tag page for `math`"]
+
+
+def test_a_page_against_a_post_names_both(site) -> None:  # type: ignore[no-untyped-def]
+    root = site(
+        {
+            "content/posts/2024-01-02-a.md": "---\ntitle: A\n---\nx\n",
+            "content/2024/01/02/a.md": "---\ntitle: B\n---\nx\n",
+        }
+    )
+    assert errors_of(root) == [
+        "content/posts/2024-01-02-a.md: /2024/01/02/a/ is also written by content/2024/01/02/a.md"
+    ]
+
+
+def test_a_title_of_only_emoji_gets_a_fallback_slug(site) -> None:  # type: ignore[no-untyped-def]
+    root = site({"content/posts/2024-01-02-🎉🎉.md": "---\ntitle: 🎉🎉\n---\nParty.\n"})
+    build_site(root)
+    day = root / "_site/2024/01/02"
+    pages = [p.relative_to(day).as_posix() for p in day.rglob("index.html")]
+    assert len(pages) == 1 and pages[0].startswith("post-") and pages[0] != "index.html"
+    assert "Party." in (day / pages[0]).read_text()
+
+
+# 5. symlinks ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("folder", ["content", "static"])
+def test_a_symlink_out_of_the_site_is_refused(tmp_path: Path, folder: str) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("private key")
+    root = make_site(tmp_path / "site", {f"{folder}/keep.txt": "x"})
+    (root / folder / "leak.txt").symlink_to(secret)
+    assert errors_of(root) == [f"{folder}/leak.txt: symlink points outside the site folder (to {secret})"]
+    assert not (root / "_site").exists()
+
+
+def test_the_output_holds_no_symlinks(site) -> None:  # type: ignore[no-untyped-def]
+    root = site({"content/files/real.txt": "data", "content/posts/2024-01-02-a.md": "x\n"})
+    (root / "content/files/alias.txt").symlink_to(root / "content/files/real.txt")
+    build_site(root)
+    assert not [p for p in (root / "_site").rglob("*") if p.is_symlink()]
+    assert (root / "_site/files/alias.txt").read_text() == "data"
+
+
+# 6. a build killed at a random point ---------------------------------------------------------
+
+
+def _versioned_site(root: Path, version: int) -> None:
+    """The same site at version 1 or 2: every post's text, one post added, one removed."""
+    files = {
+        f"content/posts/2024-01-{d:02d}-p{d}.md": f"---\ntitle: Post {d} v{version}\ntags: [t{d % 3}]\n---\n"
+        f"Text of version {version}, with $x_{d}$.\n"
+        for d in range(1, 28)
+    }
+    files["content/posts/2024-02-01-only-v1.md" if version == 1 else "content/posts/2024-02-02-only-v2.md"] = "x\n"
+    for old in (root / "content/posts").glob("*.md") if (root / "content/posts").exists() else []:
+        old.unlink()
+    make_site(root, files)
+
+
+@pytest.mark.slow
+def test_a_build_killed_at_any_point_leaves_the_previous_output_complete(tmp_path: Path) -> None:
+    references = {}
+    for version in (1, 2):
+        reference = tmp_path / f"reference{version}"
+        _versioned_site(reference, version)
+        build_site(reference, use_cache=False)
+        references[version] = snapshot(reference / "_site")
+    root = tmp_path / "site"
+    _versioned_site(root, 1)
+    build_site(root)
+    rng = random.Random(7)
+    version = 1
+    for _ in range(12):
+        version = 3 - version
+        _versioned_site(root, version)
+        process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "build", "--source", str(root), "--quiet"])
+        time.sleep(rng.uniform(0.05, 1.2))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert snapshot(root / "_site") in (references[1], references[2])
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith("._site")] == []
+        assert [p.name for p in root.iterdir() if p.name.startswith("._site")] == []
+    assert (
+        subprocess.run([sys.executable, str(REPO / "build.py"), "build", "--source", str(root), "--quiet"]).returncode
+        == 0
+    )
+    assert snapshot(root / "_site") == references[version]
+    assert [p.name for p in root.iterdir() if p.name.startswith("._site")] == []
+    removed = "2024/02/01/only-v1/index.html" if version == 2 else "2024/02/02/only-v2/index.html"
+    assert not (root / "_site" / removed).exists()
+
+
+# 7. output folders that must never be replaced -----------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["root", "home", "source", "parent", "git"])
+def test_dangerous_output_folders_are_refused_before_anything_is_deleted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    home = tmp_path / "home"
+    (home / "notes").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    root = make_site(home / "blog", {"content/posts/2024-01-02-a.md": "x\n"})
+    (tmp_path / "repo/.git").mkdir(parents=True)
+    output = {"root": Path("/"), "home": home, "source": root, "parent": home, "git": tmp_path / "repo"}[where]
+    with pytest.raises(UsageError, match="refusing"):
+        build_site(root, output=output)
+    assert (home / "notes").is_dir() and (root / "content/posts/2024-01-02-a.md").exists()
+    assert (tmp_path / "repo/.git").is_dir()
+
+
+# 8. escaping and sanitising ------------------------------------------------------------------
+
+
+def test_hostile_titles_and_tags_are_escaped_everywhere(site) -> None:  # type: ignore[no-untyped-def]
+    root = site(
+        {
+            "content/posts/2024-01-02-a.md": '---\ntitle: "<script>alert(1)</script>"\n'
+            "tags: ['\"onmouseover=x', '<b>t</b>']\ndescription: \"</script><script>alert(2)</script>\"\n---\nx\n",
+        }
+    )
+    build_site(root)
+    page = read_output(root, "2024/01/02/a/index.html")
+    assert "<script>alert" not in page and "</script><script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert not re.search(r"<[^>]*\sonmouseover=", page)
+    ld = page.split('<script type="application/ld+json">')[1].split("</script>")[0]
+    assert json.loads(ld)["headline"] == "<script>alert(1)</script>" and "<" not in ld
+    feed = read_output(root, "feed.xml")
+    assert "<script>" not in feed and "&lt;script&gt;alert(1)&lt;/script&gt;" in feed
+    assert "<script>" not in read_output(root, "sitemap.xml")
+    for name in ("index.html", "tags/index.html", "archive/index.html"):
+        assert "<script>alert" not in read_output(root, name)
+
+
+def test_raw_html_is_the_authors_unless_safe_html_is_on(tmp_path: Path) -> None:
+    body = 'Hi <a href="javascript:alert(1)">x</a> $y$\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n'
+    trusting = make_site(tmp_path / "a", {"content/posts/2024-01-02-a.md": body})
+    build_site(trusting)
+    assert "<script>alert(1)</script>" in read_output(trusting, "2024/01/02/a/index.html")
+    careful = make_site(
+        tmp_path / "b",
+        {"site.yml": "title: T\nurl: https://e.org\nsafe_html: true\n", "content/posts/2024-01-02-a.md": body},
+    )
+    build_site(careful)
+    page = read_output(careful, "2024/01/02/a/index.html")
+    post = page.split('<div class="post-body">')[1]
+    assert "javascript:" not in post and "<script>alert" not in post and "onerror" not in post
+    assert '<span class="math inline">\\(y\\)</span>' in post
+
+
+# 9. the feed: control characters, zones, drafts and future posts ------------------------------
+
+
+def test_control_characters_in_a_title_are_an_error_naming_the_file(site) -> None:  # type: ignore[no-untyped-def]
+    root = site({"content/posts/2024-01-02-a.md": '---\ntitle: "bell\\a here"\n---\nx\n'})
+    assert errors_of(root) == [
+        "content/posts/2024-01-02-a.md:2:1: `title` contains control characters (invisible, and not allowed in feeds)"
+    ]
+
+
+def test_feed_dates_get_the_site_zone_and_hidden_posts_stay_hidden(tmp_path: Path) -> None:
+    root = make_site(
+        tmp_path,
+        {
+            "site.yml": "title: T\nurl: https://e.org\ntimezone: Asia/Tokyo\n",
+            "content/posts/2024-01-02-a.md": "---\ndate: 2024-01-02 10:00:00\ntags: [x]\n---\nx\n",
+            "content/posts/2024-01-03-draft.md": "---\ndraft: true\ntags: [x]\n---\nx\n",
+            "content/posts/2099-01-01-later.md": "---\ntags: [x]\n---\nx\n",
+        },
+    )
+    build_site(root)
+    feed = read_output(root, "feed.xml")
+    assert "<published>2024-01-02T10:00:00+09:00</published>" in feed
+    for name in ("feed.xml", "sitemap.xml", "tags/x/index.html", "archive/index.html", "index.html"):
+        text = read_output(root, name)
+        assert "draft" not in text.lower().replace("badge", "") and "later" not in text
+
+
+# 10. pathological Markdown -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[" * 20000 + "]" * 20000, "20000 `[` open at once (at most 1000); Markdown would take minutes"),
+        ("\n".join("    " * i + "- x" for i in range(400)), "nested too deeply to render"),
+    ],
+    ids=["brackets", "nested-lists"],
+)
+def test_pathological_markdown_fails_that_file_quickly(site, body: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    root = site({"content/posts/2024-01-02-bad.md": body, "content/posts/2024-01-03-good.md": "fine\n"})
+    started = time.perf_counter()
+    (error,) = errors_of(root)
+    assert error.startswith("content/posts/2024-01-02-bad.md:1:1: " + message)
+    assert time.perf_counter() - started < 30
+
+
+def test_a_two_megabyte_line_builds(site) -> None:  # type: ignore[no-untyped-def]
+    root = site({"content/posts/2024-01-02-long.md": "word " * 400_000})
+    build_site(root)
+    assert len(read_output(root, "2024/01/02/long/index.html")) > 2_000_000
+
+
+# 12. fuzzing the whole build ------------------------------------------------------------------
+
+YAML_PIECES = [
+    "title: x",
+    "title: [",
+    "date: 2024-13-40",
+    "date: tomorrow",
+    "tags: {a: 1}",
+    "tags: a b",
+    "draft: maybe",
+    "permalink: ../x",
+    "cover: nope.jpg",
+    "layout: wide",
+    "math: true",
+    "excerpt: $x$",
+    "!!python/object:os.system",
+    "a: &a [*a]",
+    'title: "unclosed',
+    "- list",
+    "key: 'x'",
+    ": :",
+    "\t",
+]
+BODY_PIECES = [
+    "$x$",
+    "$$\n\\frac{a}{b\n$$",
+    "\\begin{align}",
+    "\\end{align}",
+    "```",
+    "{% include x %}",
+    "{{ site.baseurl }}",
+    "{: .x}",
+    '<div markdown="1">',
+    "[^1]",
+    "\\\\(",
+    "\\\\)",
+    "# h",
+    "- ",
+    "\n\n",
+    "|a|b|\n|-|-|\n",
+    "<!--more-->",
+    "é",
+    "確率",
+    "\x00",
+    "\\",
+    "*",
+    "`",
+]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(
+    front=st.lists(st.sampled_from(YAML_PIECES), max_size=6),
+    body=st.lists(st.sampled_from(BODY_PIECES), max_size=25),
+    closed=st.booleans(),
+)
+def test_random_posts_never_crash_the_build(tmp_path: Path, front: list[str], body: list[str], closed: bool) -> None:
+    root = tmp_path / f"fuzz{random.getrandbits(64)}"
+    text = "---\n" + "\n".join(front) + ("\n---\n" if closed else "\n") + " ".join(body)
+    make_site(root, {"content/posts/2024-01-02-fuzz.md": text, "content/posts/2024-01-03-fine.md": "ok $y$\n"})
+    try:
+        build_site(root, use_cache=False)
+    except BuildFailed as failure:
+        for diagnostic in failure.diagnostics:
+            assert str(diagnostic).startswith(
+                ("content/posts/2024-01-02-fuzz.md:", "content/posts/2024-01-02-fuzz.md: ")
+            )
+    assert os.path.isdir(root)
