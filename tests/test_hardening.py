@@ -137,7 +137,7 @@ def test_nothing_is_written_outside_the_output(tmp_path: Path, key: str, value: 
     try:
         build_site(root)
     except BuildFailed as failure:
-        assert [str(d) for d in failure.diagnostics][0].startswith("content/posts/2024-01-02-a.md:2:1: ")
+        assert str(failure.diagnostics[0]).startswith("content/posts/2024-01-02-a.md:2:1: ")
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     for path in tmp_path.rglob("*"):
         assert path.resolve().is_relative_to(tmp_path.resolve())
