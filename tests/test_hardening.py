@@ -46,7 +46,8 @@ def test_yaml_object_tags_are_refused_and_nothing_runs(tmp_path: Path) -> None:
     root = make_site(
         tmp_path / "site",
         {
-            "content/posts/2024-01-02-a.md": f'---\ntitle: x\nboom: !!python/object/apply:os.system ["touch {marker}"]\n---\n'
+            "content/posts/2024-01-02-a.md": "---\ntitle: x\n"
+            f'boom: !!python/object/apply:os.system ["touch {marker}"]\n---\n'
         },
     )
     (message,) = errors_of(root)
@@ -81,7 +82,8 @@ def test_yaml_values_of_the_wrong_type(site) -> None:  # type: ignore[no-untyped
     [
         ("a: &a [*a]", "front matter contains itself (an alias `*name` used inside its own anchor `&name`)"),
         (
-            "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+            "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+            "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
             "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]",
             "front matter expands to more than 100000 values through aliases (`*name`)",
         ),
