@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
@@ -124,20 +125,52 @@ def _dispatch(options: argparse.Namespace) -> int:
         from .serve import serve
 
         return serve(options)
-    report = build(
-        BuildOptions(
-            source=options.source,
-            output=options.output,
-            base_url=options.base_url,
-            drafts=options.drafts,
-            future=options.future,
-            strict=options.strict,
-            jobs=options.jobs,
-            use_cache=not options.no_cache,
-        )
+    settings = BuildOptions(
+        source=options.source,
+        output=options.output,
+        base_url=options.base_url,
+        drafts=options.drafts,
+        future=options.future,
+        strict=options.strict,
+        jobs=options.jobs,
+        use_cache=not options.no_cache,
     )
+    counter = TerminalProgress() if sys.stderr.isatty() and not options.quiet else None
+    try:
+        report = build(settings, counter)
+    finally:
+        if counter:
+            counter.clear()
     print_report(report, options.quiet)
     return 0
+
+
+class TerminalProgress:
+    """A one-line counter on a terminal (`markdown 1200/5000`), redrawn at most ten times a second."""
+
+    def __init__(self) -> None:
+        self.shown = 0.0
+
+    def stage(self, name: str, total: int) -> Callable[[], None]:
+        """Start counting one stage."""
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
+            now = time.monotonic()
+            if now - self.shown > 0.1 or done == total:
+                self.shown = now
+                sys.stderr.write(f"\r\x1b[K{name} {done}/{total}")
+                sys.stderr.flush()
+
+        return tick
+
+    def clear(self) -> None:
+        """Remove the counter line."""
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
 
 
 def _when(text: str | None) -> dt.datetime:

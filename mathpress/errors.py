@@ -55,7 +55,7 @@ class BuildFailed(Exception):
     """The build found errors; nothing was published."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
-        self.diagnostics = tuple(sorted(diagnostics))
+        self.diagnostics = tuple(sort_diagnostics(diagnostics))
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import filecmp
 import os
 import shutil
 from collections.abc import Mapping
@@ -134,7 +135,9 @@ def _same(output: Path, rel: str, stat: Stat | None, content: Content) -> bool:
         return True
     if isinstance(content, Path):
         source = content.stat()
-        return stat[0] == source.st_size and stat[1] == source.st_mtime_ns
+        if stat[0] != source.st_size:
+            return False
+        return stat[1] == source.st_mtime_ns or filecmp.cmp(content, os.path.join(output, rel), shallow=False)
     if stat[0] != len(content):
         return False
     with open(os.path.join(output, rel), "rb") as stream:

@@ -23,7 +23,7 @@ from .cache import BuildState, PageRecord, digest, encode_value
 from .errors import Diagnostic, error
 from .output import KEEP, Keep, Stat
 from .site import IndexPage, Post, Site, TagPage
-from .workers import forked_calls
+from .workers import Progress, forked_calls
 
 FACETS = ("posts", "pages", "tags", "years", "index_pages")
 
@@ -193,6 +193,7 @@ def render_pages(
     state: BuildState,
     current: Mapping[str, Stat],
     workers: int,
+    progress: Progress | None = None,
 ) -> PageResults:
     """Render each job whose fingerprint changed (across forked workers when many); keep the others."""
     base = template_fingerprint(site)
@@ -211,7 +212,8 @@ def render_pages(
         else:
             todo.append(job)
     notes: list[Diagnostic] = []
-    outcomes = forked_calls([functools.partial(_render_one, site, job) for job in todo], workers)
+    tick = progress.stage("pages", len(todo)) if progress else None
+    outcomes = forked_calls([functools.partial(_render_one, site, job) for job in todo], workers, tick)
     for job, (content, seen, problem) in zip(todo, outcomes, strict=True):
         if problem is not None:
             notes.append(problem)

@@ -42,7 +42,7 @@ from .meta import Meta, read_meta
 from .output import Content, PublishReport, Stat, check_output_dir, publish, scan
 from .pages import page_jobs, post_fact, record_written, render_pages
 from .site import Body, Cover, Post, Tag, assemble, check_cover, plan_urls, reading_minutes, tag_key, tag_names
-from .workers import default_jobs, parallel_map, render_many
+from .workers import Progress, default_jobs, parallel_map, render_many
 
 MathRender = Callable[[MathSpan, bool], str]
 
@@ -99,7 +99,7 @@ class _Findings:
             raise BuildFailed(self.items)
 
 
-def build(options: BuildOptions) -> BuildReport:
+def build(options: BuildOptions, progress: Progress | None = None) -> BuildReport:
     """Read, check, render and publish a site; BuildFailed if any file has an error."""
     started = time.perf_counter()
     config = load_config(options.source, options.base_url)
@@ -127,7 +127,7 @@ def build(options: BuildOptions) -> BuildReport:
     cache = RenderCache(cache_root)
     planned = _plan_renders(entries, urls, config, findings)
     render = _page_math(config, findings)
-    summaries, fresh = _render(entries, planned, cache, config, render, options.jobs or default_jobs())
+    summaries, fresh = _render(entries, planned, cache, config, render, options.jobs or default_jobs(), progress)
     posts = _make_posts(entries, planned, summaries, urls, names, assets, config, options, cache, new, findings)
     findings.stop_on_errors()
     posts, cover_files = _pictures(posts, assets, config, old, new, cache_root, options.jobs or default_jobs())
@@ -135,7 +135,8 @@ def build(options: BuildOptions) -> BuildReport:
     facts = {post.source: post_fact(post) for post in posts}
     env = templates.make_environment(config)
     workers = options.jobs or default_jobs()
-    results = render_pages(site, page_jobs(site, env, facts, _feed_math(cache)), facts, old, current, workers)
+    jobs = page_jobs(site, env, facts, _feed_math(cache))
+    results = render_pages(site, jobs, facts, old, current, workers, progress)
     findings.add(results.diagnostics)
     findings.stop_on_errors(strict=options.strict)
     files: dict[str, Content] = {**results.files, **_extra_files(config), **cover_files, **assets}
@@ -368,6 +369,7 @@ def _render(
     config: Config,
     render: MathRender,
     workers: int,
+    progress: Progress | None,
 ) -> tuple[list[Summary], int]:
     """A finished Summary of every document: kept, from the render cache, or rendered now in parallel."""
     found: list[Summary | None] = [p.summary for p in planned]
@@ -377,7 +379,8 @@ def _render(
             found[index] = summarize(entries[index].meta, full, config, render) if full else None
     missing = [index for index, summary in enumerate(found) if summary is None]
     jobs = [planned[i].job() for i in missing]
-    for index, job, result in zip(missing, jobs, render_many(jobs, workers), strict=True):
+    tick = progress.stage("markdown", len(jobs)) if progress and jobs else None
+    for index, job, result in zip(missing, jobs, render_many(jobs, workers, tick), strict=True):
         if render_key(job) != planned[index].key:
             raise RuntimeError(f"{job.source}: changed while being built")
         cache.put(planned[index].key, result)

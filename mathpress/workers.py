@@ -12,7 +12,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from .markup import Rendered, RenderInput, render_document
 
@@ -43,18 +43,39 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def parallel_map(function: Callable[[Item], Result], items: Sequence[Item], workers: int) -> list[Result]:
+Tick = Callable[[], None]  # called once per finished item (progress display)
+
+
+class Progress(Protocol):
+    """Where a build reports how far along it is (the CLI draws a counter on terminals)."""
+
+    def stage(self, name: str, total: int) -> Tick:
+        """Announce a stage of `total` items; returns the function to call as each one finishes."""
+
+
+def _counted(results: Iterable[Result], tick: Tick | None) -> list[Result]:
+    done = []
+    for result in results:
+        done.append(result)
+        if tick:
+            tick()
+    return done
+
+
+def parallel_map(
+    function: Callable[[Item], Result], items: Sequence[Item], workers: int, tick: Tick | None = None
+) -> list[Result]:
     """function over items (picklable both ways), across processes when it pays."""
     if workers <= 1 or len(items) < PARALLEL_THRESHOLD:
-        return [function(item) for item in items]
+        return _counted((function(item) for item in items), tick)
     chunk = max(1, len(items) // (workers * 8))
     with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
-        return list(pool.map(function, items, chunksize=chunk))
+        return _counted(pool.map(function, items, chunksize=chunk), tick)
 
 
-def render_many(jobs: Sequence[RenderInput], workers: int) -> list[Rendered]:
+def render_many(jobs: Sequence[RenderInput], workers: int, tick: Tick | None = None) -> list[Rendered]:
     """Render Markdown documents, across worker processes when there are many."""
-    return parallel_map(render_document, jobs, workers)
+    return parallel_map(render_document, jobs, workers, tick)
 
 
 _INHERITED: list[Any] = []  # what a forked worker received from its parent (set once per worker)
@@ -68,14 +89,14 @@ def _call_inherited(index: int) -> Any:
     return _INHERITED[0][index]()
 
 
-def forked_calls(calls: Sequence[Callable[[], Result]], workers: int) -> list[Result]:
+def forked_calls(calls: Sequence[Callable[[], Result]], workers: int, tick: Tick | None = None) -> list[Result]:
     """Run closures (which cannot be pickled) in forked workers that inherit them; else here."""
     if workers <= 1 or len(calls) < PARALLEL_THRESHOLD * 4 or not can_fork():
-        return [call() for call in calls]
+        return _counted((call() for call in calls), tick)
     context = multiprocessing.get_context("fork")
     chunk = max(1, len(calls) // (workers * 8))
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_inherit, initargs=(calls,)) as pool:
-        return list(pool.map(_call_inherited, range(len(calls)), chunksize=chunk))
+        return _counted(pool.map(_call_inherited, range(len(calls)), chunksize=chunk), tick)
 
 
 def run_all(tasks: Iterable[tuple[Callable[..., Any], tuple[Any, ...]]], workers: int) -> None:
