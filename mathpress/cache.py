@@ -28,7 +28,7 @@ from .math import MathSpan
 from .meta import Meta
 
 CACHE_DIR = ".mathpress-cache"
-FORMAT = 3
+FORMAT = 4
 
 
 def digest(*parts: str | bytes) -> str:

@@ -138,6 +138,7 @@ def render_document(job: RenderInput) -> Rendered:
 
 RENDER_SECONDS = 60
 MAX_OPEN_BRACKETS = 1000  # Python-Markdown is quadratic in unclosed `[` (20,000 take minutes)
+LIST_MARKER = re.compile(r"^([ \t]*)(?:[-+*]|\d{1,9}[.)])[ \t]")
 
 
 def pathological(body: str) -> str:
@@ -151,7 +152,21 @@ def pathological(body: str) -> str:
         unclosed = max(unclosed, depth)
     if unclosed > MAX_OPEN_BRACKETS:
         return f"{unclosed} `[` open at once (at most {MAX_OPEN_BRACKETS}); Markdown would take minutes"
+    depth = max(map(_nesting, body.split("\n")), default=0)
+    if depth > MAX_NESTING:
+        return f"nested too deeply to render (lists or quotes more than {MAX_NESTING} levels deep)"
     return ""
+
+
+MAX_NESTING = 100  # lists and quotes; Python-Markdown recurses once per level
+
+
+def _nesting(line: str) -> int:
+    """How many list or quote levels a line opens: its `>` marks, or its indentation before a list marker."""
+    quotes = len(line) - len(line.lstrip("> \t").lstrip())
+    quote_marks = line[:quotes].count(">")
+    marker = LIST_MARKER.match(line)
+    return max(quote_marks, len(marker[1].expandtabs(4)) // 2 + 1 if marker else 0)
 
 
 @contextlib.contextmanager
@@ -281,7 +296,7 @@ def close_tags(fragment: str) -> str:
 
 def normalize_headings(fragment: str) -> str:
     """Renumber headings so the body starts at h2 (under the page's h1) and skips no level."""
-    used = sorted({int(level) for level in re.findall(r"<h([1-6])\b", fragment)})
+    used = sorted({int(level) for level in re.findall(r"</?h([1-6])\b", fragment)})
     new = {level: min(2 + rank, 6) for rank, level in enumerate(used)}
     if all(new[level] == level for level in used):
         return fragment

@@ -404,9 +404,19 @@ def _reads_as_prose(tex: str) -> bool:
 Render = Callable[[MathSpan, bool], str]
 
 
+NUMBERED_ENVIRONMENT = re.compile(r"\\begin\{(?:equation|align|gather|multline|eqnarray|alignat|flalign)\}")
+
+
+def numbered_if_labelled(span: MathSpan) -> str:
+    """A display with a \\label but no numbered environment gets one, so \\eqref has a number."""
+    if span.display and "\\label{" in span.tex and not NUMBERED_ENVIRONMENT.search(span.tex):
+        return "\\begin{equation}" + span.tex + "\\end{equation}"
+    return span.tex
+
+
 def mathjax_markup(span: MathSpan, block: bool = False) -> str:
     """Mark a span for MathJax: only `.math` elements are processed, with these delimiters."""
-    tex = html.escape(span.tex, quote=False)
+    tex = html.escape(numbered_if_labelled(span), quote=False)
     if not span.display:
         return f'<span class="math inline">\\({tex}\\)</span>'
     tag = "div" if block else "span"

@@ -111,6 +111,10 @@ def publish(
     it becomes the staging tree, and afterwards holds the tree this publish replaces.
     `current` is a scan of the output taken earlier in this build, if there is one.
     """
+    for rel in files:
+        parts = rel.split("/")
+        if rel.startswith("/") or "\\" in rel or any(part in ("", ".", "..") for part in parts):
+            raise ValueError(f"refusing to write {rel!r}: it is not a plain path inside the output folder")
     recover(output)
     current = scan(output) if current is None else current
     changed = sorted(rel for rel, content in files.items() if not _same(output, rel, current.get(rel), content))
@@ -166,8 +170,11 @@ def _sync(
     for rel in gone:
         os.unlink(os.path.join(staging, rel))
     made: set[str] = set()
+    root = os.path.realpath(staging)
     for rel, content in files.items():
         target = os.path.join(staging, rel)
+        if not os.path.realpath(target).startswith(root + os.sep):  # resolved, separator-bounded
+            raise ValueError(f"refusing to write {rel!r}: it resolves outside the output folder")
         old = present.get(rel)
         if rel not in changed:
             if old is None or old[2] != current[rel][2]:

@@ -350,9 +350,13 @@ def test_feed_dates_get_the_site_zone_and_hidden_posts_stay_hidden(tmp_path: Pat
     ("body", "message"),
     [
         ("[" * 20000 + "]" * 20000, "20000 `[` open at once (at most 1000); Markdown would take minutes"),
-        ("\n".join("    " * i + "- x" for i in range(400)), "nested too deeply to render"),
+        (
+            "\n".join("    " * i + "- x" for i in range(400)),
+            "nested too deeply to render (lists or quotes more than 100 levels deep)",
+        ),
+        ("> " * 5000 + "x", "nested too deeply to render (lists or quotes more than 100 levels deep)"),
     ],
-    ids=["brackets", "nested-lists"],
+    ids=["brackets", "nested-lists", "nested-quotes"],
 )
 def test_pathological_markdown_fails_that_file_quickly(site, body: str, message: str) -> None:  # type: ignore[no-untyped-def]
     root = site({"content/posts/2024-01-02-bad.md": body, "content/posts/2024-01-03-good.md": "fine\n"})
@@ -438,3 +442,13 @@ def test_random_posts_never_crash_the_build(tmp_path: Path, front: list[str], bo
                 ("content/posts/2024-01-02-fuzz.md:", "content/posts/2024-01-02-fuzz.md: ")
             )
     assert os.path.isdir(root)
+
+
+@pytest.mark.parametrize("rel", ["../evil.txt", "a/../../evil.txt", "/etc/x", "a//b", "a\\..\\b"])
+def test_publish_refuses_paths_that_leave_the_output(tmp_path: Path, rel: str) -> None:
+    """The last line of defence, below every URL check: plain relative paths only."""
+    from mathpress.output import publish
+
+    with pytest.raises(ValueError, match="refusing to write"):
+        publish({rel: b"x", ".nojekyll": b""}, tmp_path / "_site")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
