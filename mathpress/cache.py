@@ -28,7 +28,7 @@ from .math import MathSpan
 from .meta import Meta
 
 CACHE_DIR = ".mathpress-cache"
-FORMAT = 4
+FORMAT = 5
 
 
 def digest(*parts: str | bytes) -> str:
@@ -85,12 +85,16 @@ class RenderCache:
 
     def put(self, key: str, rendered: Rendered) -> None:
         """Store a result: on disk when there is a cache folder (memory stays small), else in memory."""
-        path = self._path(key)
-        if path is None:
+        if self.folder is None:
             self.memory[key] = rendered
         else:
-            data = {"key": key, "format": FORMAT, **rendered_to_json(rendered)}
-            write_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+            store_rendered(self.folder, key, rendered)
+
+
+def store_rendered(folder: Path, key: str, rendered: Rendered) -> None:
+    """Write one render into a cache folder (workers call this themselves)."""
+    data = {"key": key, "format": FORMAT, **rendered_to_json(rendered)}
+    write_atomic(folder / key[:2] / f"{key}.json", json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
 
 def rendered_to_json(rendered: Rendered) -> dict[str, Any]:
@@ -226,6 +230,7 @@ class Summary:
     """What listings, feeds' entry lists and warnings need from a render, finished for one math mode."""
 
     mode: str
+    title_text: str
     title_html: str
     excerpt: str
     description: str
@@ -267,6 +272,7 @@ class BuildState:
     documents: dict[str, DocumentRecord] = field(default_factory=dict)
     pages: dict[str, PageRecord] = field(default_factory=dict)
     images: dict[str, list[Any]] = field(default_factory=dict)
+    lines: dict[int, str] = field(default_factory=dict)  # id(record) → its line in the file it came from
 
 
 def state_path(root: Path) -> Path:
@@ -295,6 +301,7 @@ def _encode_document(record: DocumentRecord) -> list[Any]:
         _encode_notes(record.notes),
         [
             summary.mode,
+            summary.title_text,
             summary.title_html,
             summary.excerpt,
             summary.description,
@@ -309,53 +316,81 @@ def _encode_document(record: DocumentRecord) -> list[Any]:
 
 def _decode_document(data: Any) -> DocumentRecord:
     stat, file_digest, config, meta, liquid, key, notes, summary = data
-    mode, title_html, excerpt, description, words, cjk, has_math, labels, diagnostics = summary
-    texts = (file_digest, config, liquid, key, mode, title_html, excerpt, description)
+    mode, title_text, title_html, excerpt, description, words, cjk, has_math, labels, diagnostics = summary
+    texts = (file_digest, config, liquid, key, mode, title_text, title_html, excerpt, description)
     if not all(isinstance(t, str) for t in texts) or not isinstance(words, int) or not isinstance(cjk, int):
         raise ValueError("bad record")
+    finished = Summary(
+        mode,
+        title_text,
+        title_html,
+        excerpt,
+        description,
+        words,
+        cjk,
+        bool(has_math),
+        bool(labels),
+        _notes(diagnostics),
+    )
+    size, mtime, inode = (int(x) for x in stat)
     return DocumentRecord(
-        (int(stat[0]), int(stat[1]), int(stat[2])),
-        file_digest,
-        config,
-        decode_meta(meta),
-        liquid,
-        key,
-        _notes(notes),
-        Summary(mode, title_html, excerpt, description, words, cjk, bool(has_math), bool(labels), _notes(diagnostics)),
+        (size, mtime, inode), file_digest, config, decode_meta(meta), liquid, key, _notes(notes), finished
     )
 
 
 def load_state(root: Path | None) -> BuildState:
-    """The stored state, or an empty one when missing, foreign or damaged."""
+    """The stored state, or an empty one when missing, foreign or damaged.
+
+    The file holds one JSON document per line: a header, then one line per document,
+    page and image. Each document's line is kept with its record, so an unchanged record is
+    written back as it was read.
+    """
     if root is None:
         return BuildState()
+    state = BuildState()
     try:
-        data = json.loads(state_path(root).read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT or data.get("version") != __version__:
+        lines = state_path(root).read_text(encoding="utf-8").split("\n")
+        header = json.loads(lines[0])
+        if header != {"format": FORMAT, "version": __version__}:
             return BuildState()
-        return BuildState(
-            documents={k: _decode_document(v) for k, v in data["documents"].items()},
-            pages={
-                k: PageRecord(str(v[0]), tuple(map(str, v[1])), int(v[2]), int(v[3])) for k, v in data["pages"].items()
-            },
-            images={str(k): list(v) for k, v in data["images"].items()},
-        )
+        for line in lines[1:]:
+            if line:
+                _load_line(state, line)
     except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
         return BuildState()
+    return state
 
 
-def save_state(root: Path | None, state: BuildState) -> None:
-    """Store the state for the next build."""
+def _load_line(state: BuildState, line: str) -> None:
+    """One line of the state file into the state."""
+    kind, name, value = json.loads(line)
+    if kind == "d":
+        record = _decode_document(value)
+        state.documents[name] = record
+        state.lines[id(record)] = line
+    elif kind == "pages":
+        state.pages = {k: PageRecord(str(v[0]), tuple(map(str, v[1])), int(v[2]), int(v[3])) for k, v in value.items()}
+    elif kind == "images":
+        state.images = {str(k): list(v) for k, v in value.items()}
+    else:
+        raise ValueError("bad line")
+
+
+def save_state(root: Path | None, state: BuildState, previous: BuildState | None = None) -> None:
+    """Store the state for the next build; records unchanged since `previous` keep their line."""
     if root is None:
         return
-    data = {
-        "format": FORMAT,
-        "version": __version__,
-        "documents": {k: _encode_document(v) for k, v in state.documents.items()},
-        "pages": {k: [v.fingerprint, list(v.facets), v.size, v.mtime_ns] for k, v in state.pages.items()},
-        "images": state.images,
-    }
-    write_atomic(state_path(root), json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    kept = previous.lines if previous else {}
+    lines = [json.dumps({"format": FORMAT, "version": __version__})]
+    for name, record in state.documents.items():
+        line = kept.get(id(record))
+        lines.append(
+            line if line is not None else json.dumps(["d", name, _encode_document(record)], ensure_ascii=False)
+        )
+    pages = {k: [v.fingerprint, list(v.facets), v.size, v.mtime_ns] for k, v in state.pages.items()}
+    lines.append(json.dumps(["pages", "", pages], ensure_ascii=False))
+    lines.append(json.dumps(["images", "", state.images], ensure_ascii=False))
+    write_atomic(state_path(root), ("\n".join(lines) + "\n").encode("utf-8"))
 
 
 # -- the last build's stamp: enough to see that nothing at all changed ------------------------

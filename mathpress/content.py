@@ -18,8 +18,20 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 POSTS_DIR = "posts"
 # Editors' backup, swap and lock files, and OS litter: never content.
 IGNORED_NAMES = (
-    "*~", "*.swp", "*.swx", "*.swo", ".#*", "#*#", "*.tmp", "4913", ".DS_Store", "Thumbs.db",
-    "*___jb_tmp___", "*___jb_old___", "*.kate-swp", "*.crswap",
+    "*~",
+    "*.swp",
+    "*.swx",
+    "*.swo",
+    ".#*",
+    "#*#",
+    "*.tmp",
+    "4913",
+    ".DS_Store",
+    "Thumbs.db",
+    "*___jb_tmp___",
+    "*___jb_old___",
+    "*.kate-swp",
+    "*.crswap",
 )
 
 

@@ -64,9 +64,7 @@ def mathjax_names() -> Names:
     return Names(frozenset(data["macros"]), frozenset(data["environments"]))
 
 
-def check_spans(
-    spans: Sequence[MathSpan], source: str, macros: tuple[str, ...]
-) -> list[Diagnostic]:
+def check_spans(spans: Sequence[MathSpan], source: str, macros: tuple[str, ...]) -> list[Diagnostic]:
     """Warnings, in file order, for every span: braces, environments, \\left/\\right, macros."""
     base = mathjax_names()
     names = Names(base.macros | {name.lstrip("\\") for name in macros}, base.environments)

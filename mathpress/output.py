@@ -28,7 +28,23 @@ class Keep:
 
 
 KEEP = Keep()
-Content = bytes | Path | Keep  # bytes to write, a source file to copy, or the file already there
+
+
+@dataclass(frozen=True)
+class Pending:
+    """New content already written to a file of its own (by a worker): moved into place, not copied."""
+
+    path: Path
+
+
+@dataclass(frozen=True)
+class Cached:
+    """A file of the cache that never changes once written (a resized image): hard-linked, not copied."""
+
+    path: Path
+
+
+Content = bytes | Path | Keep | Pending | Cached  # bytes, a file to copy, the file there, to move, to link
 MARKER = ".nojekyll"  # every mathpress output has it; a folder without it is not ours to replace
 NEW_SUFFIX = ".mathpress-new"
 OLD_SUFFIX = ".mathpress-old"
@@ -137,6 +153,11 @@ def _same(output: Path, rel: str, stat: Stat | None, content: Content) -> bool:
         return False
     if isinstance(content, Keep):
         return True
+    if isinstance(content, Pending):
+        return False
+    if isinstance(content, Cached):
+        source = content.path.stat()
+        return stat[2] == source.st_ino or (stat[0], stat[1]) == (source.st_size, source.st_mtime_ns)
     if isinstance(content, Path):
         source = content.stat()
         if stat[0] != source.st_size:
@@ -170,11 +191,8 @@ def _sync(
     for rel in gone:
         os.unlink(os.path.join(staging, rel))
     made: set[str] = set()
-    root = os.path.realpath(staging)
     for rel, content in files.items():
-        target = os.path.join(staging, rel)
-        if not os.path.realpath(target).startswith(root + os.sep):  # resolved, separator-bounded
-            raise ValueError(f"refusing to write {rel!r}: it resolves outside the output folder")
+        target = os.path.join(staging, rel)  # rel is a plain relative path (checked in publish)
         old = present.get(rel)
         if rel not in changed:
             if old is None or old[2] != current[rel][2]:
@@ -209,7 +227,17 @@ def _write(target: str, content: Content, exists: bool, made: set[str]) -> None:
         os.unlink(target)
     else:
         _parent(target, made)
-    if isinstance(content, Path):
+    if isinstance(content, Pending):
+        try:
+            os.replace(content.path, target)
+        except OSError:  # another file system
+            shutil.move(content.path, target)
+    elif isinstance(content, Cached):
+        try:
+            os.link(content.path, target)
+        except OSError:
+            shutil.copy2(content.path, target)
+    elif isinstance(content, Path):
         shutil.copy2(content, target, follow_symlinks=True)
     elif isinstance(content, bytes):
         with open(target, "wb") as stream:
@@ -231,6 +259,8 @@ def _swap_in(staging: Path, output: Path, shadow: Path | None) -> None:
     """Exchange the staging tree with the output in one step; keep or delete the old tree."""
     if not output.exists():
         os.rename(staging, output)
+        if shadow is not None:  # the next publish syncs a few files here instead of linking them all
+            _mirror(output, shadow)
         return
     if not _exchange(staging, output):
         old = sibling(output, OLD_SUFFIX)
@@ -242,6 +272,18 @@ def _swap_in(staging: Path, output: Path, shadow: Path | None) -> None:
     elif staging != shadow:
         shadow.parent.mkdir(parents=True, exist_ok=True)
         _move_or_delete(staging, shadow)
+
+
+def _mirror(tree: Path, destination: Path) -> None:
+    """Fill destination with hard links to every file of tree (only on the same file system)."""
+    if destination.exists():
+        shutil.rmtree(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if destination.parent.stat().st_dev != tree.stat().st_dev:
+        return
+    made: set[str] = set()
+    for rel in scan(tree):
+        _replace_with_link(os.path.join(destination, rel), os.path.join(tree, rel), False, made)
 
 
 def _move_or_delete(tree: Path, destination: Path) -> None:

@@ -14,14 +14,15 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from . import __version__, feeds, templates
-from .cache import BuildState, PageRecord, digest, encode_value
+from .cache import BuildState, PageRecord, digest
 from .errors import Diagnostic, error
-from .output import KEEP, Keep, Stat
+from .output import KEEP, Keep, Pending, Stat
 from .site import IndexPage, Post, Site, TagPage
 from .workers import Progress, forked_calls
 
@@ -78,7 +79,7 @@ def post_fact(post: Post) -> str:
         post.description,
         post.reading_minutes,
         post.has_math,
-        encode_value(dict(post.front)),
+        post.front,
         [
             cover.src,
             cover.alt,
@@ -90,7 +91,7 @@ def post_fact(post: Post) -> str:
         if cover
         else None,
     ]
-    return digest(json.dumps(fields, ensure_ascii=False, default=str))
+    return digest(repr(fields))  # repr: a deterministic text of dates, dicts and tuples alike, and fast
 
 
 def facet_hashes(site: Site, facts: Mapping[str, str]) -> dict[str, str]:
@@ -180,7 +181,7 @@ def _tag_job(env: jinja2.Environment, tag_page: TagPage, facts: Mapping[str, str
 class PageResults:
     """The pages' contents (bytes, or KEEP), how many were rendered, and any template errors."""
 
-    files: dict[str, bytes | Keep]
+    files: dict[str, bytes | Keep | Pending]
     records: dict[str, PageRecord]  # provisional: sizes and times are filled in after publishing
     rendered: int
     diagnostics: tuple[Diagnostic, ...]
@@ -193,12 +194,14 @@ def render_pages(
     state: BuildState,
     current: Mapping[str, Stat],
     workers: int,
+    output: Path,
+    pending: Path | None,
     progress: Progress | None = None,
 ) -> PageResults:
     """Render each job whose fingerprint changed (across forked workers when many); keep the others."""
     base = template_fingerprint(site)
     hashes = facet_hashes(site, facts)
-    files: dict[str, bytes | Keep] = {}
+    files: dict[str, bytes | Keep | Pending] = {}
     records: dict[str, PageRecord] = {}
     todo: list[PageJob] = []
     for job in jobs:
@@ -213,7 +216,8 @@ def render_pages(
             todo.append(job)
     notes: list[Diagnostic] = []
     tick = progress.stage("pages", len(todo)) if progress else None
-    outcomes = forked_calls([functools.partial(_render_one, site, job) for job in todo], workers, tick)
+    calls = [functools.partial(_render_one, site, job, output, pending) for job in todo]
+    outcomes = forked_calls(calls, workers, tick)
     for job, (content, seen, problem) in zip(todo, outcomes, strict=True):
         if problem is not None:
             notes.append(problem)
@@ -223,14 +227,35 @@ def render_pages(
     return PageResults(files, records, len(todo), tuple(notes))
 
 
-def _render_one(site: Site, job: PageJob) -> tuple[bytes, tuple[str, ...], Diagnostic | None]:
-    """Render one page: its bytes, the parts of the site it read, or the template error."""
+Outcome = tuple[bytes | Keep | Pending, tuple[str, ...], Diagnostic | None]
+
+
+def _render_one(site: Site, job: PageJob, output: Path, pending: Path | None) -> Outcome:
+    """Render one page: KEEP if the output already holds these bytes, else the new content
+    (written to a pending file when there is a folder for them, so it need not travel back
+    from a worker); the parts of the site it read; or the template error."""
     view = SiteView(site)
     try:
         content = job.render(view)
     except jinja2.TemplateError as exc:
         return b"", (), _template_error(exc, job)
-    return content, tuple(sorted(view.seen)), None
+    seen = tuple(sorted(view.seen))
+    if _holds(output / job.output, content):
+        return KEEP, seen, None
+    if pending is None:
+        return content, seen, None
+    target = pending / job.output
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+    return Pending(target), seen, None
+
+
+def _holds(path: Path, content: bytes) -> bool:
+    """Whether a file holds exactly these bytes."""
+    try:
+        return bool(path.stat().st_size == len(content) and path.read_bytes() == content)
+    except OSError:
+        return False
 
 
 def _fingerprint(base: str, job: PageJob, facets: tuple[str, ...], hashes: Mapping[str, str]) -> str:

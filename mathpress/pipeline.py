@@ -7,6 +7,7 @@ import functools
 import html
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,14 +33,14 @@ from .cache import (
 )
 from .config import Config, load_config
 from .content import Inventory, SourceFile, find_front_matter, inventory, parse_document, read_source
-from .errors import BuildFailed, Diagnostic, SourceError, sort_diagnostics, warning
-from .images import Variant, cover_picture
+from .errors import BuildFailed, Diagnostic, SourceError, error, sort_diagnostics, warning
+from .images import Picture, Variant, cover_picture
 from .liquid import LiquidContext, render_liquid
 from .markup import Rendered, RenderInput, finish
 from .math import MathSpan, mathjax_markup, plain_text, protect, restore
 from .mathml import convert_or_none
 from .meta import Meta, read_meta
-from .output import Content, PublishReport, Stat, check_output_dir, publish, scan
+from .output import Cached, Content, PublishReport, Stat, check_output_dir, publish, scan
 from .pages import page_jobs, post_fact, record_written, render_pages
 from .site import Body, Cover, Post, Tag, assemble, check_cover, plan_urls, reading_minutes, tag_key, tag_names
 from .workers import Progress, default_jobs, parallel_map, render_many
@@ -128,21 +129,27 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildRepor
     planned = _plan_renders(entries, urls, config, findings)
     render = _page_math(config, findings)
     summaries, fresh = _render(entries, planned, cache, config, render, options.jobs or default_jobs(), progress)
-    posts = _make_posts(entries, planned, summaries, urls, names, assets, config, options, cache, new, findings)
+    covers = _check_covers(entries, assets, findings)
     findings.stop_on_errors()
-    posts, cover_files = _pictures(posts, assets, config, old, new, cache_root, options.jobs or default_jobs())
+    pictures, cover_files = _pictures(covers, assets, config, old, new, cache_root, options.jobs or default_jobs())
+    posts = _make_posts(
+        entries, planned, summaries, urls, names, covers, pictures, config, options, cache, new, findings
+    )
     site = assemble(config, [p for p in posts if p.kind == "post"], [p for p in posts if p.kind == "page"])
     facts = {post.source: post_fact(post) for post in posts}
     env = templates.make_environment(config)
     workers = options.jobs or default_jobs()
     jobs = page_jobs(site, env, facts, _feed_math(cache))
-    results = render_pages(site, jobs, facts, old, current, workers, progress)
+    pending = _fresh_folder(cache_root / CACHE_DIR / "pending") if cache_root else None
+    results = render_pages(site, jobs, facts, old, current, workers, options.output_dir, pending, progress)
     findings.add(results.diagnostics)
     findings.stop_on_errors(strict=options.strict)
     files: dict[str, Content] = {**results.files, **_extra_files(config), **cover_files, **assets}
     report = publish(files, options.output_dir, cache_root / CACHE_DIR / "publish" if cache_root else None, current)
     new.pages = record_written(results, report.manifest)
-    save_state(cache_root, new)
+    if pending:
+        shutil.rmtree(pending, ignore_errors=True)
+    save_state(cache_root, new, old)
     result = BuildReport(
         options.output_dir,
         report,
@@ -156,6 +163,13 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildRepor
     )
     _save_stamp(cache_root, inputs, result, entries, skipped, options)
     return result
+
+
+def _fresh_folder(path: Path) -> Path:
+    """An empty folder (what a killed build left there is removed)."""
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
 
 
 def _input_fingerprint(config: Config, options: BuildOptions, found: Inventory) -> str:
@@ -316,7 +330,7 @@ def _plan_renders(
     for entry in entries:
         meta, record = entry.meta, entry.record
         page = {"title": meta.title, "url": urls[meta.source]}
-        liquid = digest(liquid_base, json.dumps(page))
+        liquid = digest(liquid_base, page["title"], page["url"])
         context = LiquidContext(config.url, config.base_url, site_values, page, post_urls)
         if record is not None and record.liquid in ("", liquid):
             valid = record.summary if record.summary.mode == config.math.render else None
@@ -378,12 +392,14 @@ def _render(
             full = cache.get(planned[index].key)
             found[index] = summarize(entries[index].meta, full, config, render) if full else None
     missing = [index for index, summary in enumerate(found) if summary is None]
-    jobs = [planned[i].job() for i in missing]
-    tick = progress.stage("markdown", len(jobs)) if progress and jobs else None
-    for index, job, result in zip(missing, jobs, render_many(jobs, workers, tick), strict=True):
-        if render_key(job) != planned[index].key:
-            raise RuntimeError(f"{job.source}: changed while being built")
-        cache.put(planned[index].key, result)
+    tasks = [(planned[i].job(), planned[i].key, cache.folder) for i in missing]
+    for (job, key, _), index in zip(tasks, missing, strict=True):
+        if render_key(job) != key:
+            raise BuildFailed([error(job.source, 0, 0, "changed while the site was being built; build again")])
+    tick = progress.stage("markdown", len(tasks)) if progress and tasks else None
+    for index, result in zip(missing, render_many(tasks, workers, tick), strict=True):
+        if cache.folder is None:
+            cache.put(planned[index].key, result)
         found[index] = summarize(entries[index].meta, result, config, render)
     return [summary for summary in found if summary is not None], len(missing)
 
@@ -392,6 +408,7 @@ def summarize(meta: Meta, result: Rendered, config: Config, render: MathRender) 
     """What the site needs from a render besides the body, with its math finished."""
     return Summary(
         mode=config.math.render,
+        title_text=title_text(meta.title),
         title_html=title_markup(meta.title, render),
         excerpt=finish(result, result.excerpt, render),
         description=result.description,
@@ -409,7 +426,8 @@ def _make_posts(
     summaries: Sequence[Summary],
     urls: dict[str, str],
     names: dict[str, str],
-    assets: dict[str, Path],
+    covers: dict[str, Cover | None],
+    pictures: dict[str, Picture],
     config: Config,
     options: BuildOptions,
     cache: RenderCache,
@@ -420,32 +438,58 @@ def _make_posts(
     now = build_clock(options)
     render = _page_math(config, findings)
     config_key = config.fingerprint()
+    tags = {slug: Tag(name, slug) for slug, name in names.items()}
     posts = []
     for entry, plan, summary in zip(entries, planned, summaries, strict=True):
         findings.add(summary.diagnostics)
-        try:
-            cover = check_cover(entry.meta, assets)
-        except SourceError as exc:
-            findings.add([exc.diagnostic])
-            cover = None
+        cover = _with_picture(covers[entry.meta.source], pictures)
         body = Body(_body_loader(cache, plan.key, render))
-        posts.append(_post(entry.meta, plan.key, summary, urls[entry.meta.source], names, cover, now, body))
-        new.documents[entry.meta.source] = DocumentRecord(
-            entry.item.stat, entry.file_digest, config_key, entry.meta, plan.liquid, plan.key, plan.notes, summary
+        posts.append(_post(entry.meta, plan.key, summary, urls[entry.meta.source], tags, cover, now, body))
+        old = entry.record
+        unchanged = (
+            old is not None and old.summary is summary and (old.render_key, old.liquid) == (plan.key, plan.liquid)
+        )
+        new.documents[entry.meta.source] = (
+            old
+            if unchanged and old
+            else DocumentRecord(
+                entry.item.stat, entry.file_digest, config_key, entry.meta, plan.liquid, plan.key, plan.notes, summary
+            )
         )
     return posts
 
 
+def _check_covers(entries: Sequence[_Entry], assets: dict[str, Path], findings: _Findings) -> dict[str, Cover | None]:
+    """Each document's cover (checked: a missing file is an error), by source."""
+    covers: dict[str, Cover | None] = {}
+    for entry in entries:
+        try:
+            covers[entry.meta.source] = check_cover(entry.meta, assets)
+        except SourceError as exc:
+            findings.add([exc.diagnostic])
+            covers[entry.meta.source] = None
+    return covers
+
+
+def _with_picture(cover: Cover | None, pictures: dict[str, Picture]) -> Cover | None:
+    """A local cover with its size and resized copies."""
+    if cover is None or not cover.local:
+        return cover
+    picture = pictures[cover.src.lstrip("/")]
+    return Cover(cover.src, cover.alt, True, picture.width, picture.height, picture.mime, picture.variants)
+
+
 def _body_loader(cache: RenderCache, key: str, render: MathRender) -> Callable[[], tuple[str, str]]:
     """Load a post's full render from the cache when a page needs it, and finish its math."""
+    return functools.partial(_finished_body, cache, key, render)
 
-    def load() -> tuple[str, str]:
-        full = cache.get(key)
-        if full is None:
-            raise RuntimeError(f"render {key} vanished from the cache during the build")
-        return finish(full, full.html, render), finish(full, full.toc, render)
 
-    return load
+@functools.lru_cache(maxsize=8)  # a page reads page.html and page.toc; keep only the last few bodies
+def _finished_body(cache: RenderCache, key: str, render: MathRender) -> tuple[str, str]:
+    full = cache.get(key)
+    if full is None:
+        raise RuntimeError(f"render {key} vanished from the cache during the build")
+    return finish(full, full.html, render), finish(full, full.toc, render)
 
 
 def _post(
@@ -453,21 +497,20 @@ def _post(
     key: str,
     summary: Summary,
     url: str,
-    names: dict[str, str],
+    tags: dict[str, Tag],
     cover: Cover | None,
     now: dt.datetime,
     body: Body,
 ) -> Post:
-    tags = tuple(dict.fromkeys(Tag(names[tag_key(t)], tag_key(t)) for t in meta.tags))
     return Post(
         source=meta.source,
         kind=meta.kind,
-        title=title_text(meta.title),
+        title=summary.title_text,
         title_html=Markup(summary.title_html),
         date=meta.date,
         url=url,
         output=url.lstrip("/") + ("index.html" if url.endswith("/") else ""),
-        tags=tags,
+        tags=tuple({tags[tag_key(t)]: None for t in meta.tags}),
         categories=meta.categories,
         author=meta.author,
         cover=cover,
@@ -500,36 +543,31 @@ def _page_math(config: Config, findings: _Findings) -> MathRender:
 
 
 def _pictures(
-    posts: list[Post],
+    covers: dict[str, Cover | None],
     assets: dict[str, Path],
     config: Config,
     old: BuildState,
     new: BuildState,
     cache_root: Path | None,
     workers: int,
-) -> tuple[list[Post], dict[str, Content]]:
-    """Give every local cover its size and resized copies (planned once per image file)."""
-    covers = sorted({p.cover.src.lstrip("/") for p in posts if p.cover is not None and p.cover.local})
-    stale = [out for out in covers if not _picture_current(assets[out], old.images.get(out))]
+) -> tuple[dict[str, Picture], dict[str, Content]]:
+    """Size and resized copies of every local cover (planned once per image file) and the files to publish."""
+    used = sorted({c.src.lstrip("/") for c in covers.values() if c is not None and c.local})
+    stale = [out for out in used if not _picture_current(assets[out], old.images.get(out))]
     made = parallel_map(
         functools.partial(_picture_record, widths=config.cover_widths, cache_root=cache_root),
         [(assets[out], out) for out in stale],
         workers,
     )
-    new.images.update({out: old.images[out] for out in covers if out not in stale})
+    new.images.update({out: old.images[out] for out in used if out not in stale})
     new.images.update(zip(stale, made, strict=True))
+    pictures: dict[str, Picture] = {}
     files: dict[str, Content] = {}
-    done: list[Post] = []
-    for post in posts:
-        cover = post.cover
-        if cover is not None and cover.local:
-            _, _, _, width, height, mime, variants = new.images[cover.src.lstrip("/")]
-            kept = tuple(Variant(v[0], v[1], v[2]) for v in variants)
-            cover = replace(cover, width=width, height=height, mime=mime, variants=kept)
-            files.update({v[0]: Path(v[3]) for v in variants})
-            post = replace(post, cover=cover)
-        done.append(post)
-    return done, files
+    for out in used:
+        _, _, _, width, height, mime, variants = new.images[out]
+        pictures[out] = Picture(width, height, mime, tuple(Variant(v[0], v[1], v[2]) for v in variants))
+        files.update({v[0]: Cached(Path(v[3])) for v in variants})
+    return pictures, files
 
 
 def _picture_current(source: Path, known: list[Any] | None) -> bool:

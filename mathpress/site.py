@@ -6,6 +6,7 @@ URL collisions are found here, before anything is rendered or written.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import math
 import re
@@ -21,6 +22,7 @@ from .errors import Diagnostic, SourceError, error
 from .images import Variant
 from .meta import Meta, slugify
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 SPECIAL_OUTPUTS = {
     "feed.xml": "the Atom feed",
     "sitemap.xml": "the sitemap",
@@ -59,20 +61,18 @@ class Cover:
 
 
 class Body:
-    """A post's full HTML and table of contents, produced on first use.
+    """A post's full HTML and table of contents, produced when a page asks for them.
 
     Most incremental builds never need a post's body: only pages that are re-rendered do.
+    Nothing is kept here, so a build holds only the bodies it is rendering right now.
     """
 
     def __init__(self, produce: Callable[[], tuple[str, str]]) -> None:
         self._produce = produce
-        self._value: tuple[str, str] | None = None
 
     def get(self) -> tuple[str, str]:
         """(HTML, table of contents)."""
-        if self._value is None:
-            self._value = self._produce()
-        return self._value
+        return self._produce()
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def output_for_url(url: str) -> str:
 def safe_url(raw: str) -> str:
     """Check a URL path from front matter: no `..`, no backslash, no hidden or empty parts."""
     text = unicodedata.normalize("NFC", unquote(raw.strip()))
-    if "\\" in text or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+    if "\\" in text or CONTROL.search(text):
         raise ValueError("may not contain backslashes or control characters")
     trailing = text.endswith("/")
     parts = [part for part in text.split("/") if part != ""]
@@ -262,6 +262,7 @@ def generated_outputs(config: Config, post_count: int, tag_slugs: Iterable[str])
 # -- tags ----------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def tag_key(name: str) -> str:
     """Tags that differ only in case or spacing are one tag."""
     return slugify(" ".join(name.split())) or _fallback_slug(name)

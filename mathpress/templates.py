@@ -140,8 +140,14 @@ def mathjax_config(config: Config, labels: bool = False) -> dict[str, Any]:
 
 def post_context(site: Any, post: Post, older: Post | None, newer: Post | None) -> dict[str, Any]:
     """What a post's or a page's template sees."""
-    return {"site": site, "page": post, "older": older, "newer": newer, "has_math": post.has_math,
-            "math_labels": post.math_labels}
+    return {
+        "site": site,
+        "page": post,
+        "older": older,
+        "newer": newer,
+        "has_math": post.has_math,
+        "math_labels": post.math_labels,
+    }
 
 
 def index_context(site: Any, index: IndexPage) -> dict[str, Any]:
@@ -151,8 +157,12 @@ def index_context(site: Any, index: IndexPage) -> dict[str, Any]:
 
 def tag_context(site: Any, tag_page: TagPage) -> dict[str, Any]:
     """What a tag's page sees."""
-    return {"site": site, "tag_page": tag_page, "has_math": any(p.has_math for p in tag_page.posts),
-            "math_labels": False}
+    return {
+        "site": site,
+        "tag_page": tag_page,
+        "has_math": any(p.has_math for p in tag_page.posts),
+        "math_labels": False,
+    }
 
 
 def plain_context(site: Any) -> dict[str, Any]:

@@ -7,13 +7,16 @@ it pickled; otherwise work that cannot be pickled runs in this process.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from .cache import store_rendered
 from .markup import Rendered, RenderInput, render_document
 
 # Below this many items, starting processes costs more than it saves.
@@ -73,9 +76,37 @@ def parallel_map(
         return _counted(pool.map(function, items, chunksize=chunk), tick)
 
 
-def render_many(jobs: Sequence[RenderInput], workers: int, tick: Tick | None = None) -> list[Rendered]:
-    """Render Markdown documents, across worker processes when there are many."""
-    return parallel_map(render_document, jobs, workers, tick)
+RenderTask = tuple[RenderInput, str, Path | None]  # the job, its cache key, the cache folder (or None)
+
+
+def render_and_store(task: RenderTask) -> Rendered:
+    """Render one document; with a cache folder, store it there and return it without its HTML and TOC
+    (all the parent needs, so big strings do not travel back between processes)."""
+    job, key, folder = task
+    result = render_document(job)
+    if folder is None:
+        return result
+    store_rendered(folder, key, result)
+    return dataclasses.replace(result, html="", toc="")
+
+
+def render_many(tasks: Sequence[RenderTask], workers: int, tick: Tick | None = None) -> Iterator[Rendered]:
+    """Render Markdown documents in order, across worker processes when there are many.
+
+    Results are yielded as they arrive, so the caller can use each and let it go.
+    """
+    if workers <= 1 or len(tasks) < PARALLEL_THRESHOLD:
+        for task in tasks:
+            yield render_and_store(task)
+            if tick:
+                tick()
+        return
+    chunk = max(1, len(tasks) // (workers * 8))
+    with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
+        for result in pool.map(render_and_store, tasks, chunksize=chunk):
+            yield result
+            if tick:
+                tick()
 
 
 _INHERITED: list[Any] = []  # what a forked worker received from its parent (set once per worker)

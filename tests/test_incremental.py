@@ -1,0 +1,220 @@
+"""Incremental builds: always byte-identical to a clean build, and doing only the work an edit needs."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mathpress.cache import CACHE_DIR
+from tests.conftest import build_site, make_site
+
+THEME_POST = Path(__file__).resolve().parent.parent / "templates" / "post.html"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def stamps(folder: Path) -> dict[str, tuple[int, int]]:
+    """Inode and mtime of every file: a file rewritten gets new ones."""
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def post(day: int, tags: str, body: str, title: str | None = None, extra: str = "") -> str:
+    return f"---\ntitle: {title or f'Post {day}'}\ndate: 2024-03-{day:02d}\ntags: [{tags}]\n{extra}---\n{body}\n"
+
+
+def starting_site(root: Path) -> Path:
+    files = {
+        f"content/posts/2024-03-{d:02d}-p{d}.md": post(
+            d, f"t{d % 4}, all", f"Body {d} with $x_{{{d}}}$.\n\n<!--more-->\n\nMore."
+        )
+        for d in range(1, 25)
+    }
+    files["content/about.md"] = "---\ntitle: About\n---\nAbout page.\n"
+    files["content/posts/2024-03-25-linked.md"] = post(25, "all", "See [p1]({% post_url 2024-03-01-p1 %}).")
+    return make_site(root, {"site.yml": "title: T\nurl: https://e.org\npaginate: 5\n", **files})
+
+
+EDITS = [
+    ("edit a body", lambda r, rng: _append(_any_post(r, rng))),
+    ("retitle", lambda r, rng: _retitle(r, rng)),
+    ("retag", lambda r, rng: _retag(r, rng)),
+    (
+        "add a post",
+        lambda r, rng: (r / f"content/posts/2024-04-{rng.randint(1, 28):02d}-new{rng.randint(1, 9)}.md").write_text(
+            post(1, "fresh, all", "New $y$.", title="New")
+        ),
+    ),
+    ("delete a post", lambda r, rng: _delete(r, rng)),
+    ("make a draft", lambda r, rng: _append(_any_post(r, rng), "", "draft: true\n")),
+    ("rename a post (changes a post_url target)", lambda r, rng: _rename(r, rng)),
+    ("edit a page", lambda r, rng: (r / "content/about.md").write_text(f"---\ntitle: About {rng.random()}\n---\nx\n")),
+    ("edit a template", lambda r, rng: _template(r, rng)),
+    (
+        "edit the config",
+        lambda r, rng: (r / "site.yml").write_text(
+            f"title: T{rng.randint(1, 3)}\nurl: https://e.org\npaginate: {rng.randint(3, 7)}\n"
+        ),
+    ),
+    ("add a static file", lambda r, rng: _static(r, rng)),
+    ("nothing", lambda r, rng: None),
+]
+
+
+def _static(root: Path, rng: random.Random) -> None:
+    (root / "static").mkdir(exist_ok=True)
+    (root / "static" / f"f{rng.randint(1, 3)}.txt").write_text(str(rng.random()))
+
+
+def _any_post(root: Path, rng: random.Random) -> Path:
+    """Any post but the link's target and the post that links to it (those the rename edit manages)."""
+    posts = sorted((root / "content/posts").glob("*.md"))
+    return rng.choice([p for p in posts if "-p1" not in p.name and "linked" not in p.name])
+
+
+def _append(path: Path, text: str = "\n\nOne more $z$ sentence.\n", front: str = "") -> None:
+    if not path.exists():
+        return
+    content = path.read_text()
+    if front:
+        content = content.replace("---\n", "---\n" + front, 1)
+    path.write_text(content + text)
+
+
+def _retitle(root: Path, rng: random.Random) -> None:
+    path = _any_post(root, rng)
+    text = path.read_text()
+    path.write_text(text.replace("title: ", f"title: Retitled {rng.randint(1, 99)} ", 1))
+
+
+def _retag(root: Path, rng: random.Random) -> None:
+    path = _any_post(root, rng)
+    path.write_text(path.read_text().replace("tags: [", f"tags: [x{rng.randint(1, 3)}, ", 1))
+
+
+def _delete(root: Path, rng: random.Random) -> None:
+    _any_post(root, rng).unlink()
+
+
+def _rename(root: Path, rng: random.Random) -> None:
+    source = root / "content/posts/2024-03-01-p1.md"
+    target = root / "content/posts/2024-03-01-p1-renamed.md"
+    if source.exists():
+        source.rename(target)
+        (root / "content/posts/2024-03-25-linked.md").write_text(
+            post(25, "all", "See [p1]({% post_url 2024-03-01-p1-renamed %}).")
+        )
+    elif target.exists():
+        target.rename(source)
+        (root / "content/posts/2024-03-25-linked.md").write_text(
+            post(25, "all", "See [p1]({% post_url 2024-03-01-p1 %}).")
+        )
+
+
+def _link_to(root: Path, name: str) -> None:
+    (root / "content/posts/2024-03-25-linked.md").write_text(post(25, "all", f"See [p1]({{% post_url {name} %}})."))
+
+
+def _template(root: Path, rng: random.Random) -> None:
+    (root / "templates").mkdir(exist_ok=True)
+    text = THEME_POST.read_text().replace("</article>", f"<p>v{rng.randint(1, 3)}</p></article>", 1)
+    (root / "templates/post.html").write_text(text)
+
+
+@pytest.mark.parametrize(("seed", "jobs"), [(20261124, 1), (7, 2)], ids=["one-process", "two-workers"])
+def test_random_edits_give_exactly_what_a_clean_build_gives(tmp_path: Path, seed: int, jobs: int) -> None:
+    root = starting_site(tmp_path / "site")
+    build_site(root, jobs=jobs)
+    rng = random.Random(seed)
+    for step in range(30):
+        name, edit = rng.choice(EDITS)
+        edit(root, rng)
+        build_site(root, jobs=jobs)
+        clean = tmp_path / f"clean{step}"
+        shutil.copytree(root, clean, ignore=shutil.ignore_patterns("_site", CACHE_DIR))
+        build_site(clean, use_cache=False)
+        assert snapshot(root / "_site") == snapshot(clean / "_site"), f"step {step}: {name}"
+        shutil.rmtree(clean)
+
+
+def test_a_second_build_does_nothing_at_all(tmp_path: Path) -> None:
+    root = starting_site(tmp_path / "site")
+    build_site(root)
+    before = stamps(root / "_site")
+    report = build_site(root)
+    assert (report.documents_rendered, report.pages_rendered, report.publish.written) == (0, 0, ())
+    assert stamps(root / "_site") == before
+
+
+def test_editing_one_post_renders_it_and_only_the_pages_that_show_it(tmp_path: Path) -> None:
+    root = starting_site(tmp_path / "site")
+    build_site(root)
+    before = stamps(root / "_site")
+    path = root / "content/posts/2024-03-10-p10.md"
+    path.write_text(path.read_text().replace("More.", "More, and a new last line."))
+    report = build_site(root)
+    assert report.documents_rendered == 1
+    changed = {rel for rel, stamp in stamps(root / "_site").items() if before.get(rel) != stamp}
+    assert changed == {"2024/03/10/p10/index.html", "feed.xml"}  # the body is in the feed, not in any listing
+    # re-rendered (and found unchanged, so not written): its neighbours, its index page, its two
+    # tag pages, the archive, the sitemap; nothing else
+    assert report.pages_rendered == 10
+
+
+def test_retitling_a_post_rerenders_the_listings_that_show_it(tmp_path: Path) -> None:
+    root = starting_site(tmp_path / "site")
+    build_site(root)
+    before = stamps(root / "_site")
+    path = root / "content/posts/2024-03-10-p10.md"
+    path.write_text(path.read_text().replace("title: Post 10", "title: A better title"))
+    build_site(root)
+    changed = {rel for rel, stamp in stamps(root / "_site").items() if before.get(rel) != stamp}
+    assert changed == {
+        "2024/03/10/p10/index.html",
+        "2024/03/09/p9/index.html",
+        "2024/03/11/p11/index.html",  # it and its neighbours
+        "page/4/index.html",
+        "tags/t2/index.html",
+        "tags/all/index.html",
+        "archive/index.html",  # listings showing it
+        "feed.xml",
+    }
+
+
+def test_a_template_edit_renders_every_page_and_no_markdown(tmp_path: Path) -> None:
+    root = starting_site(tmp_path / "site")
+    first = build_site(root)
+    _template(root, random.Random(1))
+    report = build_site(root)
+    assert report.documents_rendered == 0 and first.documents_rendered == 26
+    assert report.pages_rendered == first.pages_rendered
+
+
+def test_a_corrupt_or_foreign_cache_is_ignored(tmp_path: Path) -> None:
+    root = starting_site(tmp_path / "site")
+    build_site(root)
+    expected = snapshot(root / "_site")
+    cache = root / CACHE_DIR
+    for entry in sorted((cache / "render").rglob("*.json"))[:5]:
+        entry.write_text(entry.read_text()[: len(entry.read_text()) // 2])  # truncated
+    for entry in sorted((cache / "render").rglob("*.json"))[5:8]:
+        data = json.loads(entry.read_text())
+        data["html"] = "<script>alert(1)</script>"
+        data["key"] = "0" * 64  # another entry's content under this name
+        entry.write_text(json.dumps(data))
+    (cache / "state.json").write_text('{"format": 999}\n["d", "x", 1]\n')
+    (cache / "last-build.json").write_text("not json")
+    shutil.rmtree(root / "_site")
+    report = build_site(root)
+    assert report.documents_rendered == 8
+    assert snapshot(root / "_site") == expected
