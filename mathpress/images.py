@@ -58,14 +58,17 @@ def cover_picture(
         return Picture(width, height, "", ()), {}, digest
     files: dict[str, Path] = {}
     variants: list[Variant] = []
+    wanted: list[tuple[int, str, Path]] = []
+    stem = PurePosixPath(out)
     for target in sorted({w for w in widths if w < width}):
-        for ext, mime in {RESIZABLE[kind], ("webp", "image/webp")}:
-            name = f"{digest}-{target}.{ext}"
-            made = _variant(source, folder / name, target, ext)
-            stem = PurePosixPath(out)
+        for ext, mime in sorted({RESIZABLE[kind], ("webp", "image/webp")}):
+            made = folder / f"{digest}-{target}.{ext}"
             rel = str(stem.with_name(f"{stem.stem}-{target}w.{ext}"))
             files[rel] = made
             variants.append(Variant(rel, target, mime))
+            if not made.exists():
+                wanted.append((target, ext, made))
+    _make_variants(source, wanted)
     ordered = tuple(sorted(variants, key=lambda v: (v.mime, v.width)))
     return Picture(width, height, RESIZABLE[kind][1], ordered), files, digest
 
@@ -86,19 +89,29 @@ def _image_facts(source: Path, record: Path) -> tuple[int, int, str] | None:
     return facts
 
 
-def _variant(source: Path, target: Path, width: int, ext: str) -> Path:
-    """Make (or reuse) one resized copy."""
-    if target.exists():
-        return target
+def _make_variants(source: Path, wanted: list[tuple[int, str, Path]]) -> None:
+    """Make resized copies (width, extension, file) from one decoding of the source."""
+    if not wanted:
+        return
+    largest = max(width for width, _, _ in wanted)
     with Image.open(source) as image:
-        height = round(image.height * width / image.width)
-        resized = image.convert("RGB" if ext == "jpg" else "RGBA").resize((width, height), Image.Resampling.LANCZOS)
+        if image.format == "JPEG" and largest * 2 <= image.width:
+            image.draft("RGB", (largest, round(image.height * largest / image.width)))  # decode at 1/2, 1/4…
+        decoded = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+    for width in sorted({w for w, _, _ in wanted}, reverse=True):
+        height = round(decoded.height * width / decoded.width)
+        resized = decoded.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        for _, ext, target in [w for w in wanted if w[0] == width]:
+            _save(resized.convert("RGB") if ext == "jpg" else resized, target, ext)
+
+
+def _save(image: Image.Image, target: Path, ext: str) -> None:
+    """Encode one copy atomically (a half-written file never appears)."""
     handle, temp = tempfile.mkstemp(dir=_ensure(target.parent), suffix=f".{ext}")
     os.close(handle)
     save_format = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}[ext]
-    resized.save(temp, save_format, quality=QUALITY, optimize=ext != "webp")
+    image.save(temp, save_format, quality=QUALITY, optimize=ext != "webp")
     os.replace(temp, target)
-    return target
 
 
 def _ensure(folder: Path) -> Path:

@@ -393,7 +393,7 @@ def _render(
             found[index] = summarize(entries[index].meta, full, config, render) if full else None
     missing = [index for index, summary in enumerate(found) if summary is None]
     tasks = [(planned[i].job(), planned[i].key, cache.folder) for i in missing]
-    for (job, key, _), index in zip(tasks, missing, strict=True):
+    for job, key, _ in tasks:
         if render_key(job) != key:
             raise BuildFailed([error(job.source, 0, 0, "changed while the site was being built; build again")])
     tick = progress.stage("markdown", len(tasks)) if progress and tasks else None
