@@ -162,11 +162,6 @@ def read_source(item: SourceFile) -> Source:
     return Source(item.rel, decode(raw, item.rel), hashlib.sha256(raw).hexdigest())
 
 
-def read_document(item: SourceFile) -> Document:
-    """Read one Markdown file: decode, split the front matter, parse it."""
-    return parse_document(read_source(item))
-
-
 def parse_document(source: Source) -> Document:
     """Parse a source's front matter into a Document."""
     meta, body, body_line = split_front_matter(source.text, source.rel)

@@ -21,29 +21,6 @@ DATE_TEXT = re.compile(
     r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?$"
 )
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-KNOWN_KEYS = frozenset(
-    [
-        "title",
-        "date",
-        "tags",
-        "categories",
-        "category",
-        "author",
-        "cover",
-        "cover_alt",
-        "layout",
-        "permalink",
-        "slug",
-        "published",
-        "draft",
-        "excerpt",
-        "description",
-        "math",
-        "excerpt_separator",
-        "render_with_liquid",
-        "lang",
-    ]
-)
 
 
 @dataclass(frozen=True)

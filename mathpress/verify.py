@@ -378,16 +378,23 @@ def check_own_url(output: Output, address: Address, rel: str, what: str, url: st
         yield Problem(rel, "link", f"{what} {url!r} points at no built file")
 
 
+def _xml_document(
+    output: Output, rel: str, tag: str, code: str, what: str
+) -> tuple[ET.Element | None, list[Problem]]:
+    """A built XML file's root element if it is well-formed and of the expected kind, else the problems."""
+    if rel not in output.files:
+        return None, []
+    root, problems = parse_xml(output, rel)
+    if root is not None and root.tag != tag:
+        return None, [*problems, Problem(rel, code, f"the root element is {root.tag}, not {what}")]
+    return root, list(problems)
+
+
 def check_feed(output: Output, address: Address, rel: str = "feed.xml") -> Iterator[Problem]:
     """The Atom feed: well-formed, complete, absolute links, math as MathML, unique ids."""
-    if rel not in output.files:
-        return
-    root, problems = parse_xml(output, rel)
+    root, problems = _xml_document(output, rel, ATOM + "feed", "feed", "an Atom <feed>")
     yield from problems
     if root is None:
-        return
-    if root.tag != ATOM + "feed":
-        yield Problem(rel, "feed", f"the root element is {root.tag}, not an Atom <feed>")
         return
     yield from _feed_head(output, address, rel, root)
     ids: dict[str, int] = {}
@@ -464,14 +471,9 @@ def _stamp(rel: str, name: str, text: str | None) -> Iterator[Problem]:
 
 def check_sitemap(output: Output, address: Address, rel: str = "sitemap.xml") -> Iterator[Problem]:
     """sitemap.xml: well-formed, every loc absolute and built, every generated page listed."""
-    if rel not in output.files:
-        return
-    root, problems = parse_xml(output, rel)
+    root, problems = _xml_document(output, rel, SITEMAP + "urlset", "sitemap", "a sitemap <urlset>")
     yield from problems
     if root is None:
-        return
-    if root.tag != SITEMAP + "urlset":
-        yield Problem(rel, "sitemap", f"the root element is {root.tag}, not a sitemap <urlset>")
         return
     listed: set[str] = set()
     for loc in root.iter(SITEMAP + "loc"):

@@ -128,14 +128,3 @@ def forked_calls(calls: Sequence[Callable[[], Result]], workers: int, tick: Tick
     chunk = max(1, len(calls) // (workers * 8))
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_inherit, initargs=(calls,)) as pool:
         return _counted(pool.map(_call_inherited, range(len(calls)), chunksize=chunk), tick)
-
-
-def run_all(tasks: Iterable[tuple[Callable[..., Any], tuple[Any, ...]]], workers: int) -> None:
-    """Run picklable (function, arguments) tasks for their effects, across processes."""
-    listed = list(tasks)
-    parallel_map(_apply, listed, workers)
-
-
-def _apply(task: tuple[Callable[..., Any], tuple[Any, ...]]) -> None:
-    function, arguments = task
-    function(*arguments)
