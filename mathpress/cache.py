@@ -28,7 +28,7 @@ from .math import MathSpan
 from .meta import Meta
 
 CACHE_DIR = ".mathpress-cache"
-FORMAT = 5
+FORMAT = 6
 
 
 def digest(*parts: str | bytes) -> str:
@@ -43,9 +43,7 @@ def digest(*parts: str | bytes) -> str:
 
 def render_key(job: RenderInput) -> str:
     """The cache key of one render: everything that can change its result."""
-    fixed = json.dumps(
-        [job.source, job.body_line, job.excerpt_source, job.separator, job.macros, job.check_math, job.safe_html]
-    )
+    fixed = json.dumps([getattr(job, f.name) for f in fields(job) if f.name != "body"])  # every field, by design
     return digest(str(FORMAT), __version__, MARKDOWN_SETTINGS, fixed, job.body)
 
 

@@ -11,7 +11,7 @@ import html
 import re
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -84,6 +84,7 @@ class RenderInput:
     macros: tuple[str, ...]
     check_math: bool
     safe_html: bool
+    mathml: bool = False  # pages show MathML: report what cannot be converted
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,8 @@ def _render_document(job: RenderInput) -> Rendered:
     notes = list(protected.diagnostics) + _lost_spans(protected, job.source, body_html, toc)
     if job.check_math:
         notes.extend(check_spans(spans, job.source, job.macros))
+    if job.mathml:
+        notes.extend(mathml_problems(spans, job.source))
     text = visible_text(body_html)
     return Rendered(
         html=body_html,
@@ -217,6 +220,18 @@ def _render_document(job: RenderInput) -> Rendered:
         spans=spans,
         diagnostics=tuple(notes),
     )
+
+
+def mathml_problems(spans: Sequence[MathSpan], source: str) -> list[Diagnostic]:
+    """A warning for each span that cannot become MathML (it is shown as TeX instead)."""
+    from .mathml import convert_or_none
+
+    found = []
+    for span in spans:
+        problem = convert_or_none(span.tex, span.display)[1]
+        if problem:
+            found.append(warning(source, span.line, span.col, f"MathML: {problem}"))
+    return found
 
 
 def _lost_spans(protected: Protected, source: str, *fragments: str) -> list[Diagnostic]:

@@ -36,13 +36,13 @@ from .content import Inventory, SourceFile, find_front_matter, inventory, parse_
 from .errors import BuildFailed, Diagnostic, SourceError, error, sort_diagnostics, warning
 from .images import Picture, Variant, cover_picture
 from .liquid import LiquidContext, render_liquid
-from .markup import Rendered, RenderInput, finish
+from .markup import Rendered, RenderInput, finish, mathml_problems
 from .math import MathSpan, mathjax_markup, plain_text, protect, restore
 from .mathml import convert_or_none
 from .meta import Meta, read_meta
 from .output import Cached, Content, PublishReport, Stat, check_output_dir, publish, scan
 from .pages import page_jobs, post_fact, record_written, render_pages
-from .site import Body, Cover, Post, Tag, assemble, check_cover, plan_urls, reading_minutes, tag_key, tag_names
+from .site import Body, Cover, Post, Site, Tag, assemble, check_cover, plan_urls, reading_minutes, tag_key, tag_names
 from .workers import Progress, default_jobs, parallel_map, render_many
 
 MathRender = Callable[[MathSpan, bool], str]
@@ -127,7 +127,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildRepor
     findings.stop_on_errors()
     cache = RenderCache(cache_root)
     planned = _plan_renders(entries, urls, config, findings)
-    render = _page_math(config, findings)
+    render = _page_math(config)
     summaries, fresh = _render(entries, planned, cache, config, render, options.jobs or default_jobs(), progress)
     covers = _check_covers(entries, assets, findings)
     findings.stop_on_errors()
@@ -139,6 +139,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildRepor
     facts = {post.source: post_fact(post) for post in posts}
     env = templates.make_environment(config)
     workers = options.jobs or default_jobs()
+    findings.add(_feed_problems(site, cache))
     jobs = page_jobs(site, env, facts, _feed_math(cache))
     pending = _fresh_folder(cache_root / CACHE_DIR / "pending") if cache_root else None
     results = render_pages(site, jobs, facts, old, current, workers, options.output_dir, pending, progress)
@@ -372,6 +373,7 @@ def _job(entry: _Entry, config: Config, context: LiquidContext) -> tuple[RenderI
         macros=tuple(sorted(config.math.macros)),
         check_math=config.math.check,
         safe_html=config.safe_html,
+        mathml=config.math.render == "mathml",
     )
     return job, notes, used
 
@@ -436,7 +438,7 @@ def _make_posts(
 ) -> list[Post]:
     """Combine each Meta with its render into the Post the site publishes (and record both)."""
     now = build_clock(options)
-    render = _page_math(config, findings)
+    render = _page_math(config)
     config_key = config.fingerprint()
     tags = {slug: Tag(name, slug) for slug, name in names.items()}
     posts = []
@@ -528,18 +530,14 @@ def _post(
     )
 
 
-def _page_math(config: Config, findings: _Findings) -> MathRender:
+def _page_math(config: Config) -> MathRender:
     """How pages show math: marked for MathJax, or MathML built now."""
-    if config.math.render == "mathjax":
-        return mathjax_markup
+    return mathjax_markup if config.math.render == "mathjax" else _mathml_markup
 
-    def mathml(span: MathSpan, block: bool) -> str:
-        markup, problem = convert_or_none(span.tex, span.display)
-        if problem:
-            findings.add([warning("", span.line, span.col, f"MathML: {problem}")])
-        return markup
 
-    return mathml
+def _mathml_markup(span: MathSpan, block: bool) -> str:
+    """A span as MathML (or readable TeX where it cannot be converted: the render reported it)."""
+    return convert_or_none(span.tex, span.display)[0]
 
 
 def _pictures(
@@ -585,6 +583,16 @@ def _picture_record(task: tuple[Path, str], widths: tuple[int, ...], cache_root:
     picture, made, hashed = cover_picture(source, out, widths, cache_root)
     variants = [[v.out, v.width, v.mime, str(made[v.out])] for v in picture.variants]
     return [stat.st_size, stat.st_mtime_ns, hashed, picture.width, picture.height, picture.mime, variants]
+
+
+def _feed_problems(site: Site, cache: RenderCache) -> list[Diagnostic]:
+    """What the feed cannot show as MathML, by post and line (its readers run no JavaScript)."""
+    problems: list[Diagnostic] = []
+    for post in site.posts[: site.config.feed_entries]:
+        full = cache.get(post.render_key)
+        if full is not None:
+            problems.extend(mathml_problems(full.spans, post.source))
+    return problems
 
 
 def _feed_math(cache: RenderCache) -> feeds.Finish:

@@ -378,9 +378,7 @@ def check_own_url(output: Output, address: Address, rel: str, what: str, url: st
         yield Problem(rel, "link", f"{what} {url!r} points at no built file")
 
 
-def _xml_document(
-    output: Output, rel: str, tag: str, code: str, what: str
-) -> tuple[ET.Element | None, list[Problem]]:
+def _xml_document(output: Output, rel: str, tag: str, code: str, what: str) -> tuple[ET.Element | None, list[Problem]]:
     """A built XML file's root element if it is well-formed and of the expected kind, else the problems."""
     if rel not in output.files:
         return None, []
