@@ -131,4 +131,7 @@ def _yaml_diagnostic(exc: yaml.MarkedYAMLError, path: str, first_line: int) -> D
         problem = f"{exc.context}: {problem}"
     if "could not determine a constructor" in problem:
         problem = "YAML tags that build objects are not allowed (" + problem + ")"
+    started = exc.context_mark
+    if started is not None and mark is not None and started.line != mark.line:
+        problem += f" (it started on line {started.line + first_line})"
     return error(path, line, col, f"invalid YAML: {problem}")

@@ -95,6 +95,28 @@ def test_yaml_aliases_that_loop_or_explode_are_refused(site, yaml_text: str, mes
     assert errors_of(root) == [f"content/posts/2024-01-02-a.md:2:1: {message}"]
 
 
+def test_yaml_syntax_errors_point_at_the_file_line(site) -> None:  # type: ignore[no-untyped-def]
+    root = site(
+        {
+            "content/posts/2024-01-02-a.md": "---\ntitle: ok\ntags: [a, b\ndate: 2024-01-02\n---\nx\n",
+            "content/posts/2024-01-04-c.md": "---\ntitle: y\n  bad: indent\n---\nx\n",
+        }
+    )
+    assert errors_of(root) == [
+        "content/posts/2024-01-02-a.md:4:5: invalid YAML: while parsing a flow sequence: "
+        "did not find expected ',' or ']' (it started on line 3)",
+        "content/posts/2024-01-04-c.md:3:6: invalid YAML: mapping values are not allowed in this context",
+    ]
+
+
+def test_a_missing_cover_names_the_post_and_where_it_looked(site) -> None:  # type: ignore[no-untyped-def]
+    root = site({"content/posts/2024-01-03-b.md": "---\ntitle: x\ncover: assets/none.jpg\n---\nx\n"})
+    assert errors_of(root) == [
+        "content/posts/2024-01-03-b.md:3:1: cover image not found: "
+        "looked for content/assets/none.jpg and static/assets/none.jpg"
+    ]
+
+
 # 2. BOM, CRLF, unclosed front matter, not UTF-8 ----------------------------------------------
 
 
