@@ -106,6 +106,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildRepor
     config = load_config(options.source, options.base_url)
     check_output_dir(options.output_dir, options.source)
     cache_root = config.root if options.use_cache else None
+    workers = options.jobs or default_jobs()
     try:
         found = inventory(config.root, templates.theme_dir() / "static", config.exclude)
     except SourceError as exc:
@@ -128,17 +129,16 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildRepor
     cache = RenderCache(cache_root)
     planned = _plan_renders(entries, urls, config, findings)
     render = _page_math(config)
-    summaries, fresh = _render(entries, planned, cache, config, render, options.jobs or default_jobs(), progress)
+    summaries, fresh = _render(entries, planned, cache, config, render, workers, progress)
     covers = _check_covers(entries, assets, findings)
     findings.stop_on_errors()
-    pictures, cover_files = _pictures(covers, assets, config, old, new, cache_root, options.jobs or default_jobs())
+    pictures, cover_files = _pictures(covers, assets, config, old, new, cache_root, workers)
     posts = _make_posts(
         entries, planned, summaries, urls, names, covers, pictures, config, options, cache, new, findings
     )
     site = assemble(config, [p for p in posts if p.kind == "post"], [p for p in posts if p.kind == "page"])
     facts = {post.source: post_fact(post) for post in posts}
     env = templates.make_environment(config)
-    workers = options.jobs or default_jobs()
     findings.add(_feed_problems(site, cache))
     jobs = page_jobs(site, env, facts, _feed_math(cache))
     pending = _fresh_folder(cache_root / CACHE_DIR / "pending") if cache_root else None

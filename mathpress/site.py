@@ -23,6 +23,7 @@ from .images import Variant
 from .meta import Meta, slugify
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+OVERRIDABLE = frozenset({"robots.txt"})  # generated files a site's own file may replace
 SPECIAL_OUTPUTS = {
     "feed.xml": "the Atom feed",
     "sitemap.xml": "the sitemap",
@@ -219,13 +220,14 @@ def plan_urls(
     metas: Sequence[Meta], config: Config, tag_slugs: Iterable[str], assets: Mapping[str, str]
 ) -> tuple[dict[str, str], list[Diagnostic]]:
     """URL of every document; a URL or file claimed twice is an error naming both sources."""
-    claims: dict[str, str] = dict(assets)
-    for name, what in SPECIAL_OUTPUTS.items():
-        claims[name] = what
-    for output, what in generated_outputs(config, len([m for m in metas if m.kind == "post"]), tag_slugs):
-        claims[output] = what
-    urls: dict[str, str] = {}
+    claims: dict[str, str] = dict(SPECIAL_OUTPUTS)
+    claims.update(generated_outputs(config, len([m for m in metas if m.kind == "post"]), tag_slugs))
     errors: list[Diagnostic] = []
+    for output, source in sorted(assets.items()):
+        if output in claims and output not in OVERRIDABLE:
+            errors.append(error(source, 0, 0, f"/{output} is also written by {claims[output]}"))
+        claims[output] = source
+    urls: dict[str, str] = {}
     for meta in sorted(metas, key=lambda m: m.source):
         try:
             url = safe_url(permalink_for(meta, config))

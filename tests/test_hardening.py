@@ -199,6 +199,20 @@ def test_a_page_against_a_post_names_both(site) -> None:  # type: ignore[no-unty
     ]
 
 
+def test_a_static_file_cannot_replace_a_generated_page(site) -> None:  # type: ignore[no-untyped-def]
+    root = site({"content/posts/2024-01-02-a.md": "x\n", "static/tags/index.html": "mine", "static/feed.xml": "x"})
+    assert errors_of(root) == [
+        "static/feed.xml: /feed.xml is also written by the Atom feed",
+        "static/tags/index.html: /tags/index.html is also written by the tags page",
+    ]
+
+
+def test_a_site_may_replace_robots_txt(site) -> None:  # type: ignore[no-untyped-def]
+    root = site({"content/posts/2024-01-02-a.md": "x\n", "static/robots.txt": "User-agent: *\nDisallow: /\n"})
+    build_site(root)
+    assert read_output(root, "robots.txt") == "User-agent: *\nDisallow: /\n"
+
+
 def test_a_title_of_only_emoji_gets_a_fallback_slug(site) -> None:  # type: ignore[no-untyped-def]
     root = site({"content/posts/2024-01-02-🎉🎉.md": "---\ntitle: 🎉🎉\n---\nParty.\n"})
     build_site(root)
