@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from PIL import Image, UnidentifiedImageError
 
-from .cache import CACHE_DIR
+from .cache import CACHE_DIR, write_atomic
 
 RESIZABLE = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
 QUALITY = 82
@@ -85,7 +85,7 @@ def _image_facts(source: Path, record: Path) -> tuple[int, int, str] | None:
             facts = (image.width, image.height, image.format or "")
     except (UnidentifiedImageError, OSError):
         return None  # SVG and other formats Pillow does not read: published as they are
-    _write_atomic(record, json.dumps(facts).encode())
+    write_atomic(record, json.dumps(facts).encode())
     return facts
 
 
@@ -107,21 +107,9 @@ def _make_variants(source: Path, wanted: list[tuple[int, str, Path]]) -> None:
 
 def _save(image: Image.Image, target: Path, ext: str) -> None:
     """Encode one copy atomically (a half-written file never appears)."""
-    handle, temp = tempfile.mkstemp(dir=_ensure(target.parent), suffix=f".{ext}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=target.parent, suffix=f".{ext}")
     os.close(handle)
     save_format = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}[ext]
     image.save(temp, save_format, quality=QUALITY, optimize=ext != "webp")
     os.replace(temp, target)
-
-
-def _ensure(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write a small file so a half-written one never appears."""
-    handle, temp = tempfile.mkstemp(dir=_ensure(path.parent))
-    with os.fdopen(handle, "wb") as stream:
-        stream.write(data)
-    os.replace(temp, path)

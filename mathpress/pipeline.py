@@ -408,10 +408,11 @@ def _render(
 
 def summarize(meta: Meta, result: Rendered, config: Config, render: MathRender) -> Summary:
     """What the site needs from a render besides the body, with its math finished."""
+    title = title_forms(meta.title, render)
     return Summary(
         mode=config.math.render,
-        title_text=title_text(meta.title),
-        title_html=title_markup(meta.title, render),
+        title_text=title.text,
+        title_html=title.html,
         excerpt=finish(result, result.excerpt, render),
         description=result.description,
         words=result.words,
@@ -598,13 +599,10 @@ def _feed_problems(site: Site, cache: RenderCache) -> list[Diagnostic]:
 def _feed_math(cache: RenderCache) -> feeds.Finish:
     """Feed entries carry MathML (feed readers run no JavaScript)."""
 
-    def mathml(span: MathSpan, block: bool) -> str:
-        return convert_or_none(span.tex, span.display)[0]
-
     def finish_post(post: Post) -> tuple[str, str]:
         result = cache.get(post.render_key)
         assert result is not None
-        return finish(result, result.html, mathml), finish(result, result.excerpt, mathml)
+        return finish(result, result.html, _mathml_markup), finish(result, result.excerpt, _mathml_markup)
 
     return finish_post
 
@@ -626,13 +624,17 @@ def highlight_css(style: str) -> bytes:
     return css.encode("utf-8")
 
 
-def title_text(title: str) -> str:
-    """A title as plain text: math keeps its TeX, loses its delimiters."""
-    protected = protect(title)
-    return plain_text(protected.text, protected.token_prefix, protected.spans)
+@dataclass(frozen=True)
+class TitleForms:
+    """A title as plain text (math keeps its TeX, loses its delimiters) and as HTML (math typeset)."""
+
+    text: str
+    html: Markup
 
 
-def title_markup(title: str, render: MathRender) -> Markup:
-    """A title as HTML, with its math typeset and everything else escaped."""
-    protected = protect(title)
-    return Markup(restore(html.escape(protected.text), protected.token_prefix, protected.spans, render))
+def title_forms(title: str, render: MathRender) -> TitleForms:
+    """Both forms of a title, from one scan for its math."""
+    found = protect(title)
+    text = plain_text(found.text, found.token_prefix, found.spans)
+    markup = Markup(restore(html.escape(found.text), found.token_prefix, found.spans, render))
+    return TitleForms(text, markup)

@@ -56,24 +56,34 @@ class Progress(Protocol):
         """Announce a stage of `total` items; returns the function to call as each one finishes."""
 
 
-def _counted(results: Iterable[Result], tick: Tick | None) -> list[Result]:
-    done = []
+def _counted(results: Iterable[Result], tick: Tick | None) -> Iterator[Result]:
+    """Pass results through, ticking once for each."""
     for result in results:
-        done.append(result)
+        yield result
         if tick:
             tick()
-    return done
+
+
+def parallel_imap(
+    function: Callable[[Item], Result], items: Sequence[Item], workers: int, tick: Tick | None = None
+) -> Iterator[Result]:
+    """function over items (picklable both ways), in order, across processes when it pays.
+
+    Results are yielded as they arrive, so the caller can use each and let it go.
+    """
+    if workers <= 1 or len(items) < PARALLEL_THRESHOLD:
+        yield from _counted((function(item) for item in items), tick)
+        return
+    chunk = max(1, len(items) // (workers * 8))
+    with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
+        yield from _counted(pool.map(function, items, chunksize=chunk), tick)
 
 
 def parallel_map(
     function: Callable[[Item], Result], items: Sequence[Item], workers: int, tick: Tick | None = None
 ) -> list[Result]:
     """function over items (picklable both ways), across processes when it pays."""
-    if workers <= 1 or len(items) < PARALLEL_THRESHOLD:
-        return _counted((function(item) for item in items), tick)
-    chunk = max(1, len(items) // (workers * 8))
-    with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
-        return _counted(pool.map(function, items, chunksize=chunk), tick)
+    return list(parallel_imap(function, items, workers, tick))
 
 
 RenderTask = tuple[RenderInput, str, Path | None]  # the job, its cache key, the cache folder (or None)
@@ -91,22 +101,8 @@ def render_and_store(task: RenderTask) -> Rendered:
 
 
 def render_many(tasks: Sequence[RenderTask], workers: int, tick: Tick | None = None) -> Iterator[Rendered]:
-    """Render Markdown documents in order, across worker processes when there are many.
-
-    Results are yielded as they arrive, so the caller can use each and let it go.
-    """
-    if workers <= 1 or len(tasks) < PARALLEL_THRESHOLD:
-        for task in tasks:
-            yield render_and_store(task)
-            if tick:
-                tick()
-        return
-    chunk = max(1, len(tasks) // (workers * 8))
-    with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
-        for result in pool.map(render_and_store, tasks, chunksize=chunk):
-            yield result
-            if tick:
-                tick()
+    """Render Markdown documents in order, across worker processes when there are many."""
+    return parallel_imap(render_and_store, tasks, workers, tick)
 
 
 _INHERITED: list[Any] = []  # what a forked worker received from its parent (set once per worker)
@@ -123,8 +119,8 @@ def _call_inherited(index: int) -> Any:
 def forked_calls(calls: Sequence[Callable[[], Result]], workers: int, tick: Tick | None = None) -> list[Result]:
     """Run closures (which cannot be pickled) in forked workers that inherit them; else here."""
     if workers <= 1 or len(calls) < PARALLEL_THRESHOLD * 4 or not can_fork():
-        return _counted((call() for call in calls), tick)
+        return list(_counted((call() for call in calls), tick))
     context = multiprocessing.get_context("fork")
     chunk = max(1, len(calls) // (workers * 8))
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_inherit, initargs=(calls,)) as pool:
-        return _counted(pool.map(_call_inherited, range(len(calls)), chunksize=chunk), tick)
+        return list(_counted(pool.map(_call_inherited, range(len(calls)), chunksize=chunk), tick))
