@@ -103,6 +103,7 @@ class _Findings:
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildReport:
     """Read, check, render and publish a site; BuildFailed if any file has an error."""
     started = time.perf_counter()
+    options = replace(options, now=build_clock(options))  # one "now" for every decision in this build
     config = load_config(options.source, options.base_url)
     check_output_dir(options.output_dir, options.source)
     cache_root = config.root if options.use_cache else None
