@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__
+from . import __version__, clock
 from .errors import BuildFailed, Diagnostic, SourceError, UsageError
 from .pipeline import BuildOptions, BuildReport, build
 from .scaffold import init_site, new_post
@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(options: argparse.Namespace) -> int:
     """Run one command."""
     if options.command == "init":
-        for path in init_site(options.folder, options.force, dt.date.today()):
+        for path in init_site(options.folder, options.force, clock.local_now().date()):
             print(f"created {path}")
         print(f"now run: mathpress build --source {options.folder}")
         return 0
@@ -176,7 +176,7 @@ class TerminalProgress:
 def _when(text: str | None) -> dt.datetime:
     """The date given to `new`, in local time."""
     if not text:
-        return dt.datetime.now().astimezone().replace(microsecond=0)
+        return clock.local_now()
     for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%d"):
         try:
             return dt.datetime.strptime(text, pattern).astimezone()

@@ -16,7 +16,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import __version__, feeds, templates
+from . import __version__, clock, feeds, templates
 from .cache import (
     CACHE_DIR,
     BuildStamp,
@@ -240,12 +240,7 @@ def _save_stamp(
 
 def build_clock(options: BuildOptions) -> dt.datetime:
     """The build's notion of now: fixed in tests, SOURCE_DATE_EPOCH for reproducible builds."""
-    if options.now:
-        return options.now
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-    return dt.datetime.now(dt.UTC)
+    return options.now or clock.now()
 
 
 # -- reading -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -11,6 +12,9 @@ import pytest
 from mathpress.pipeline import BuildOptions, BuildReport, build
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+# Every test, and every process a test starts, reads this clock: `init`, `new` and builds take "now" from
+# SOURCE_DATE_EPOCH, so the suite passes on any date.
+NOW_EPOCH = str(int(NOW.timestamp()))
 MINIMAL_CONFIG = "title: Test Blog\nauthor: Tester\nurl: https://example.org\n"
 
 
@@ -39,6 +43,11 @@ def build_site(root: Path, **options: object) -> BuildReport:
 def read_output(root: Path, rel: str) -> str:
     """A built file's text."""
     return (root / "_site" / rel).read_text(encoding="utf-8")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Pin "now" to NOW for the whole session (fixtures of every scope) and the processes it starts."""
+    os.environ["SOURCE_DATE_EPOCH"] = NOW_EPOCH
 
 
 @pytest.fixture
