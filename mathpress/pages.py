@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,28 +122,36 @@ def template_fingerprint(site: Site) -> str:
 # -- jobs ------------------------------------------------------------------------------------
 
 
-def page_jobs(site: Site, env: jinja2.Environment, facts: Mapping[str, str], feed: feeds.Finish) -> list[PageJob]:
-    """Every page the site writes, with how to render it."""
+def page_jobs(
+    site: Site,
+    env: jinja2.Environment,
+    facts: Mapping[str, str],
+    feed: feeds.Finish,
+    only: Container[str] | None = None,
+) -> list[PageJob]:
+    """Every page the site writes (or `only` those with these outputs), with how to render it."""
+
+    def wanted(output: str) -> bool:
+        return only is None or output in only
+
     known = set(templates.known_layouts(site.config.root))
-    jobs = [_post_job(site, env, post, facts, known) for post in (*site.posts, *site.pages)]
-    jobs += [_index_job(env, index, facts) for index in site.index_pages]
-    jobs += [_tag_job(env, tag_page, facts) for tag_page in site.tags]
+    jobs = [_post_job(site, env, post, facts, known) for post in (*site.posts, *site.pages) if wanted(post.output)]
+    jobs += [_index_job(env, index, facts) for index in site.index_pages if wanted(index.output)]
+    jobs += [_tag_job(env, tag_page, facts) for tag_page in site.tags if wanted(tag_page.output)]
     for name, output in (
         ("tags.html", "tags/index.html"),
         ("archive.html", "archive/index.html"),
         ("404.html", "404.html"),
     ):
-        jobs.append(
-            PageJob(output, name, _template(env, name, lambda view: templates.plain_context(view)), f"templates/{name}")
-        )
-    newest = site.posts[: site.config.feed_entries]
-    jobs.append(
-        PageJob(
-            "feed.xml", digest(*(facts[p.source] for p in newest)), lambda view: feeds.atom_feed(site, feed), "feed.xml"
-        )
-    )
-    everything = [facts[p.source] for p in (*site.posts, *site.pages)] + [t.url for t in site.tags]
-    jobs.append(PageJob("sitemap.xml", digest(*everything), lambda view: feeds.sitemap(site), "sitemap.xml"))
+        if wanted(output):
+            render = _template(env, name, lambda view: templates.plain_context(view))
+            jobs.append(PageJob(output, name, render, f"templates/{name}"))
+    if wanted("feed.xml"):
+        newest = digest(*(facts[p.source] for p in site.posts[: site.config.feed_entries]))
+        jobs.append(PageJob("feed.xml", newest, lambda view: feeds.atom_feed(site, feed), "feed.xml"))
+    if wanted("sitemap.xml"):
+        everything = [facts[p.source] for p in (*site.posts, *site.pages)] + [t.url for t in site.tags]
+        jobs.append(PageJob("sitemap.xml", digest(*everything), lambda view: feeds.sitemap(site), "sitemap.xml"))
     return jobs
 
 
@@ -197,10 +205,13 @@ def render_pages(
     output: Path,
     pending: Path | None,
     progress: Progress | None = None,
+    hashes: Mapping[str, str] | None = None,
 ) -> PageResults:
-    """Render each job whose fingerprint changed (across forked workers when many); keep the others."""
+    """Render each job whose fingerprint changed (across forked workers when many); keep the others.
+
+    `hashes` are the site's facet hashes when the caller has them already."""
     base = template_fingerprint(site)
-    hashes = facet_hashes(site, facts)
+    hashes = facet_hashes(site, facts) if hashes is None else hashes
     files: dict[str, bytes | Keep | Pending] = {}
     records: dict[str, PageRecord] = {}
     todo: list[PageJob] = []

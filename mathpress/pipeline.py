@@ -41,7 +41,7 @@ from .math import MathSpan, mathjax_markup, plain_text, protect, restore
 from .mathml import convert_or_none
 from .meta import Meta, read_meta
 from .output import Cached, Content, PublishReport, Stat, check_output_dir, publish, scan
-from .pages import page_jobs, post_fact, record_written, render_pages
+from .pages import facet_hashes, page_jobs, post_fact, record_written, render_pages
 from .site import Body, Cover, Post, Site, Tag, assemble, check_cover, plan_urls, reading_minutes, tag_key, tag_names
 from .workers import Progress, default_jobs, parallel_map, render_many
 
@@ -100,9 +100,39 @@ class _Findings:
             raise BuildFailed(self.items)
 
 
+@dataclass(frozen=True)
+class Built:
+    """What a build knew when it finished: the dev server keeps it to redo only what a change needs."""
+
+    options: BuildOptions  # as asked (its `now` unset unless the caller fixed the clock)
+    now: dt.datetime  # the build's clock
+    next_change: dt.datetime | None  # when the next post dated in the future becomes due
+    config: Config
+    found: Inventory
+    entries: tuple[_Entry, ...]
+    planned: tuple[_Planned, ...]
+    urls: dict[str, str]
+    names: dict[str, str]
+    site: Site
+    facts: dict[str, str]
+    hashes: dict[str, str]  # of each facet of the site
+    env: Any  # the Jinja environment
+    cache: RenderCache
+    state: BuildState
+    skipped: tuple[str, ...]
+
+
 def build(options: BuildOptions, progress: Progress | None = None) -> BuildReport:
     """Read, check, render and publish a site; BuildFailed if any file has an error."""
+    return build_site(options, progress)[0]
+
+
+def build_site(
+    options: BuildOptions, progress: Progress | None = None, keep: bool = False
+) -> tuple[BuildReport, Built | None]:
+    """A build's report and, with `keep` (which never takes the nothing-changed shortcut), what it knew."""
     started = time.perf_counter()
+    asked = options
     options = replace(options, now=build_clock(options))  # one "now" for every decision in this build
     config = load_config(options.source, options.base_url)
     check_output_dir(options.output_dir, options.source)
@@ -114,12 +144,13 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildRepor
         raise BuildFailed([exc.diagnostic]) from None
     inputs = _input_fingerprint(config, options, found)
     current = scan(options.output_dir)
-    unchanged = _unchanged_since_last_build(cache_root, inputs, options, current)
+    unchanged = None if keep else _unchanged_since_last_build(cache_root, inputs, options, current)
     if unchanged:
-        return replace(unchanged, seconds=time.perf_counter() - started)
+        return replace(unchanged, seconds=time.perf_counter() - started), None
     old, new = load_state(cache_root), BuildState()
     findings = _Findings()
-    entries, skipped = _select(_read_all(found, config, old, findings), options)
+    read = _read_all(found, config, old, findings)
+    entries, skipped = _select(read, options)
     metas = [entry.meta for entry in entries]
     _check_layouts(metas, config, findings)
     assets = {a.out: a.path for a in found.assets}
@@ -133,7 +164,8 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildRepor
     summaries, fresh = _render(entries, planned, cache, config, render, workers, progress)
     covers = _check_covers(entries, assets, findings)
     findings.stop_on_errors()
-    pictures, cover_files = _pictures(covers, assets, config, old, new, cache_root, workers)
+    stats = {a.out: a.stat for a in found.assets}
+    pictures, cover_files = _pictures(covers, assets, stats, config, old, new, cache_root, workers)
     posts = _make_posts(
         entries, planned, summaries, urls, names, covers, pictures, config, options, cache, new, findings
     )
@@ -143,7 +175,8 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildRepor
     findings.add(_feed_problems(site, cache))
     jobs = page_jobs(site, env, facts, _feed_math(cache))
     pending = _fresh_folder(cache_root / CACHE_DIR / "pending") if cache_root else None
-    results = render_pages(site, jobs, facts, old, current, workers, options.output_dir, pending, progress)
+    hashes = facet_hashes(site, facts)
+    results = render_pages(site, jobs, facts, old, current, workers, options.output_dir, pending, progress, hashes)
     findings.add(results.diagnostics)
     findings.stop_on_errors(strict=options.strict)
     files: dict[str, Content] = {**results.files, **_extra_files(config), **cover_files, **assets}
@@ -164,7 +197,29 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildRepor
         results.rendered,
     )
     _save_stamp(cache_root, inputs, result, entries, skipped, options)
-    return result
+    if not keep:
+        return result, None
+    now = build_clock(options)
+    dates = [e.meta.date for e in read if e.meta.date and e.meta.date > now]
+    built = Built(
+        asked,
+        now,
+        min(dates) if dates else None,
+        config,
+        found,
+        tuple(entries),
+        tuple(planned),
+        urls,
+        names,
+        site,
+        facts,
+        hashes,
+        env,
+        cache,
+        new,
+        skipped,
+    )
+    return result, built
 
 
 def _fresh_folder(path: Path) -> Path:
@@ -317,10 +372,16 @@ class _Planned:
 
 
 def _plan_renders(
-    entries: Sequence[_Entry], urls: dict[str, str], config: Config, findings: _Findings
+    entries: Sequence[_Entry],
+    urls: dict[str, str],
+    config: Config,
+    findings: _Findings,
+    site_entries: Sequence[_Entry] | None = None,
 ) -> list[_Planned]:
-    """The render key of every document; unchanged files reuse the last build's key and warnings."""
-    post_urls = {Path(e.meta.source).stem: urls[e.meta.source] for e in entries if e.meta.kind == "post"}
+    """The render key of each document (of the site's `site_entries`, all by default); unchanged files
+    reuse the last build's key and warnings."""
+    everyone = entries if site_entries is None else site_entries
+    post_urls = {Path(e.meta.source).stem: urls[e.meta.source] for e in everyone if e.meta.kind == "post"}
     site_values = {"title": config.title, "description": config.description, "author": config.author}
     liquid_base = digest(config.url, config.base_url, json.dumps(site_values), json.dumps(post_urls, sort_keys=True))
     planned = []
@@ -540,6 +601,7 @@ def _mathml_markup(span: MathSpan, block: bool) -> str:
 def _pictures(
     covers: dict[str, Cover | None],
     assets: dict[str, Path],
+    stats: dict[str, tuple[int, int, int]],
     config: Config,
     old: BuildState,
     new: BuildState,
@@ -548,7 +610,8 @@ def _pictures(
 ) -> tuple[dict[str, Picture], dict[str, Content]]:
     """Size and resized copies of every local cover (planned once per image file) and the files to publish."""
     used = sorted({c.src.lstrip("/") for c in covers.values() if c is not None and c.local})
-    stale = [out for out in used if not _picture_current(assets[out], old.images.get(out))]
+    exists = functools.cache(os.path.exists)  # covers of the same bytes share their variants: look once
+    stale = [out for out in used if not _picture_current(stats[out], old.images.get(out), exists)]
     made = parallel_map(
         functools.partial(_picture_record, widths=config.cover_widths, cache_root=cache_root),
         [(assets[out], out) for out in stale],
@@ -565,12 +628,11 @@ def _pictures(
     return pictures, files
 
 
-def _picture_current(source: Path, known: list[Any] | None) -> bool:
+def _picture_current(stat: tuple[int, int, int], known: list[Any] | None, exists: Callable[[str], bool]) -> bool:
     """Whether the last build's plan of an image still holds (same file, variants still cached)."""
     if not known:
         return False
-    stat = source.stat()
-    return known[:2] == [stat.st_size, stat.st_mtime_ns] and all(os.path.exists(v[3]) for v in known[6])
+    return known[:2] == [stat[0], stat[1]] and all(exists(v[3]) for v in known[6])
 
 
 def _picture_record(task: tuple[Path, str], widths: tuple[int, ...], cache_root: Path | None) -> list[Any]:
