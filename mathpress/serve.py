@@ -27,7 +27,7 @@ import threading
 import time
 import traceback
 import webbrowser
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -42,15 +42,16 @@ import watchfiles
 from .config import CONFIG_NAME, load_config
 from .content import is_ignored
 from .errors import BuildFailed, SourceError, UsageError
-from .pipeline import BuildOptions, build
+from .pipeline import BuildOptions, Built
+from .rebuild import rebuild
 
 WATCHED = ("content", "templates", "static")
 # Litter that content.IGNORED_NAMES does not list: JetBrains' safe-write files, Kate and Chrome swaps.
 # A burst of saves is one rebuild: watchfiles yields once nothing changed for QUIET_MS (or after
 # LONGEST_BURST_MS of steady changes); what the two watchers yield within MERGE_SECONDS is one batch.
-QUIET_MS = 150
+QUIET_MS = 30  # editors write a save within a few ms; every ms here is on screen after a save
 LONGEST_BURST_MS = 2000
-MERGE_SECONDS = 0.05
+MERGE_SECONDS = 0.02
 KEEPALIVE_SECONDS = 15.0
 EVENTS_PATH = "/__mathpress/events"
 STATUS_PATH = "/__mathpress/status"
@@ -445,6 +446,7 @@ class Builder:
         self.live = live
         self.hashes = FileHashes(options.source.resolve())
         self.base_url: str | None = None  # from site.yml; dropped when site.yml changes
+        self.built: Built | None = None  # the last good build, kept to update in place
 
     def run(self, changes: queue.Queue[set[Path]], stop: threading.Event) -> None:
         """Rebuild after each burst of changes until stopped."""
@@ -465,13 +467,16 @@ class Builder:
         say(f"{' and '.join(kinds)} changed: {short_list(changed)}; rebuilding")
         if "config" in kinds:
             self.base_url = None
-        self.rebuild()
+        self.rebuild(changed)
 
-    def rebuild(self, first: bool = False) -> None:
-        """Build once; the outcome goes to the terminal and, through Live, to every open page."""
+    def rebuild(self, changed: Sequence[str] = (), first: bool = False) -> None:
+        """Update the site kept in memory (or build it again in full); the outcome goes to the
+        terminal and, through Live, to every open page."""
         base_url = self.live.snapshot().base_url
+        started = time.perf_counter()
+        built, self.built = self.built, None  # a failed build leaves nothing to update next time
         try:
-            report = build(self.options)
+            done = rebuild(self.options, built, changed)
         except Exception as exc:
             if first and isinstance(exc, UsageError):
                 raise  # bad folders or options: the command line says so and exits 2
@@ -479,12 +484,13 @@ class Builder:
                 traceback.print_exc()  # a bug in mathpress: show it, keep serving the last good build
             self.failed(exc, base_url)
             return
-        for diagnostic in report.diagnostics:
+        self.built = done.built
+        for diagnostic in done.diagnostics:
             print(diagnostic, file=sys.stderr, flush=True)
         new_base = self.current_base(base_url)
-        written, removed = report.publish.written, report.publish.removed
-        self.live.built((), bool(written or removed), new_base)
-        say(f"built in {report.seconds:.2f} s: {len(written)} written, {len(removed)} removed")
+        self.live.built((), bool(done.written), new_base)
+        how = "built" if done.full else "updated"
+        say(f"{how} in {time.perf_counter() - started:.2f} s: {len(done.written)} written or removed")
         if new_base != base_url:
             say(f"the base path is now {new_base}")
 

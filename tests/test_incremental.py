@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from mathpress.cache import CACHE_DIR
-from tests.conftest import build_site, make_site
+from mathpress.pipeline import BuildOptions
+from mathpress.rebuild import rebuild, update
+from mathpress.serve import FileHashes
+from tests.conftest import NOW, build_site, make_site, read_output
 
 THEME_POST = Path(__file__).resolve().parent.parent / "templates" / "post.html"
 
@@ -218,3 +221,56 @@ def test_a_corrupt_or_foreign_cache_is_ignored(tmp_path: Path) -> None:
     report = build_site(root)
     assert report.documents_rendered == 8
     assert snapshot(root / "_site") == expected
+
+
+# -- the dev server's path: the site kept in memory, updated in place where the change allows ---------
+
+
+def server_options(root: Path, jobs: int = 1) -> BuildOptions:
+    return BuildOptions(source=root, now=NOW, jobs=jobs)
+
+
+@pytest.mark.parametrize("seed", [20261130, 11])
+def test_the_servers_updates_give_exactly_what_a_clean_build_gives(tmp_path: Path, seed: int) -> None:
+    root = starting_site(tmp_path / "site")
+    hashes = FileHashes(root)
+    done = rebuild(server_options(root), None, ())
+    rng = random.Random(seed)
+    edits = [*EDITS, *[EDITS[0]] * 6, ("edit a static file", lambda r, rng: _static(r, random.Random(1)))]
+    updated = 0
+    for step in range(40):
+        name, edit = rng.choice(edits)
+        edit(root, rng)
+        changed = hashes.refresh(root / part for part in ("content", "templates", "static", "site.yml"))
+        done = rebuild(server_options(root), done.built, changed)
+        updated += not done.full
+        clean = tmp_path / f"clean{step}"
+        shutil.copytree(root, clean, ignore=shutil.ignore_patterns("_site", CACHE_DIR))
+        build_site(clean, use_cache=False)
+        assert snapshot(root / "_site") == snapshot(clean / "_site"), f"step {step}: {name}"
+        shutil.rmtree(clean)
+    assert updated >= 5  # the in-place path was taken, and checked against clean builds
+
+
+def test_a_body_edit_in_the_server_renders_one_document_and_writes_only_what_changed(tmp_path: Path) -> None:
+    root = starting_site(tmp_path / "site")
+    first = rebuild(server_options(root), None, ())
+    assert first.full
+    before = stamps(root / "_site")
+    path = root / "content/posts/2024-03-10-p10.md"
+    path.write_text(path.read_text().replace("More.", "More, and a new last line."))
+    done = rebuild(server_options(root), first.built, ["content/posts/2024-03-10-p10.md"])
+    assert not done.full and done.documents_rendered == 1 and done.pages_rendered == 10
+    changed = {rel for rel, stamp in stamps(root / "_site").items() if before.get(rel) != stamp}
+    assert changed == set(done.written) == {"2024/03/10/p10/index.html", "feed.xml"}
+    assert "a new last line" in read_output(root, "2024/03/10/p10/index.html")
+
+
+def test_front_matter_templates_and_new_files_take_a_full_build_in_the_server(tmp_path: Path) -> None:
+    root = starting_site(tmp_path / "site")
+    built = rebuild(server_options(root), None, ()).built
+    for rel in ("templates/post.html", "site.yml", "static/new.txt", "content/posts/2024-05-01-new.md"):
+        assert update(built, [rel]) is None, rel
+    path = root / "content/posts/2024-03-10-p10.md"
+    path.write_text(path.read_text().replace("title: Post 10", "title: Another"))
+    assert update(built, ["content/posts/2024-03-10-p10.md"]) is None

@@ -1,0 +1,257 @@
+"""Rebuild: the last Built site + the files a save changed → the next one, doing only what the change needs.
+
+The dev server keeps its last build in memory. A save that changes only the body of posts
+or pages re-reads and re-renders those documents, rebuilds the site model around them and
+renders only the pages whose fingerprint moved (the post, its neighbours, the listings
+that show it, the pages that read a part of the site it changed); a changed static file
+is copied. Anything else (front matter, a file that came or went, a cover image,
+templates, config, an error) returns None: the caller runs a full build, which reuses
+every cached render. Either way the output is what a clean build would write.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import clock
+from .cache import BuildState, DocumentRecord, PageRecord, Summary, write_atomic
+from .config import Config
+from .content import Asset, SourceFile, parse_document, read_source
+from .errors import Diagnostic, SourceError
+from .meta import read_meta
+from .output import Keep, Stat
+from .pages import FACETS, facet_hashes, page_jobs, post_fact, render_pages
+from .pipeline import (
+    BuildOptions,
+    Built,
+    _body_loader,
+    _Entry,
+    _feed_math,
+    _Findings,
+    _page_math,
+    _plan_renders,
+    _Planned,
+    _post,
+    _render,
+    build_site,
+)
+from .site import Body, Post, Site, Tag, assemble
+
+
+@dataclass(frozen=True)
+class Update:
+    """What an update did, and the site it leaves."""
+
+    built: Built
+    written: tuple[str, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    documents_rendered: int
+    pages_rendered: int
+    full: bool = False  # a full build (the change needed more than an update)
+
+
+def rebuild(options: BuildOptions, built: Built | None, changed: Sequence[str]) -> Update:
+    """The site after a change: updated in place when the change allows it, else built again in full."""
+    if built is not None:
+        done = update(built, changed)
+        if done is not None:
+            return done
+    report, following = build_site(options, keep=True)
+    assert following is not None  # keep=True always says what the build knew
+    written = report.publish.written + report.publish.removed
+    return Update(following, written, report.diagnostics, report.documents_rendered, report.pages_rendered, True)
+
+
+def update(built: Built, changed: Sequence[str]) -> Update | None:
+    """Apply changed files (paths relative to the site) in place; None when a full build is needed."""
+    if built.next_change is not None and clock_now(built) >= built.next_change:
+        return None  # a post dated in the future is due now: the selection changes
+    documents = {entry.item.rel: entry for entry in built.entries}
+    assets = {asset.rel: asset for asset in built.found.assets}
+    covers = {p.cover.src.lstrip("/") for p in (*built.site.posts, *built.site.pages) if p.cover and p.cover.local}
+    edited: list[_Entry] = []
+    copies: list[Asset] = []
+    for rel in changed:
+        if rel in documents:
+            edited.append(documents[rel])
+        elif rel in assets and assets[rel].out not in covers and assets[rel].path.is_file():
+            copies.append(assets[rel])
+        else:
+            return None
+    fresh = _reread(edited, built.config)
+    if fresh is None:
+        return None
+    result = _update_documents(built, fresh) if fresh else Update(built, (), (), 0, 0)
+    if result is None:
+        return None
+    copied = tuple(_copy_asset(asset, built.options.output_dir) for asset in copies)
+    return dataclasses.replace(result, written=result.written + copied)
+
+
+def clock_now(built: Built) -> dt.datetime:
+    """Now, by the clock the build was asked to use."""
+    return built.options.now or clock.now()
+
+
+def _reread(entries: Sequence[_Entry], config: Config) -> list[_Entry] | None:
+    """The edited documents read again; None if any front matter changed or cannot be read."""
+    fresh = []
+    for entry in entries:
+        item = entry.item
+        try:
+            info = os.stat(item.path)
+            source = read_source(item)
+            meta = read_meta(parse_document(source), config.author, config.zone, config.excerpt_separator)
+        except (OSError, SourceError):
+            return None
+        if meta != entry.meta:
+            return None
+        stat = (info.st_size, info.st_mtime_ns, info.st_ino)
+        fresh.append(_Entry(meta, SourceFile(item.rel, item.path, stat), source.digest, source.text, None))
+    return fresh
+
+
+def _update_documents(built: Built, fresh: Sequence[_Entry]) -> Update | None:
+    """Render the edited documents, rebuild the site around them and the pages that changed."""
+    config, findings = built.config, _Findings()
+    planned = _plan_renders(fresh, built.urls, config, findings, built.entries)
+    render = _page_math(config)
+    summaries, rendered = _render(fresh, planned, built.cache, config, render, 1, None)
+    for summary in summaries:
+        findings.add(summary.diagnostics)
+    if any(d.severity == "error" for d in findings.items):
+        return None  # a full build reports the errors the way it always does
+    tags = {slug: Tag(name, slug) for slug, name in built.names.items()}
+    replaced: dict[str, Post] = {}
+    for entry, plan, summary in zip(fresh, planned, summaries, strict=True):
+        old = _find(built.site, entry.meta.source)
+        body = Body(_body_loader(built.cache, plan.key, render))
+        url = built.urls[entry.meta.source]
+        replaced[entry.meta.source] = _post(entry.meta, plan.key, summary, url, tags, old.cover, built.now, body)
+    site = _replace_posts(built.site, replaced)
+    facts = {**built.facts, **{source: post_fact(post) for source, post in replaced.items()}}
+    hashes = facet_hashes(site, facts)
+    outputs = _affected(built, site, set(replaced), {n for n in FACETS if hashes[n] != built.hashes[n]})
+    pages = _render_affected(built, site, facts, hashes, outputs)
+    if pages is None:
+        return None
+    written, records, pages_rendered = pages
+    state = _next_state(built, fresh, planned, summaries, records)
+    entries = {e.item.rel: e for e in fresh}
+    plans = {e.item.rel: p for e, p in zip(fresh, planned, strict=True)}
+    following = dataclasses.replace(
+        built,
+        entries=tuple(entries.get(e.item.rel, e) for e in built.entries),
+        planned=tuple(plans.get(e.item.rel, p) for e, p in zip(built.entries, built.planned, strict=True)),
+        site=site,
+        facts=facts,
+        hashes=hashes,
+        state=state,
+    )
+    return Update(following, written, tuple(findings.items), rendered, pages_rendered)
+
+
+def _replace_posts(site: Site, replaced: dict[str, Post]) -> Site:
+    """The site with some posts and pages replaced (same URLs, dates and tags: the same shape)."""
+    posts = [replaced.get(p.source, p) for p in site.posts]
+    pages = [replaced.get(p.source, p) for p in site.pages]
+    return assemble(site.config, posts, pages)
+
+
+def _find(site: Site, source: str) -> Post:
+    """A post or page of the site by its source."""
+    if source in site.positions:
+        return site.posts[site.positions[source]]
+    return next(page for page in site.pages if page.source == source)
+
+
+def _affected(built: Built, site: Site, sources: set[str], facets: set[str]) -> set[str]:
+    """The outputs whose fingerprint may have moved: those built from these documents' facts, and
+    those whose template read a part of the site that changed."""
+    outputs = {"feed.xml", "sitemap.xml"}
+    for source in sources:
+        post = _find(site, source)
+        outputs.add(post.output)
+        if post.kind == "post":
+            outputs.update(p.output for p in site.neighbours(post) if p is not None)
+    outputs.update(i.output for i in site.index_pages if any(p.source in sources for p in i.posts))
+    outputs.update(t.output for t in site.tags if any(p.source in sources for p in t.posts))
+    outputs.update(out for out, record in built.state.pages.items() if facets.intersection(record.facets))
+    return outputs
+
+
+def _render_affected(
+    built: Built, site: Site, facts: dict[str, str], hashes: dict[str, str], outputs: set[str]
+) -> tuple[tuple[str, ...], dict[str, PageRecord], int] | None:
+    """Render the pages whose fingerprint moved and write those whose bytes changed."""
+    output = built.options.output_dir
+    jobs = page_jobs(site, built.env, facts, _feed_math(built.cache), outputs)
+    current = {job.output: _stat(output / job.output) for job in jobs}
+    present = {rel: stat for rel, stat in current.items() if stat is not None}
+    results = render_pages(site, jobs, facts, built.state, present, 1, output, None, None, hashes)
+    if results.diagnostics:
+        return None
+    written: list[str] = []
+    records: dict[str, PageRecord] = {}
+    for rel, content in sorted(results.files.items()):
+        record = results.records[rel]
+        if isinstance(content, bytes):
+            write_atomic(output / rel, content)
+            written.append(rel)
+            stat = _stat(output / rel)
+        elif isinstance(content, Keep):
+            stat = present.get(rel)
+        else:
+            return None
+        if stat is None:
+            return None  # gone while we looked: let a full build sort it out
+        records[rel] = PageRecord(record.fingerprint, record.facets, stat[0], stat[1])
+    return tuple(written), records, results.rendered
+
+
+def _stat(path: Path) -> Stat | None:
+    """(size, mtime_ns, inode) of a file, or None."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ino
+
+
+def _next_state(
+    built: Built,
+    fresh: Sequence[_Entry],
+    planned: Sequence[_Planned],
+    summaries: Sequence[Summary],
+    records: dict[str, PageRecord],
+) -> BuildState:
+    """The build state with the edited documents and the pages just checked or written."""
+    config_key = built.config.fingerprint()
+    documents = dict(built.state.documents)
+    for entry, plan, summary in zip(fresh, planned, summaries, strict=True):
+        documents[entry.meta.source] = DocumentRecord(
+            entry.item.stat, entry.file_digest, config_key, entry.meta, plan.liquid, plan.key, plan.notes, summary
+        )
+    return BuildState(documents, {**built.state.pages, **records}, built.state.images)
+
+
+def _copy_asset(asset: Asset, output: Path) -> str:
+    """Copy a changed static file into the output (atomically); its output path."""
+    target = output / asset.out
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    os.close(handle)
+    try:
+        shutil.copy2(asset.path, temp)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return asset.out
