@@ -23,10 +23,11 @@ from . import __version__, feeds, templates
 from .cache import BuildState, PageRecord, digest
 from .errors import Diagnostic, error
 from .output import KEEP, Keep, Pending, Stat
-from .site import IndexPage, Post, Site, TagPage
+from .site import BODIES_READ, IndexPage, Post, Site, TagPage
 from .workers import Progress, forked_calls
 
 FACETS = ("posts", "pages", "tags", "years", "index_pages")
+BODIES = "bodies"  # recorded when a page reads the body of a post other than its own
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class PageJob:
     own: str
     render: Callable[[SiteView], bytes]
     label: str
+    body: str = ""  # the post whose body the page may read without depending on every body (in `own`)
 
 
 class SiteView:
@@ -58,10 +60,10 @@ class SiteView:
 
 
 def post_fact(post: Post) -> str:
-    """A hash of everything a template can read from a post (its body through render_key)."""
+    """A hash of everything a template can read from a post but its body (pages that read bodies
+    depend on render keys: their own post's, or every post's through the `bodies` facet)."""
     cover = post.cover
     fields = [
-        post.render_key,
         post.source,
         post.kind,
         post.title,
@@ -106,6 +108,7 @@ def facet_hashes(site: Site, facts: Mapping[str, str]) -> dict[str, str]:
         "tags": digest(json.dumps([[t.tag.name, t.tag.slug, of(t.posts)] for t in site.tags])),
         "years": digest(json.dumps([[year, of(posts)] for year, posts in site.years])),
         "index_pages": digest(json.dumps([[i.url, of(i.posts)] for i in site.index_pages])),
+        BODIES: digest(*(p.render_key for p in (*site.posts, *site.pages))),
     }
 
 
@@ -147,7 +150,7 @@ def page_jobs(
             render = _template(env, name, lambda view: templates.plain_context(view))
             jobs.append(PageJob(output, name, render, f"templates/{name}"))
     if wanted("feed.xml"):
-        newest = digest(*(facts[p.source] for p in site.posts[: site.config.feed_entries]))
+        newest = digest(*(facts[p.source] + p.render_key for p in site.posts[: site.config.feed_entries]))
         jobs.append(PageJob("feed.xml", newest, lambda view: feeds.atom_feed(site, feed), "feed.xml"))
     if wanted("sitemap.xml"):
         everything = [facts[p.source] for p in (*site.posts, *site.pages)] + [t.url for t in site.tags]
@@ -165,9 +168,9 @@ def _template(
 def _post_job(site: Site, env: jinja2.Environment, post: Post, facts: Mapping[str, str], known: set[str]) -> PageJob:
     layout = post.layout if post.layout in known else post.kind
     older, newer = site.neighbours(post) if post.kind == "post" else (None, None)
-    own = digest(layout, facts[post.source], *(facts[p.source] if p else "" for p in (older, newer)))
+    own = digest(layout, facts[post.source], post.render_key, *(facts[p.source] if p else "" for p in (older, newer)))
     render = _template(env, f"{layout}.html", lambda view: templates.post_context(view, post, older, newer))
-    return PageJob(post.output, own, render, post.source)
+    return PageJob(post.output, own, render, post.source, post.source)
 
 
 def _index_job(env: jinja2.Environment, index: IndexPage, facts: Mapping[str, str]) -> PageJob:
@@ -246,11 +249,15 @@ def _render_one(site: Site, job: PageJob, output: Path, pending: Path | None) ->
     (written to a pending file when there is a folder for them, so it need not travel back
     from a worker); the parts of the site it read; or the template error."""
     view = SiteView(site)
+    reads: set[str] = set()
+    token = BODIES_READ.set(reads)
     try:
         content = job.render(view)
     except jinja2.TemplateError as exc:
         return b"", (), _template_error(exc, job)
-    seen = tuple(sorted(view.seen))
+    finally:
+        BODIES_READ.reset(token)
+    seen = tuple(sorted(view.seen | ({BODIES} if reads - {job.body} else set())))
     if _holds(output / job.output, content):
         return KEEP, seen, None
     if pending is None:

@@ -113,6 +113,7 @@ class Built:
     planned: tuple[_Planned, ...]
     urls: dict[str, str]
     names: dict[str, str]
+    liquid: LiquidSite
     site: Site
     facts: dict[str, str]
     hashes: dict[str, str]  # of each facet of the site
@@ -159,7 +160,8 @@ def build_site(
     findings.add(url_errors)
     findings.stop_on_errors()
     cache = RenderCache(cache_root)
-    planned = _plan_renders(entries, urls, config, findings)
+    liquid = liquid_site(entries, urls, config)
+    planned = _plan_renders(entries, urls, config, findings, liquid)
     render = _page_math(config)
     summaries, fresh = _render(entries, planned, cache, config, render, workers, progress)
     covers = _check_covers(entries, assets, findings)
@@ -211,6 +213,7 @@ def build_site(
         tuple(planned),
         urls,
         names,
+        liquid,
         site,
         facts,
         hashes,
@@ -371,19 +374,35 @@ class _Planned:
     summary: Summary | None  # the last build's, when still valid
 
 
+@dataclass(frozen=True)
+class LiquidSite:
+    """What Liquid in any document may read of the site, and its hash."""
+
+    post_urls: dict[str, str]  # file stem → URL
+    values: dict[str, str]
+    base: str
+
+
+def liquid_site(entries: Sequence[_Entry], urls: dict[str, str], config: Config) -> LiquidSite:
+    """The site as Liquid sees it."""
+    post_urls = {Path(e.meta.source).stem: urls[e.meta.source] for e in entries if e.meta.kind == "post"}
+    values = {"title": config.title, "description": config.description, "author": config.author}
+    base = digest(config.url, config.base_url, json.dumps(values), json.dumps(post_urls, sort_keys=True))
+    return LiquidSite(post_urls, values, base)
+
+
 def _plan_renders(
     entries: Sequence[_Entry],
     urls: dict[str, str],
     config: Config,
     findings: _Findings,
-    site_entries: Sequence[_Entry] | None = None,
+    site: LiquidSite | None = None,
 ) -> list[_Planned]:
-    """The render key of each document (of the site's `site_entries`, all by default); unchanged files
-    reuse the last build's key and warnings."""
-    everyone = entries if site_entries is None else site_entries
-    post_urls = {Path(e.meta.source).stem: urls[e.meta.source] for e in everyone if e.meta.kind == "post"}
-    site_values = {"title": config.title, "description": config.description, "author": config.author}
-    liquid_base = digest(config.url, config.base_url, json.dumps(site_values), json.dumps(post_urls, sort_keys=True))
+    """The render key of each document; unchanged files reuse the last build's key and warnings.
+
+    `site` is what Liquid sees (by default made from these entries)."""
+    site = site or liquid_site(entries, urls, config)
+    post_urls, site_values, liquid_base = site.post_urls, site.values, site.base
     planned = []
     for entry in entries:
         meta, record = entry.meta, entry.record

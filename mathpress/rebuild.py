@@ -27,7 +27,7 @@ from .content import Asset, SourceFile, parse_document, read_source
 from .errors import Diagnostic, SourceError
 from .meta import read_meta
 from .output import Keep, Stat
-from .pages import FACETS, facet_hashes, page_jobs, post_fact, render_pages
+from .pages import facet_hashes, page_jobs, post_fact, render_pages
 from .pipeline import (
     BuildOptions,
     Built,
@@ -121,7 +121,7 @@ def _reread(entries: Sequence[_Entry], config: Config) -> list[_Entry] | None:
 def _update_documents(built: Built, fresh: Sequence[_Entry]) -> Update | None:
     """Render the edited documents, rebuild the site around them and the pages that changed."""
     config, findings = built.config, _Findings()
-    planned = _plan_renders(fresh, built.urls, config, findings, built.entries)
+    planned = _plan_renders(fresh, built.urls, config, findings, built.liquid)
     render = _page_math(config)
     summaries, rendered = _render(fresh, planned, built.cache, config, render, 1, None)
     for summary in summaries:
@@ -138,7 +138,7 @@ def _update_documents(built: Built, fresh: Sequence[_Entry]) -> Update | None:
     site = _replace_posts(built.site, replaced)
     facts = {**built.facts, **{source: post_fact(post) for source, post in replaced.items()}}
     hashes = facet_hashes(site, facts)
-    outputs = _affected(built, site, set(replaced), {n for n in FACETS if hashes[n] != built.hashes[n]})
+    outputs = _affected(built, site, set(replaced), {n for n in hashes if hashes[n] != built.hashes.get(n)})
     pages = _render_affected(built, site, facts, hashes, outputs)
     if pages is None:
         return None

@@ -5,6 +5,7 @@ URL collisions are found here, before anything is rendered or written.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import functools
 import hashlib
@@ -61,6 +62,18 @@ class Cover:
         return items
 
 
+# The sources whose body (html, toc) the page being rendered read: pages records it, so a page that
+# shows other posts' bodies is rendered again when any body changes, and a listing is not.
+BODIES_READ: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("bodies_read", default=None)
+
+
+def note_body_read(source: str) -> None:
+    """Record that the page being rendered read this post's body."""
+    reads = BODIES_READ.get()
+    if reads is not None:
+        reads.add(source)
+
+
 class Body:
     """A post's full HTML and table of contents, produced when a page asks for them.
 
@@ -106,11 +119,13 @@ class Post:
     @property
     def html(self) -> str:
         """The rendered body."""
+        note_body_read(self.source)
         return self.body.get()[0]
 
     @property
     def toc(self) -> str:
         """The table of contents (empty when the post has no headings)."""
+        note_body_read(self.source)
         return self.body.get()[1]
 
 

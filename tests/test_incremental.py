@@ -169,9 +169,9 @@ def test_editing_one_post_renders_it_and_only_the_pages_that_show_it(tmp_path: P
     assert report.documents_rendered == 1
     changed = {rel for rel, stamp in stamps(root / "_site").items() if before.get(rel) != stamp}
     assert changed == {"2024/03/10/p10/index.html", "feed.xml"}  # the body is in the feed, not in any listing
-    # re-rendered (and found unchanged, so not written): its neighbours, its index page, its two
-    # tag pages, the archive, the sitemap; nothing else
-    assert report.pages_rendered == 10
+    # no listing reads a body, and its excerpt, reading time and title did not change: nothing else
+    # was even rendered
+    assert report.pages_rendered == 2
 
 
 def test_retitling_a_post_rerenders_the_listings_that_show_it(tmp_path: Path) -> None:
@@ -192,6 +192,22 @@ def test_retitling_a_post_rerenders_the_listings_that_show_it(tmp_path: Path) ->
         "archive/index.html",  # listings showing it
         "feed.xml",
     }
+
+
+@pytest.mark.parametrize("server", [False, True], ids=["cli", "server"])
+def test_a_listing_that_shows_bodies_is_rendered_again_when_a_body_changes(tmp_path: Path, server: bool) -> None:
+    root = starting_site(tmp_path / "site")
+    index = "{% for post in paginator.posts %}<article>{{ post.html | safe }}</article>{% endfor %}\n"
+    make_site(root, {"templates/index.html": index})
+    done = rebuild(server_options(root), None, ()) if server else None
+    build_site(root)
+    path = root / "content/posts/2024-03-24-p24.md"
+    path.write_text(path.read_text().replace("More.", "More, and a new last line."))
+    if done is not None:
+        assert not rebuild(server_options(root), done.built, ["content/posts/2024-03-24-p24.md"]).full
+    else:
+        build_site(root)
+    assert "a new last line" in read_output(root, "index.html")
 
 
 def test_a_template_edit_renders_every_page_and_no_markdown(tmp_path: Path) -> None:
@@ -260,7 +276,7 @@ def test_a_body_edit_in_the_server_renders_one_document_and_writes_only_what_cha
     path = root / "content/posts/2024-03-10-p10.md"
     path.write_text(path.read_text().replace("More.", "More, and a new last line."))
     done = rebuild(server_options(root), first.built, ["content/posts/2024-03-10-p10.md"])
-    assert not done.full and done.documents_rendered == 1 and done.pages_rendered == 10
+    assert not done.full and done.documents_rendered == 1 and done.pages_rendered == 2
     changed = {rel for rel, stamp in stamps(root / "_site").items() if before.get(rel) != stamp}
     assert changed == set(done.written) == {"2024/03/10/p10/index.html", "feed.xml"}
     assert "a new last line" in read_output(root, "2024/03/10/p10/index.html")
