@@ -108,8 +108,13 @@ def facet_hashes(site: Site, facts: Mapping[str, str]) -> dict[str, str]:
         "tags": digest(json.dumps([[t.tag.name, t.tag.slug, of(t.posts)] for t in site.tags])),
         "years": digest(json.dumps([[year, of(posts)] for year, posts in site.years])),
         "index_pages": digest(json.dumps([[i.url, of(i.posts)] for i in site.index_pages])),
-        BODIES: digest(*(p.render_key for p in (*site.posts, *site.pages))),
+        BODIES: bodies_hash(site),
     }
+
+
+def bodies_hash(site: Site) -> str:
+    """The hash of every post's and page's body (their render keys)."""
+    return digest(*(p.render_key for p in (*site.posts, *site.pages)))
 
 
 def template_fingerprint(site: Site) -> str:

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from . import clock
 from .cache import BuildState, DocumentRecord, PageRecord, Summary, write_atomic
@@ -27,7 +28,7 @@ from .content import Asset, SourceFile, parse_document, read_source
 from .errors import Diagnostic, SourceError
 from .meta import read_meta
 from .output import Keep, Stat
-from .pages import facet_hashes, page_jobs, post_fact, render_pages
+from .pages import BODIES, bodies_hash, facet_hashes, page_jobs, post_fact, render_pages
 from .pipeline import (
     BuildOptions,
     Built,
@@ -42,7 +43,9 @@ from .pipeline import (
     _render,
     build_site,
 )
-from .site import Body, Post, Site, Tag, assemble
+from .site import Body, IndexPage, Post, Site, Tag, TagPage
+
+T = TypeVar("T", TagPage, IndexPage)
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,10 @@ def _update_documents(built: Built, fresh: Sequence[_Entry]) -> Update | None:
         replaced[entry.meta.source] = _post(entry.meta, plan.key, summary, url, tags, old.cover, built.now, body)
     site = _replace_posts(built.site, replaced)
     facts = {**built.facts, **{source: post_fact(post) for source, post in replaced.items()}}
-    hashes = facet_hashes(site, facts)
+    if all(facts[source] == built.facts[source] for source in replaced):  # listings show the same
+        hashes = {**built.hashes, BODIES: bodies_hash(site)}
+    else:
+        hashes = facet_hashes(site, facts)
     outputs = _affected(built, site, set(replaced), {n for n in hashes if hashes[n] != built.hashes.get(n)})
     pages = _render_affected(built, site, facts, hashes, outputs)
     if pages is None:
@@ -159,10 +165,24 @@ def _update_documents(built: Built, fresh: Sequence[_Entry]) -> Update | None:
 
 
 def _replace_posts(site: Site, replaced: dict[str, Post]) -> Site:
-    """The site with some posts and pages replaced (same URLs, dates and tags: the same shape)."""
-    posts = [replaced.get(p.source, p) for p in site.posts]
-    pages = [replaced.get(p.source, p) for p in site.pages]
-    return assemble(site.config, posts, pages)
+    """The site with some posts and pages replaced by ones of the same URL, date and tags (so the same
+    order, tags, years and pagination: only the objects change)."""
+
+    def swap(posts: tuple[Post, ...]) -> tuple[Post, ...]:
+        return tuple(replaced.get(p.source, p) for p in posts) if any(p.source in replaced for p in posts) else posts
+
+    def swapped(holder: T) -> T:
+        posts = swap(holder.posts)
+        return holder if posts is holder.posts else dataclasses.replace(holder, posts=posts)
+
+    return dataclasses.replace(
+        site,
+        posts=swap(site.posts),
+        pages=swap(site.pages),
+        tags=tuple(swapped(t) for t in site.tags),
+        index_pages=tuple(swapped(i) for i in site.index_pages),
+        years=tuple((year, swap(posts)) for year, posts in site.years),
+    )
 
 
 def _find(site: Site, source: str) -> Post:
