@@ -1,12 +1,13 @@
 """Rebuild: the last Built site + the files a save changed → the next one, doing only what the change needs.
 
-The dev server keeps its last build in memory. A save that changes only the body of posts
-or pages re-reads and re-renders those documents, rebuilds the site model around them and
-renders only the pages whose fingerprint moved (the post, its neighbours, the listings
-that show it, the pages that read a part of the site it changed); a changed static file
-is copied. Anything else (front matter, a file that came or went, a cover image,
-templates, config, an error) returns None: the caller runs a full build, which reuses
-every cached render. Either way the output is what a clean build would write.
+The dev server keeps its last build in memory. A save that leaves every edited post or page
+in its place (same URL, date, tags, layout, cover; the body, title, excerpt and other front
+matter may change) re-reads and re-renders those documents, swaps them into the site model
+and renders only the pages whose fingerprint moved (the post, its neighbours, the listings
+that show it, the pages that read a part of the site it changed); a changed static file is
+copied. Anything else (a post that moves, a file that came or went, a cover image,
+templates, config, an error) returns None: the caller runs a full build, which reuses every
+cached render. Either way the output is what a clean build would write.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .cache import BuildState, DocumentRecord, PageRecord, Summary, write_atomic
 from .config import Config
 from .content import Asset, SourceFile, parse_document, read_source
 from .errors import Diagnostic, SourceError
-from .meta import read_meta
+from .meta import Meta, read_meta
 from .output import Keep, Stat
 from .pages import BODIES, bodies_hash, facet_hashes, page_jobs, post_fact, render_pages
 from .pipeline import (
@@ -43,7 +44,7 @@ from .pipeline import (
     _render,
     build_site,
 )
-from .site import Body, IndexPage, Post, Site, Tag, TagPage
+from .site import Body, IndexPage, Post, Site, Tag, TagPage, permalink_for, safe_url
 
 T = TypeVar("T", TagPage, IndexPage)
 
@@ -88,7 +89,7 @@ def update(built: Built, changed: Sequence[str]) -> Update | None:
             copies.append(assets[rel])
         else:
             return None
-    fresh = _reread(edited, built.config)
+    fresh = _reread(edited, built.config, built.urls)
     if fresh is None:
         return None
     result = _update_documents(built, fresh) if fresh else Update(built, (), (), 0, 0)
@@ -103,8 +104,23 @@ def clock_now(built: Built) -> dt.datetime:
     return built.options.now or clock.now()
 
 
-def _reread(entries: Sequence[_Entry], config: Config) -> list[_Entry] | None:
-    """The edited documents read again; None if any front matter changed or cannot be read."""
+# What may not change in an update: what decides a document's place in the site (its URL, its
+# position in the lists, its tags, whether it is published, its layout, its cover image).
+SHAPE = ("kind", "date", "slug", "file_slug", "tags", "cover", "cover_alt", "layout", "permalink", "published", "draft")
+
+
+def same_place(old: Meta, new: Meta, config: Config, urls: dict[str, str]) -> bool:
+    """Whether an edited document keeps its place in the site (so only facts and bodies change)."""
+    if any(getattr(old, name) != getattr(new, name) for name in SHAPE):
+        return False
+    try:
+        return safe_url(permalink_for(new, config)) == urls[old.source]
+    except ValueError:
+        return False
+
+
+def _reread(entries: Sequence[_Entry], config: Config, urls: dict[str, str]) -> list[_Entry] | None:
+    """The edited documents read again; None if one cannot be read or moved in the site."""
     fresh = []
     for entry in entries:
         item = entry.item
@@ -114,7 +130,7 @@ def _reread(entries: Sequence[_Entry], config: Config) -> list[_Entry] | None:
             meta = read_meta(parse_document(source), config.author, config.zone, config.excerpt_separator)
         except (OSError, SourceError):
             return None
-        if meta != entry.meta:
+        if not same_place(entry.meta, meta, config, urls):
             return None
         stat = (info.st_size, info.st_mtime_ns, info.st_ino)
         fresh.append(_Entry(meta, SourceFile(item.rel, item.path, stat), source.digest, source.text, None))

@@ -182,16 +182,19 @@ def test_retitling_a_post_rerenders_the_listings_that_show_it(tmp_path: Path) ->
     path.write_text(path.read_text().replace("title: Post 10", "title: A better title"))
     build_site(root)
     changed = {rel for rel, stamp in stamps(root / "_site").items() if before.get(rel) != stamp}
-    assert changed == {
-        "2024/03/10/p10/index.html",
-        "2024/03/09/p9/index.html",
-        "2024/03/11/p11/index.html",  # it and its neighbours
-        "page/4/index.html",
-        "tags/t2/index.html",
-        "tags/all/index.html",
-        "archive/index.html",  # listings showing it
-        "feed.xml",
-    }
+    assert changed == RETITLED
+
+
+RETITLED = {
+    "2024/03/10/p10/index.html",
+    "2024/03/09/p9/index.html",
+    "2024/03/11/p11/index.html",  # it and its neighbours
+    "page/4/index.html",
+    "tags/t2/index.html",
+    "tags/all/index.html",
+    "archive/index.html",  # listings showing it
+    "feed.xml",
+}
 
 
 @pytest.mark.parametrize("server", [False, True], ids=["cli", "server"])
@@ -282,11 +285,38 @@ def test_a_body_edit_in_the_server_renders_one_document_and_writes_only_what_cha
     assert "a new last line" in read_output(root, "2024/03/10/p10/index.html")
 
 
-def test_front_matter_templates_and_new_files_take_a_full_build_in_the_server(tmp_path: Path) -> None:
+def test_a_new_title_is_an_update_in_the_server_and_writes_what_the_cli_writes(tmp_path: Path) -> None:
     root = starting_site(tmp_path / "site")
     built = rebuild(server_options(root), None, ()).built
+    before = stamps(root / "_site")
+    path = root / "content/posts/2024-03-10-p10.md"
+    path.write_text(path.read_text().replace("title: Post 10", "title: A better title"))
+    done = rebuild(server_options(root), built, ["content/posts/2024-03-10-p10.md"])
+    assert not done.full
+    changed = {rel for rel, stamp in stamps(root / "_site").items() if before.get(rel) != stamp}
+    assert changed == set(done.written) == RETITLED
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("tags: [t2, all]", "tags: [t2]"), ("date: 2024-03-10", "date: 2024-03-10 08:00"), ("---\n", "---\nslug: s\n")],
+)
+def test_a_front_matter_edit_that_moves_a_post_is_a_full_build_in_the_server(
+    tmp_path: Path, old: str, new: str
+) -> None:
+    root = starting_site(tmp_path / "site")
+    built = rebuild(server_options(root), None, ()).built
+    path = root / "content/posts/2024-03-10-p10.md"
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new, 1))
+    assert update(built, ["content/posts/2024-03-10-p10.md"]) is None
+
+
+def test_templates_config_and_files_that_come_or_go_are_a_full_build_in_the_server(tmp_path: Path) -> None:
+    root = starting_site(tmp_path / "site")
+    built = rebuild(server_options(root), None, ()).built
+    make_site(root, {"static/new.txt": "x", "content/posts/2024-05-01-new.md": post(1, "all", "New.")})
     for rel in ("templates/post.html", "site.yml", "static/new.txt", "content/posts/2024-05-01-new.md"):
         assert update(built, [rel]) is None, rel
-    path = root / "content/posts/2024-03-10-p10.md"
-    path.write_text(path.read_text().replace("title: Post 10", "title: Another"))
+    (root / "content/posts/2024-03-10-p10.md").unlink()
     assert update(built, ["content/posts/2024-03-10-p10.md"]) is None
