@@ -158,9 +158,14 @@ def page_jobs(
         newest = digest(*(facts[p.source] + p.render_key for p in site.posts[: site.config.feed_entries]))
         jobs.append(PageJob("feed.xml", newest, lambda view: feeds.atom_feed(site, feed), "feed.xml"))
     if wanted("sitemap.xml"):
-        everything = [facts[p.source] for p in (*site.posts, *site.pages)] + [t.url for t in site.tags]
-        jobs.append(PageJob("sitemap.xml", digest(*everything), lambda view: feeds.sitemap(site), "sitemap.xml"))
+        jobs.append(PageJob("sitemap.xml", _sitemap_inputs(site), lambda view: feeds.sitemap(site), "sitemap.xml"))
     return jobs
+
+
+def _sitemap_inputs(site: Site) -> str:
+    """A hash of what the sitemap shows: every URL, and the dates of posts and pages."""
+    dated = [p.url + " " + (p.date.isoformat() if p.date else "") for p in (*site.posts, *site.pages)]
+    return digest(*dated, *(i.url for i in site.index_pages), *(t.url for t in site.tags))
 
 
 def _template(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -71,7 +72,12 @@ def relative_url(config: Config, path: str) -> str:
     """A site path under base_url, percent-encoded (URLs stay as they are)."""
     if "://" in path or path.startswith(("mailto:", "#", "data:")):
         return path
-    return quote(config.base_url.rstrip("/") + "/" + path.lstrip("/"), safe=URL_SAFE)
+    return _quoted(config.base_url.rstrip("/") + "/" + path.lstrip("/"))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # listings quote the same few thousand URLs on every page
+def _quoted(path: str) -> str:
+    return quote(path, safe=URL_SAFE)
 
 
 def absolute_url(config: Config, path: str) -> str:

@@ -210,7 +210,7 @@ def test_burst_of_saves_is_one_rebuild(writer: tuple[Served, Path]) -> None:
         path.write_text(post(f"Burst {number}."))
         time.sleep(0.005)  # a burst: saves a few ms apart (an editor's save and its formatter, a git checkout)
     served.wait_status(lambda s: s["builds"] > before["builds"])
-    time.sleep(0.6)  # many quiet windows (30 ms): a second rebuild would have started by now
+    time.sleep(0.6)  # many quiet windows (20 ms): a second rebuild would have started by now
     assert served.status()["builds"] == before["builds"] + 1
     assert "Burst 4." in served.request("/2024/01/02/note/").text
 
