@@ -57,6 +57,7 @@ import sys
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -488,6 +489,8 @@ class SizeResult:
     load_before: str = ""
     run_loads: list[float] = field(default_factory=list)  # 1-minute load average as each run began
     tainted_runs: list[int] = field(default_factory=list)  # runs during which mathpress's sources changed
+    serve: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # tool → save kind → seconds
+    mathheavy: dict[str, Any] = field(default_factory=dict)  # benchmarks/mathheavy.py's Result, as a dict
 
     def add(self, key: str, m: Measure) -> None:
         self.runs.setdefault(key, []).append(m)
@@ -623,7 +626,49 @@ def bench_size(
             )
     if "mathpress" in tools:
         (root / "mathpress" / "edited-post.orig").unlink(missing_ok=True)
+    if args.serve:
+        bench_serve(result, n, sites, tools, args.serve, root / "logs")
     return result
+
+
+def bench_serve(
+    result: SizeResult, n: int, sites: dict[str, Path], tools: dict[str, list[str]], saves: int, logs: Path
+) -> None:
+    """Save to screen: each tool's dev server with the same post open in Chromium (serve_bench.py)."""
+    sys.path.insert(0, str(HERE))
+    import serve_bench
+
+    for tool in ("mathpress", "hugo"):
+        if tool not in tools:
+            continue
+        server = serve_bench.server_for(tool, sites[tool], serve_bench.free_port(), tools.get("hugo"))
+        posts = sorted(p for p in server.posts.glob("*.md") if not p.name.startswith("_"))
+        samples = serve_bench.measure(
+            server, posts[len(posts) // 2], saves, serve_bench.KINDS, logs / f"{tool}-serve.log"
+        )
+        result.serve[tool] = samples
+        for kind, values in samples.items():
+            print(
+                f"  [{n} posts] {tool} serve, {kind} save to screen: median {statistics.median(values) * 1000:.0f} ms "
+                f"(of {len(values)})",
+                flush=True,
+            )
+
+
+def bench_mathheavy(work: Path, runs: int) -> dict[str, Any]:
+    """Math-heavy posts against the same posts in words (benchmarks/mathheavy.py), if it is there."""
+    path = HERE / "mathheavy.py"
+    if not path.exists():
+        print("  benchmarks/mathheavy.py is missing: no math-heavy comparison", flush=True)
+        return {}
+    spec = importlib.util.spec_from_file_location("mathheavy", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["mathheavy"] = module
+    spec.loader.exec_module(module)
+    found = module.measure(work / "mathheavy", runs=runs)
+    print(module.report(found), flush=True)
+    return asdict(found)
 
 
 # -- the report ----------------------------------------------------------------------------
@@ -807,6 +852,7 @@ def report(
             (lt(x, 2.2) if is_10k else None),
         )
 
+    serve_rows(results, row)
     counts = ", ".join(f"{runs[n]} at {n:,} posts" for n in sizes)
     lines = [
         "## Results",
@@ -862,6 +908,7 @@ def report(
             )
         lines.append("- peak memory (medians): " + "; ".join(mem))
         lines.append("")
+    lines += mathheavy_lines(results)
     lines += ["### Machine", ""]
     for k, v in facts.items():
         if k == "versions":
@@ -869,6 +916,58 @@ def report(
         else:
             lines.append(f"- {k}: {v}")
     return "\n".join(lines) + "\n"
+
+
+SERVE_TARGETS = {"body": 0.100, "title": 0.300, "static": 0.100}  # seconds, at 5,000 posts
+
+
+def serve_rows(results: list[SizeResult], row: Callable[..., None]) -> None:
+    """Rows for save to screen in the dev servers: medians, and mathpress ÷ Hugo."""
+    if not any(r.serve for r in results):
+        return
+
+    def median_of(r: SizeResult, tool: str, kind: str) -> float | None:
+        values = r.serve.get(tool, {}).get(kind)
+        return statistics.median(values) if values else None
+
+    def cell(r: SizeResult, tool: str, kind: str) -> str:
+        values = r.serve.get(tool, {}).get(kind)
+        if not values:
+            return "—"
+        low, high = min(values) * 1000, max(values) * 1000
+        return f"{statistics.median(values) * 1000:.0f} ms ({low:.0f}–{high:.0f}, n={len(values)})"
+
+    for kind, limit in SERVE_TARGETS.items():
+        at_5k = next((median_of(r, "mathpress", kind) for r in results if r.posts == 5000), None)
+        row(
+            f"mathpress serve: {kind} save to screen",
+            [cell(r, "mathpress", kind) for r in results],
+            f"≤ {limit * 1000:.0f} ms",
+            None if at_5k is None else at_5k <= limit,
+        )
+        row(f"hugo server: {kind} save to screen", [cell(r, "hugo", kind) for r in results])
+        row(
+            f"mathpress ÷ Hugo, {kind} save to screen",
+            [fmt_ratio(ratio(median_of(r, "mathpress", kind), median_of(r, "hugo", kind))) for r in results],
+        )
+
+
+def mathheavy_lines(results: list[SizeResult]) -> list[str]:
+    """The math-heavy comparison's numbers, if it ran."""
+    found = next((r.mathheavy for r in results if r.mathheavy), None)
+    if not found:
+        return []
+    lines = ["### Math-heavy posts against the same posts in words (benchmarks/mathheavy.py)", ""]
+    lines.append(
+        f"- 20 posts of ~1,000 spans + notes of 8,000: math {found['heavy']:.2f} s, words "
+        f"{found['heavy_words']:.2f} s, ratio {found['ratio']:.2f}× (target ≤ 2×)"
+    )
+    for spans, seconds in sorted(found["spans"].items(), key=lambda item: int(item[0])):
+        lines.append(
+            f"- one post of {int(spans):,} inline spans: {seconds:.2f} s "
+            f"({found['per_thousand'][spans]:.3f} s per 1,000 spans; words {found['single_words'][spans]:.2f} s)"
+        )
+    return [*lines, ""]
 
 
 def write_benchmarks_md(table: str) -> None:
@@ -979,6 +1078,16 @@ def main(argv: list[str] | None = None) -> int:
         help="measure nothing: rebuild the table (and with --write, BENCHMARKS.md) from a results file",
     )
     ap.add_argument("--profile", action="store_true", help="also cProfile a cold mathpress build at the smallest size")
+    ap.add_argument(
+        "--serve",
+        type=int,
+        default=0,
+        metavar="SAVES",
+        help="also time save to screen in each dev server (mathpress, hugo) with Chromium: SAVES saves of each kind",
+    )
+    ap.add_argument(
+        "--mathheavy", action="store_true", help="also run benchmarks/mathheavy.py (math-heavy posts against words)"
+    )
     args = ap.parse_args(argv)
     if args.report_only:
         return report_only(args.report_only, args.write)
@@ -1002,6 +1111,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n== {n:,} posts, {runs[n]} run(s) ==", flush=True)
         sites = prepare_corpus(work, n, list(tools), images, args.unique_covers)
         results.append(bench_size(n, runs[n], sites, tools, args, work))
+        if args.mathheavy and n == sizes[-1]:
+            results[-1].mathheavy = bench_mathheavy(work, min(runs.values()))
         # report after every size, so that an interrupted invocation still leaves its numbers
         facts["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
         facts["harness wall time"] = f"{time.perf_counter() - started:.0f} s (corpus generation included)"
