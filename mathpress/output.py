@@ -4,16 +4,19 @@ A complete new tree is prepared in a staging folder and exchanged with the outpu
 atomic rename (renameat2 RENAME_EXCHANGE on Linux; elsewhere two renames, repaired on the
 next run if interrupted between them). Unchanged files are hard links to the current ones
 (same inode, same mtime). The staging folder is the tree the previous publish replaced,
-kept in the cache: it is brought up to date file by file, so a build that changes one page
-touches a handful of files, not thousands. A build that changes nothing touches nothing.
+kept in the cache with a listing of its files (so it is not scanned again): it is brought
+up to date file by file, so a build that changes one page touches a handful of files, not
+thousands. A build that changes nothing touches nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
 import filecmp
+import json
 import os
 import shutil
 from collections.abc import Mapping
@@ -138,13 +141,41 @@ def publish(
     manifest = {rel: current[rel][:2] for rel in files if rel in current}
     if not changed and not removed and output.is_dir():
         return PublishReport((), len(files), (), manifest)
+    listing = _take_listing(shadow) if shadow is not None else None  # taken before anything changes the tree
+    replacing = output.is_dir()
     staging = _staging(output, shadow)
-    _sync(staging, output, files, current, set(changed))
+    _sync(staging, output, files, current, set(changed), listing if staging == shadow else None)
     for rel in changed:
         stat = os.stat(os.path.join(staging, rel))
         manifest[rel] = (stat.st_size, stat.st_mtime_ns)
     _swap_in(staging, output, shadow)
+    if shadow is not None and replacing and shadow.is_dir():
+        _save_listing(shadow, current)  # the kept tree is the output this publish replaced, as scanned
     return PublishReport(tuple(changed), len(files) - len(changed), tuple(removed), manifest)
+
+
+def _listing_path(tree: Path) -> Path:
+    return tree.with_name(tree.name + ".json")
+
+
+def _take_listing(tree: Path) -> dict[str, Stat] | None:
+    """The saved listing of a kept tree (so it need not be scanned), removed before the tree is changed."""
+    path = _listing_path(tree)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        listing = {str(rel): (int(v[0]), int(v[1]), int(v[2])) for rel, v in data.items()}
+    except (OSError, ValueError, TypeError, AttributeError, IndexError):
+        listing = None
+    path.unlink(missing_ok=True)
+    return listing
+
+
+def _save_listing(tree: Path, listing: Mapping[str, Stat]) -> None:
+    """Remember what a kept tree holds, for the next publish."""
+    path = _listing_path(tree)
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(json.dumps({rel: list(v) for rel, v in listing.items()}), encoding="utf-8")
+    os.replace(temp, path)
 
 
 def _same(output: Path, rel: str, stat: Stat | None, content: Content) -> bool:
@@ -183,22 +214,30 @@ def _staging(output: Path, shadow: Path | None) -> Path:
 
 
 def _sync(
-    staging: Path, output: Path, files: Mapping[str, Content], current: Mapping[str, Stat], changed: set[str]
+    staging: Path,
+    output: Path,
+    files: Mapping[str, Content],
+    current: Mapping[str, Stat],
+    changed: set[str],
+    present: dict[str, Stat] | None = None,
 ) -> None:
-    """Make the staging tree hold the new files: hard links to unchanged ones, new bytes for the rest."""
-    present = scan(staging)
+    """Make the staging tree hold the new files: hard links to unchanged ones, new bytes for the rest.
+
+    `present` is what the staging tree holds, when known without scanning it."""
+    present = scan(staging) if present is None else present
     gone = set(present) - set(files)
     for rel in gone:
-        os.unlink(os.path.join(staging, rel))
+        with contextlib.suppress(FileNotFoundError):  # a listing may name a file that is not there
+            os.unlink(os.path.join(staging, rel))
     made: set[str] = set()
     for rel, content in files.items():
         target = os.path.join(staging, rel)  # rel is a plain relative path (checked in publish)
         old = present.get(rel)
         if rel not in changed:
             if old is None or old[2] != current[rel][2]:
-                _replace_with_link(target, os.path.join(output, rel), old is not None, made)
+                _replace_with_link(target, os.path.join(output, rel), made)
             continue
-        _write(target, content, old is not None, made)
+        _write(target, content, made)
     _prune_empty_dirs(staging, gone)
 
 
@@ -209,24 +248,26 @@ def _parent(path: str, made: set[str]) -> None:
         made.add(folder)
 
 
-def _replace_with_link(target: str, source: str, exists: bool, made: set[str]) -> None:
-    """Point target at the same file as source (a hard link; a copy where links fail)."""
-    if exists:
+def _clear(target: str, made: set[str]) -> None:
+    """Make room for a new file: remove what is there (whatever a listing said), else make its folder."""
+    try:
         os.unlink(target)
-    else:
+    except FileNotFoundError:
         _parent(target, made)
+
+
+def _replace_with_link(target: str, source: str, made: set[str]) -> None:
+    """Point target at the same file as source (a hard link; a copy where links fail)."""
+    _clear(target, made)
     try:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
 
 
-def _write(target: str, content: Content, exists: bool, made: set[str]) -> None:
+def _write(target: str, content: Content, made: set[str]) -> None:
     """Write new content at target (never through an existing hard link)."""
-    if exists:
-        os.unlink(target)
-    else:
-        _parent(target, made)
+    _clear(target, made)
     if isinstance(content, Pending):
         try:
             os.replace(content.path, target)
@@ -283,7 +324,7 @@ def _mirror(tree: Path, destination: Path) -> None:
         return
     made: set[str] = set()
     for rel in scan(tree):
-        _replace_with_link(os.path.join(destination, rel), os.path.join(tree, rel), False, made)
+        _replace_with_link(os.path.join(destination, rel), os.path.join(tree, rel), made)
 
 
 def _move_or_delete(tree: Path, destination: Path) -> None:

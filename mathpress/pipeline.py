@@ -640,10 +640,11 @@ def _pictures(
     new.images.update(zip(stale, made, strict=True))
     pictures: dict[str, Picture] = {}
     files: dict[str, Content] = {}
+    cached = functools.cache(lambda path: Cached(Path(path)))  # covers of the same bytes share variant files
     for out in used:
         _, _, _, width, height, mime, variants = new.images[out]
         pictures[out] = Picture(width, height, mime, tuple(Variant(v[0], v[1], v[2]) for v in variants))
-        files.update({v[0]: Cached(Path(v[3])) for v in variants})
+        files.update({v[0]: cached(v[3]) for v in variants})
     return pictures, files
 
 

@@ -320,3 +320,31 @@ def test_templates_config_and_files_that_come_or_go_are_a_full_build_in_the_serv
         assert update(built, [rel]) is None, rel
     (root / "content/posts/2024-03-10-p10.md").unlink()
     assert update(built, ["content/posts/2024-03-10-p10.md"]) is None
+
+
+def clean_build_of(root: Path, tmp_path: Path) -> dict[str, bytes]:
+    clean = tmp_path / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    shutil.copytree(root, clean, ignore=shutil.ignore_patterns("_site", CACHE_DIR))
+    build_site(clean, use_cache=False)
+    return snapshot(clean / "_site")
+
+
+def test_the_kept_tree_is_listed_not_scanned_and_a_damaged_listing_does_no_harm(tmp_path: Path) -> None:
+    root = starting_site(tmp_path / "site")
+    listing = root / CACHE_DIR / "publish.json"
+    build_site(root)
+    _append(root / "content/posts/2024-03-10-p10.md")
+    build_site(root)
+    assert listing.exists()  # the tree this publish replaced, as scanned: the next publish starts from it
+    shutil.rmtree(root / "_site")  # a new output folder: the kept tree is mirrored again, its listing dropped
+    build_site(root)
+    assert not listing.exists()
+    for step in range(3):
+        _append(root / "content/posts/2024-03-11-p11.md")
+        build_site(root)
+        assert snapshot(root / "_site") == clean_build_of(root, tmp_path), step
+    listing.write_text('{"2024/03/12/p12/index.html": [1, 2, 3]}')  # wrong: a damaged cache must not matter
+    _append(root / "content/posts/2024-03-12-p12.md")
+    build_site(root)
+    assert snapshot(root / "_site") == clean_build_of(root, tmp_path)
