@@ -6,14 +6,17 @@ cases (traversal, symlinks, Host header, bind address) are in tests/test_serve.p
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
 import re
 import signal
+import struct
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -488,3 +491,82 @@ def test_publish_refuses_paths_that_leave_the_output(tmp_path: Path, rel: str) -
     with pytest.raises(ValueError, match="refusing to write"):
         publish({rel: b"x", ".nojekyll": b""}, tmp_path / "_site")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+# 13. faults: damaged images, symlink loops, concurrent and killed builds ----------------------
+
+
+def bomb_png(side: int = 40_000) -> bytes:
+    """A side × side PNG of black pixels, one bit each: a few hundred KB that would decode to gigabytes."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = bytes(1 + side // 8) * 1000  # each row: filter byte 0, then side bits of 0
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(rows) for _ in range(side // 1000)) + packer.flush()
+    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def noisy_jpeg(width: int = 640, height: int = 480) -> bytes:
+    """A real JPEG of seeded noise, which does not compress away (so half of it is half of the picture)."""
+    from PIL import Image
+
+    stream = io.BytesIO()
+    noise = random.Random(1).randbytes(width * height * 3)
+    Image.frombytes("RGB", (width, height), noise).save(stream, "JPEG", quality=90)
+    return stream.getvalue()
+
+
+def run_build(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`build.py build` of a site in a process of its own."""
+    command = [sys.executable, str(REPO / "build.py"), "build", "--source", str(root), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_a_decompression_bomb_cover_is_an_error_naming_the_image_and_the_post(site) -> None:  # type: ignore[no-untyped-def]
+    bomb = bomb_png()
+    assert len(bomb) < 400_000
+    root = site(
+        {
+            "content/posts/2024-01-02-a.md": "---\ntitle: A\ncover: assets/bomb.png\n---\nx\n",
+            "content/assets/bomb.png": bomb,
+        }
+    )
+    result = run_build(root, "--jobs", "2")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "content/posts/2024-01-02-a.md:3:1: cover image content/assets/bomb.png has more than 89478485 pixels "
+        "(a decompression bomb?); use a smaller image\n"
+        "mathpress: 1 error(s); nothing was published\n"
+    )
+    assert sorted(p.name for p in root.iterdir()) == [".mathpress-cache", "content", "site.yml"]
+
+
+def test_a_truncated_or_undecodable_cover_is_an_error_naming_the_image_and_each_post(site) -> None:  # type: ignore[no-untyped-def]
+    whole = noisy_jpeg()
+    root = site(
+        {
+            "content/posts/2024-01-02-a.md": "---\ntitle: A\ncover: assets/cut.jpg\n---\nx\n",
+            "content/posts/2024-01-03-b.md": "---\ntitle: B\ndate: 2024-01-03\ncover: /assets/cut.jpg\n---\nx\n",
+            "content/posts/2024-01-04-c.md": "---\ntitle: C\ncover: junk.png\n---\nx\n",
+            "content/posts/2024-01-05-d.md": "---\ntitle: D\ncover: assets/fine.jpg\n---\nx\n",
+            "content/assets/cut.jpg": whole[: len(whole) // 2],
+            "static/junk.png": b"<html>a page saved under an image's name</html>",
+            "content/assets/fine.jpg": whole,
+        }
+    )
+    assert errors_of(root) == [
+        "content/posts/2024-01-02-a.md:3:1: cover image content/assets/cut.jpg is truncated or damaged: "
+        "image file is truncated (29 bytes not processed)",
+        "content/posts/2024-01-03-b.md:4:1: cover image content/assets/cut.jpg is truncated or damaged: "
+        "image file is truncated (29 bytes not processed)",
+        "content/posts/2024-01-04-c.md:3:1: cover image static/junk.png cannot be read as an image: "
+        "it is damaged, or not the format its name says",
+    ]
+    assert not (root / "_site").exists()
+    (root / "content/assets/cut.jpg").write_bytes(whole)
+    (root / "content/posts/2024-01-04-c.md").unlink()
+    build_site(root)
+    assert (root / "_site/assets/cut-480w.webp").exists()
