@@ -570,3 +570,28 @@ def test_a_truncated_or_undecodable_cover_is_an_error_naming_the_image_and_each_
     (root / "content/posts/2024-01-04-c.md").unlink()
     build_site(root)
     assert (root / "_site/assets/cut-480w.webp").exists()
+
+
+@pytest.mark.parametrize(
+    ("link", "target", "message"),
+    [
+        ("content/posts/self", ".", "symlink loop: it points to content/posts, which holds it"),
+        ("content/notes/deep/up", "../..", "symlink loop: it points to content, which holds it"),
+        ("content/notes/loop", "loop", "symlink loop: the link leads back to itself"),
+        ("static/gone.css", "nothing.css", "broken symlink: what it points to does not exist"),
+    ],
+    ids=["self", "ancestor", "link-to-itself", "dangling"],
+)
+def test_a_symlink_loop_or_broken_link_is_an_error_naming_it(site, link: str, target: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    root = site({"content/posts/2024-01-02-a.md": "x\n", "content/notes/deep/n.md": "x\n", "static/s.css": "x"})
+    (root / link).symlink_to(target)
+    result = run_build(root)
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"{link}: {message}\nmathpress: 1 error(s); nothing was published\n",
+    )
+    assert not (root / "_site").exists()
+    (root / link).unlink()
+    (root / "content/notes/deep/alias").symlink_to("../../posts")  # a link to a folder elsewhere is fine
+    build_site(root)
+    assert (root / "_site/notes/deep/alias/2024-01-02-a/index.html").exists()
