@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -595,3 +596,86 @@ def test_a_symlink_loop_or_broken_link_is_an_error_naming_it(site, link: str, ta
     (root / "content/notes/deep/alias").symlink_to("../../posts")  # a link to a folder elsewhere is fine
     build_site(root)
     assert (root / "_site/notes/deep/alias/2024-01-02-a/index.html").exists()
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below pid (Linux: read from /proc)."""
+    parents: dict[int, int] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit() and (stat := _proc_stat(int(name))):
+            parents[int(name)] = int(stat[1])
+    found: set[int] = set()
+    wanted = {pid}
+    while wanted:
+        wanted = {child for child, parent in parents.items() if parent in wanted and child not in found}
+        found |= wanted
+    return {child for child in found if alive(child)}
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state, parent, …); None once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def alive(pid: int) -> bool:
+    """Whether a process runs (a zombie has ended)."""
+    stat = _proc_stat(pid)
+    return stat is not None and stat[0] != "Z"
+
+
+def wait_until(condition: Callable[[], bool], seconds: float) -> bool:
+    """Poll condition until it holds or the time is up; whether it held."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+# The dev server's case: a thread runs before the build, so workers come from the forkserver, not fork.
+WITH_A_THREAD = (
+    "import sys, threading, time; threading.Thread(target=time.sleep, args=(600,), daemon=True).start(); "
+    "from mathpress.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the process table from /proc")
+@pytest.mark.parametrize("start", ["fork", "forkserver"])
+def test_kill_9_of_a_parallel_build_leaves_no_worker_running(tmp_path: Path, start: str) -> None:
+    root = make_site(
+        tmp_path / "site",
+        {f"content/posts/2024-01-{d % 28 + 1:02d}-p{d}.md": f"Post {d}, $x_{{{d}}}$.\n" for d in range(400)},
+    )
+    program = [str(REPO / "build.py")] if start == "fork" else ["-c", WITH_A_THREAD]
+    command = [sys.executable, *program, "build", "--source", str(root), "--jobs", "2", "--no-cache", "--quiet"]
+    process = subprocess.Popen(command, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        least = 2 if start == "fork" else 4  # the forkserver and its resource tracker, then the two workers
+        assert wait_until(lambda: len(descendants(process.pid)) >= least or process.poll() is not None, 60)
+        workers = descendants(process.pid)
+        assert len(workers) >= least, "the build ended before its workers were seen"
+    finally:
+        process.kill()
+        process.wait()
+    assert wait_until(lambda: not any(alive(pid) for pid in workers), 5), [p for p in workers if alive(p)]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="the check reads the process table from /proc")
+def test_the_suite_fails_when_a_test_leaves_a_process_running(tmp_path: Path) -> None:
+    """tests/conftest.py's end-of-run check, tried on a run of one test that starts `sleep` and forgets it."""
+    (tmp_path / "test_leaky.py").write_text(
+        "import subprocess\n\ndef test_forgets_a_process():\n    subprocess.Popen(['sleep', '60'])\n"
+    )
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest"]
+    command += ["--rootdir", str(tmp_path), str(tmp_path / "test_leaky.py")]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+    for pid in re.findall(r"pid (\d+): sleep 60", result.stdout):
+        os.kill(int(pid), signal.SIGKILL)
+    found = re.search(r"^tests left 1 process\(es\) running:\n  pid \d+: sleep 60$", result.stdout, re.MULTILINE)
+    assert result.returncode == 1 and found, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
