@@ -8,6 +8,7 @@ import html
 import json
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,7 +41,7 @@ from .markup import Rendered, RenderInput, finish, mathml_problems
 from .math import MathSpan, mathjax_markup, plain_text, protect, restore
 from .mathml import convert_or_none
 from .meta import Meta, read_meta
-from .output import Cached, Content, PublishReport, Stat, check_output_dir, publish, scan
+from .output import Cached, Content, PublishReport, Stat, build_lock, check_output_dir, publish, scan
 from .pages import page_jobs, post_fact, record_written, render_pages
 from .site import Body, Cover, Post, Site, Tag, assemble, check_cover, plan_urls, reading_minutes, tag_key, tag_names
 from .workers import Progress, default_jobs, parallel_map, render_many
@@ -100,12 +101,28 @@ class _Findings:
             raise BuildFailed(self.items)
 
 
-def build(options: BuildOptions, progress: Progress | None = None) -> BuildReport:
-    """Read, check, render and publish a site; BuildFailed if any file has an error."""
+def build(
+    options: BuildOptions, progress: Progress | None = None, waiting: Callable[[str], None] | None = None
+) -> BuildReport:
+    """Read, check, render and publish a site; BuildFailed if any file has an error.
+
+    Builds of one site, or into one folder, take turns; `waiting` (else stderr) hears when this one waits.
+    """
     started = time.perf_counter()
     options = replace(options, now=build_clock(options))  # one "now" for every decision in this build
     config = load_config(options.source, options.base_url)
     check_output_dir(options.output_dir, options.source)
+    with build_lock(options.source, options.output_dir, waiting or _tell_stderr):
+        return _build(options, config, progress, started)
+
+
+def _tell_stderr(message: str) -> None:
+    """Say on stderr what the build waits for."""
+    print(f"mathpress: {message}", file=sys.stderr, flush=True)
+
+
+def _build(options: BuildOptions, config: Config, progress: Progress | None, started: float) -> BuildReport:
+    """The recipe, run while this build holds the site (see output.build_lock)."""
     cache_root = config.root if options.use_cache else None
     workers = options.jobs or default_jobs()
     try:

@@ -679,3 +679,37 @@ def test_the_suite_fails_when_a_test_leaves_a_process_running(tmp_path: Path) ->
     found = re.search(r"^tests left 1 process\(es\) running:\n  pid \d+: sleep 60$", result.stdout, re.MULTILINE)
     assert result.returncode == 1 and found, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+def locked_by_another(folder: Path) -> bool:
+    """Whether some other process holds the build lock on a folder (tried without waiting, let go at once)."""
+    import fcntl
+
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)
+    return False
+
+
+def test_two_builds_of_one_site_take_turns_and_publish_one_complete_site(tmp_path: Path) -> None:
+    files = {f"content/posts/2024-01-{d % 28 + 1:02d}-p{d}.md": f"Post {d}, $x_{{{d}}}$.\n" for d in range(400)}
+    reference = make_site(tmp_path / "reference", files)
+    build_site(reference, use_cache=False)
+    root = make_site(tmp_path / "site", files)
+    command = [sys.executable, str(REPO / "build.py"), "build", "--source", str(root), "--jobs", "1", "--quiet"]
+    first = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    assert wait_until(lambda: locked_by_another(root) or first.poll() is not None, 60)
+    assert first.poll() is None, "the first build ended before the second could start"
+    second = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    _, first_said = first.communicate(timeout=120)
+    assert (first.returncode, second.returncode) == (0, 0), first_said + second.stderr
+    waited = "mathpress: waiting for another build of this site{} to finish...\n"
+    pid = os.path.exists("/proc/locks")  # where the system says who holds a lock
+    assert second.stderr == waited.format(f" (pid {first.pid})" if pid else "")
+    assert first_said in ("", waited.format(f" (pid {os.getpid()})" if pid else ""))  # if it met our probe
+    assert snapshot(root / "_site") == snapshot(reference / "_site")
+    assert sorted(p.name for p in root.iterdir()) == [".mathpress-cache", "_site", "content", "site.yml"]
