@@ -661,7 +661,11 @@ def test_kill_9_of_a_parallel_build_leaves_no_worker_running(tmp_path: Path, sta
     finally:
         process.kill()
         process.wait()
-    assert wait_until(lambda: not any(alive(pid) for pid in workers), 5), [p for p in workers if alive(p)]
+    ended = wait_until(lambda: not any(alive(pid) for pid in workers), 5)
+    survivors = [pid for pid in workers if alive(pid)]
+    for pid in survivors:  # so that a failure here leaves nothing running either
+        os.kill(pid, signal.SIGKILL)
+    assert ended, f"workers still running after their build was killed: {survivors}"
 
 
 @pytest.mark.slow
