@@ -28,7 +28,7 @@ from .config import Config
 from .content import Asset, SourceFile, parse_document, read_source
 from .errors import Diagnostic, SourceError
 from .meta import Meta, read_meta
-from .output import Keep, Stat
+from .output import Keep, Stat, build_lock
 from .pages import BODIES, bodies_hash, facet_hashes, page_jobs, post_fact, render_pages
 from .pipeline import (
     BuildOptions,
@@ -42,6 +42,7 @@ from .pipeline import (
     _Planned,
     _post,
     _render,
+    _tell_stderr,
     build_site,
 )
 from .site import Body, IndexPage, Post, Site, Tag, TagPage, permalink_for, safe_url
@@ -92,10 +93,11 @@ def update(built: Built, changed: Sequence[str]) -> Update | None:
     fresh = _reread(edited, built.config, built.urls)
     if fresh is None:
         return None
-    result = _update_documents(built, fresh) if fresh else Update(built, (), (), 0, 0)
-    if result is None:
-        return None
-    copied = tuple(_copy_asset(asset, built.options.output_dir) for asset in copies)
+    with build_lock(built.options.source, built.options.output_dir, _tell_stderr):  # builds take turns
+        result = _update_documents(built, fresh) if fresh else Update(built, (), (), 0, 0)
+        if result is None:
+            return None
+        copied = tuple(_copy_asset(asset, built.options.output_dir) for asset in copies)
     return dataclasses.replace(result, written=result.written + copied)
 
 
