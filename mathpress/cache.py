@@ -33,12 +33,9 @@ FORMAT = 6
 
 def digest(*parts: str | bytes) -> str:
     """A SHA-256 hex digest of several strings or byte strings."""
-    hasher = hashlib.sha256()
-    for part in parts:
-        data = part.encode() if isinstance(part, str) else part
-        hasher.update(len(data).to_bytes(8, "little"))
-        hasher.update(data)
-    return hasher.hexdigest()
+    datas = [part.encode() if isinstance(part, str) else part for part in parts]
+    # each part with its length in front, hashed in one call (listings hash thousands of parts)
+    return hashlib.sha256(b"".join(len(data).to_bytes(8, "little") + data for data in datas)).hexdigest()
 
 
 def render_key(job: RenderInput) -> str:

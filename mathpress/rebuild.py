@@ -186,8 +186,12 @@ def _replace_posts(site: Site, replaced: dict[str, Post]) -> Site:
     """The site with some posts and pages replaced by ones of the same URL, date and tags (so the same
     order, tags, years and pagination: only the objects change)."""
 
+    old = {id(p) for p in (*site.posts, *site.pages) if p.source in replaced}
+
     def swap(posts: tuple[Post, ...]) -> tuple[Post, ...]:
-        return tuple(replaced.get(p.source, p) for p in posts) if any(p.source in replaced for p in posts) else posts
+        if old.isdisjoint(map(id, posts)):  # most lists do not hold an edited post
+            return posts
+        return tuple(replaced.get(p.source, p) for p in posts)
 
     def swapped(holder: T) -> T:
         posts = swap(holder.posts)
