@@ -35,7 +35,7 @@ from .config import Config, load_config
 from .content import Inventory, SourceFile, find_front_matter, inventory, parse_document, read_source
 from .errors import BuildFailed, Diagnostic, SourceError, error, sort_diagnostics, warning
 from .images import Picture, Variant, cover_picture
-from .liquid import LiquidContext, render_liquid
+from .liquid import LiquidContext, LiquidFiles, read_liquid_files, render_liquid
 from .markup import Rendered, RenderInput, finish, mathml_problems
 from .math import MathSpan, mathjax_markup, plain_text, protect, restore
 from .mathml import convert_or_none
@@ -112,13 +112,15 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildRepor
         found = inventory(config.root, templates.theme_dir() / "static", config.exclude)
     except SourceError as exc:
         raise BuildFailed([exc.diagnostic]) from None
-    inputs = _input_fingerprint(config, options, found)
+    liquid_files = read_liquid_files(config.root)
+    inputs = _input_fingerprint(config, options, found, liquid_files)
     current = scan(options.output_dir)
     unchanged = _unchanged_since_last_build(cache_root, inputs, options, current)
     if unchanged:
         return replace(unchanged, seconds=time.perf_counter() - started)
     old, new = load_state(cache_root), BuildState()
     findings = _Findings()
+    findings.add(liquid_files.notes)
     entries, skipped = _select(_read_all(found, config, old, findings), options)
     metas = [entry.meta for entry in entries]
     _check_layouts(metas, config, findings)
@@ -128,7 +130,7 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildRepor
     findings.add(url_errors)
     findings.stop_on_errors()
     cache = RenderCache(cache_root)
-    planned = _plan_renders(entries, urls, config, findings)
+    planned = _plan_renders(entries, urls, config, liquid_files, findings)
     render = _page_math(config)
     summaries, fresh = _render(entries, planned, cache, config, render, workers, progress)
     covers = _check_covers(entries, assets, findings)
@@ -174,10 +176,11 @@ def _fresh_folder(path: Path) -> Path:
     return path
 
 
-def _input_fingerprint(config: Config, options: BuildOptions, found: Inventory) -> str:
-    """A hash of every input of a build: options, config, templates, every source file's stat."""
+def _input_fingerprint(config: Config, options: BuildOptions, found: Inventory, liquid: LiquidFiles) -> str:
+    """A hash of every input of a build: options, config, templates, every source file's stat, includes and data."""
     parts = [
         __version__,
+        liquid.digest,
         repr((options.drafts, options.future, options.strict, options.base_url)),
         str(options.output_dir.resolve()),
         config.fingerprint(),
@@ -317,18 +320,31 @@ class _Planned:
 
 
 def _plan_renders(
-    entries: Sequence[_Entry], urls: dict[str, str], config: Config, findings: _Findings
+    entries: Sequence[_Entry], urls: dict[str, str], config: Config, files: LiquidFiles, findings: _Findings
 ) -> list[_Planned]:
     """The render key of every document; unchanged files reuse the last build's key and warnings."""
     post_urls = {Path(e.meta.source).stem: urls[e.meta.source] for e in entries if e.meta.kind == "post"}
-    site_values = {"title": config.title, "description": config.description, "author": config.author}
-    liquid_base = digest(config.url, config.base_url, json.dumps(site_values), json.dumps(post_urls, sort_keys=True))
+    document_urls = {e.meta.source: urls[e.meta.source] for e in entries}
+    site_values = {
+        **config.extra,
+        "title": config.title,
+        "description": config.description,
+        "author": config.author,
+        "lang": config.language,
+    }
+    liquid_base = digest(
+        config.url,
+        config.base_url,
+        json.dumps(site_values, sort_keys=True, default=str),
+        json.dumps(document_urls, sort_keys=True),
+        files.digest,
+    )
     planned = []
     for entry in entries:
         meta, record = entry.meta, entry.record
-        page = {"title": meta.title, "url": urls[meta.source]}
-        liquid = digest(liquid_base, page["title"], page["url"])
-        context = LiquidContext(config.url, config.base_url, site_values, page, post_urls)
+        page = {**meta.front, "title": meta.title, "url": urls[meta.source], "date": meta.date, "path": meta.source}
+        liquid = digest(liquid_base, json.dumps(page, sort_keys=True, default=str))
+        context = LiquidContext(config.url, config.base_url, site_values, page, post_urls, files, document_urls)
         if record is not None and record.liquid in ("", liquid):
             valid = record.summary if record.summary.mode == config.math.render else None
             planned.append(
