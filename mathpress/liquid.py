@@ -202,7 +202,7 @@ class Shield:
 
     @staticmethod
     def of(text: str) -> Shield:
-        """Set aside each math span that starts outside Liquid markup and holds no unclosed Liquid."""
+        """Set aside each math span that starts outside Liquid markup."""
         prefix = _placeholder_prefix(text)
         out: list[str] = []
         pieces: list[str] = []
@@ -243,7 +243,7 @@ def _placeholder_prefix(text: str) -> str:
 
 
 def _shieldable(text: str) -> Iterable[tuple[int, int]]:
-    """Math spans not inside a Liquid tag or output, and not cutting one in two."""
+    """Math spans that do not start inside a Liquid tag or output."""
     pos = 0
     for start, end in math_regions(text):
         if start < pos:
@@ -253,18 +253,10 @@ def _shieldable(text: str) -> Iterable[tuple[int, int]]:
             pos = len(text) if closer < 0 else closer + 2
             if pos > start:
                 break
-        if pos > start or not _closed_inside(text[start:end]):
+        if pos > start:
             continue
         pos = end
         yield start, end
-
-
-def _closed_inside(math: str) -> bool:
-    """Whether every `{{` and `{%` in a math span is closed within it."""
-    for opener in LIQUID_OPENER.finditer(math):
-        if math.find("}}" if opener[0] == "{{" else "%}", opener.end()) < 0:
-            return False
-    return True
 
 
 @dataclass
@@ -307,8 +299,22 @@ class _Run:
         token = getattr(exc, "mathpress_token", None) or exc.token
         outer = getattr(exc, "mathpress_outer", None)
         self.outer = [outer] if outer is not None else []
+        message = str(exc.message)
+        if outer is None and (token is None or token.start_index < 0):
+            token, message = self._unclosed(token, message)
         line, col, inner = self.place(token)
-        return error(self.source, line, col, f"Liquid: {exc.message}{inner}")
+        return error(self.source, line, col, f"Liquid: {message}{inner}")
+
+    def _unclosed(self, token: Token | None, message: str) -> tuple[Token | None, str]:
+        """An error python-liquid could not place: the first block tag never closed, if that is it."""
+        analysis = _environment(self.context.files).analyze_tags_from_string(self.shield.text)
+        found = [(span.index, name) for name, spans in analysis.unclosed_tags.items() for span in spans]
+        if not found:
+            return token, message
+        index, name = min(found)
+        return Token(
+            TOKEN_TAG, name, index, self.shield.text
+        ), f"`{{% {name} %}}` is never closed by `{{% end{name} %}}`"
 
 
 def _line_col(text: str, offset: int, first_line: int) -> tuple[int, int]:
