@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import csv
 import datetime as dt
+import functools
 import hashlib
 import html
 import io
@@ -28,6 +29,7 @@ import markdown
 import yaml
 from liquid import Environment, Mode
 from liquid.ast import BlockNode, Node
+from liquid.builtin.loaders.mixins import CachingLoaderMixin
 from liquid.builtin.expressions import FilteredExpression, tokenize
 from liquid.context import RenderContext
 from liquid.exceptions import (
@@ -377,11 +379,11 @@ class _Environment(Environment):
     context_depth_limit = 30
 
 
-class _IncludeLoader(BaseLoader):
-    """Templates from the site's _includes/ only: no `..`, no absolute paths."""
+class _IncludeLoader(CachingLoaderMixin, BaseLoader):
+    """Templates from the site's _includes/ only: no `..`, no absolute paths (each parsed once per build)."""
 
     def __init__(self, includes: Mapping[str, str]) -> None:
-        super().__init__()
+        super().__init__(auto_reload=False, capacity=1000)
         self.includes = includes
 
     def get_source(
@@ -397,6 +399,7 @@ class _IncludeLoader(BaseLoader):
         return TemplateSource(text, name, None)
 
 
+@functools.lru_cache(maxsize=2)  # one per build's includes; LiquidFiles compare by their digest
 def _environment(files: LiquidFiles) -> Environment:
     """A Liquid environment with Jekyll's tags and filters, reading includes from files."""
     env = _Environment(loader=_IncludeLoader(files.includes), tolerance=Mode.STRICT)
