@@ -29,12 +29,13 @@ import markdown
 import yaml
 from liquid import Environment, Mode
 from liquid.ast import BlockNode, Node
-from liquid.builtin.loaders.mixins import CachingLoaderMixin
 from liquid.builtin.expressions import FilteredExpression, tokenize
+from liquid.builtin.loaders.mixins import CachingLoaderMixin
 from liquid.context import RenderContext
 from liquid.exceptions import (
     FilterArgumentError,
     LiquidError,
+    LiquidInterrupt,
     LiquidSyntaxError,
     TemplateNotFoundError,
 )
@@ -176,20 +177,48 @@ def _problem_place(exc: Exception) -> tuple[int, int]:
 # -- rendering one document -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class LiquidResult:
+    """A body after Liquid, what Liquid reported, and the file line of each of its lines."""
+
+    text: str
+    notes: tuple[Diagnostic, ...]
+    lines: tuple[int, ...] = ()  # empty: line i of text is line first_line + i of the file
+
+
 def render_liquid(text: str, source: str, first_line: int, context: LiquidContext) -> tuple[str, list[Diagnostic]]:
     """Render a body's Liquid (math left alone); warnings for what could not be rendered, errors for bad syntax."""
+    done = render_body(text, source, first_line, context)
+    return done.text, list(done.notes)
+
+
+def render_body(text: str, source: str, first_line: int, context: LiquidContext) -> LiquidResult:
+    """render_liquid, and where each line of the result came from (an include's lines come from its tag)."""
     if "{%" not in text and "{{" not in text:
-        return text, []
+        return LiquidResult(text, ())
     text = BASEURL_THEN_LINK.sub("", text)  # Jekyll 3 posts wrote the base URL before post_url themselves
     shield = Shield.of(text)
     run = _Run(source, first_line, text, shield, context)
     env = _environment(context.files)
     try:
         template = env.from_string(shield.text, name=source)
-        out = _render(template, run)
+        pieces = _render(template, run)
     except LiquidError as exc:
-        return text, [*run.notes, run.failure(exc)]
-    return shield.restore(out), run.notes
+        return LiquidResult(text, (*run.notes, run.failure(exc)))
+    outputs = [(run.place(token)[0], shield.restore(out)) for token, out in pieces]
+    return LiquidResult("".join(out for _, out in outputs), tuple(run.notes), _line_map(outputs, first_line))
+
+
+def _line_map(outputs: Sequence[tuple[int, str]], first_line: int) -> tuple[int, ...]:
+    """The file line of each output line: a node's lines count from its own line, never past the next node's."""
+    lines = [first_line]
+    for index, (line, out) in enumerate(outputs):
+        newlines = out.count("\n")
+        limit = outputs[index + 1][0] if index + 1 < len(outputs) else line + newlines
+        lines.extend(min(line + k, max(limit, line)) for k in range(1, newlines + 1))
+    if lines == list(range(first_line, first_line + len(lines))):
+        return ()
+    return tuple(lines)
 
 
 @dataclass(frozen=True)
@@ -346,8 +375,8 @@ class _Template(BoundTemplate):
     context_class = _Context
 
 
-def _render(template: BoundTemplate, run: _Run) -> str:
-    """Render a parsed body with the document's site and page values."""
+def _render(template: BoundTemplate, run: _Run) -> list[tuple[Token, str]]:
+    """Render a parsed body with the document's site and page values: each top-level node's output."""
     site = {
         **run.context.site,
         "url": run.context.url,
@@ -357,8 +386,16 @@ def _render(template: BoundTemplate, run: _Run) -> str:
     context = _Context(template, globals={"site": site, "page": dict(run.context.page)})
     context.run = run
     buffer = LimitedStringIO(limit=_Environment.output_stream_limit)
-    template.render_with_context(context, buffer)
-    return buffer.getvalue()
+    pieces: list[tuple[Token, str]] = []
+    for node in template.nodes:
+        start = buffer.tell()
+        try:
+            node.render(context, buffer)
+        except LiquidInterrupt as exc:  # {% break %} outside a loop
+            raise LiquidSyntaxError(f"unexpected `{exc}`", token=node.token) from None
+        buffer.seek(start)
+        pieces.append((node.token, buffer.read()))
+    return pieces
 
 
 def _run_of(context: RenderContext) -> _Run:

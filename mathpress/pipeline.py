@@ -35,7 +35,7 @@ from .config import Config, load_config
 from .content import Inventory, SourceFile, find_front_matter, inventory, parse_document, read_source
 from .errors import BuildFailed, Diagnostic, SourceError, error, sort_diagnostics, warning
 from .images import Picture, Variant, cover_picture
-from .liquid import LiquidContext, LiquidFiles, read_liquid_files, render_liquid
+from .liquid import LiquidContext, LiquidFiles, read_liquid_files, render_body
 from .markup import Rendered, RenderInput, finish, mathml_problems
 from .math import MathSpan, mathjax_markup, plain_text, protect, restore
 from .mathml import convert_or_none
@@ -373,9 +373,11 @@ def _job(entry: _Entry, config: Config, context: LiquidContext) -> tuple[RenderI
     text = entry.text if entry.text is not None else read_source(entry.item).text
     _, body, line = find_front_matter(text, meta.source)
     notes: list[Diagnostic] = []
+    lines: tuple[int, ...] = ()
     used = meta.liquid and ("{%" in body or "{{" in body)
     if used:
-        body, notes = render_liquid(body, meta.source, line, context)
+        done = render_body(body, meta.source, line, context)
+        body, notes, lines = done.text, list(done.notes), done.lines
     job = RenderInput(
         source=meta.source,
         body=body,
@@ -386,6 +388,7 @@ def _job(entry: _Entry, config: Config, context: LiquidContext) -> tuple[RenderI
         check_math=config.math.check,
         safe_html=config.safe_html,
         mathml=config.math.render == "mathml",
+        lines=lines,
     )
     return job, notes, used
 

@@ -372,3 +372,18 @@ def test_bad_data_is_a_warning_at_its_line(tmp_path: Path) -> None:
     assert messages(report) == ["_data/bad.yml:3:1: warning: not valid YML; site.data.bad is left empty"]
     assert "<p>[]</p>" in post_html(root, "2024/01/17/d/index.html")
     assert not os.path.exists(root / "_site" / "_data")
+
+
+def test_math_warnings_after_an_include_name_the_line_in_the_file(tmp_path: Path) -> None:
+    root = make_site(
+        tmp_path / "site",
+        {
+            "_includes/box.html": "<div>\n<p>one</p>\n<p>two</p>\n</div>\n",
+            "content/posts/2024-01-18-w.md": "---\ntitle: W\n---\n{% include box.html %}\n{% comment %}\n\n"
+            "{% endcomment %}\nThen $\\fracc{a}$.\n\n$$\n\\nope\n$$\n",
+        },
+    )
+    assert messages(build_site(root)) == [
+        "content/posts/2024-01-18-w.md:8:7: warning: unknown TeX macro `\\fracc` (did you mean `\\frac`?)",
+        "content/posts/2024-01-18-w.md:11:1: warning: unknown TeX macro `\\nope`",
+    ]
