@@ -55,7 +55,7 @@ INCLUDES_DIR = "_includes"
 DATA_DIR = "_data"
 BASEURL_THEN_LINK = re.compile(r"\{\{-?\s*site\.baseurl\s*-?\}\}(?=\{%-?\s*(?:post_url|link)\s)")
 LIQUID_OPENER = re.compile(r"\{\{|\{%")
-INCLUDE_ARGUMENT = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
+INCLUDE_ARGUMENT = re.compile(r"""([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^\s"']+))""")
 URL = re.compile(r"https?://[^\s\"'<>]+")
 # Plugin tags whose argument is an id we can turn into a link for the reader.
 LINKED_IDS = {
@@ -306,8 +306,9 @@ class _Run:
         """(line, column, " (in _includes/x.html:3)") of a token, in the post's lines."""
         inner = ""
         if token is not None and token.start_index >= 0 and token.source != self.shield.text:
-            name = next((n for n, text in self.context.files.includes.items() if text == token.source), "?")
-            inner = f" (in {INCLUDES_DIR}/{name}:{_line_col(token.source, token.start_index, 1)[0]})"
+            name = next((n for n, text in self.context.files.includes.items() if text == token.source), None)
+            if name is not None:
+                inner = f" (in {INCLUDES_DIR}/{name}:{_line_col(token.source, token.start_index, 1)[0]})"
         if self.outer:
             token = self.outer[0]
         if token is None or token.start_index < 0 or token.source != self.shield.text:
@@ -526,7 +527,7 @@ class _IncludeTag(Tag):
             if argument[4] is not None:
                 value: object = FilteredExpression.parse(self.env, TokenStream(tokenize(argument[4], token)))
             else:
-                value = argument[2] if argument[2] is not None else argument[3]
+                value = argument[2].replace('\\"', '"') if argument[2] is not None else argument[3].replace("\\'", "'")
             args.append((argument[1], value))
         leftover = INCLUDE_ARGUMENT.sub("", rest).strip()
         if leftover:
@@ -703,7 +704,24 @@ class _LinkTag(Tag):
 
 
 def jekyll_filters() -> dict[str, Callable[..., object]]:
-    """Jekyll's own filters, by name."""
+    """Jekyll's own filters, by name (a value they cannot take is a Liquid error, not a traceback)."""
+    return {name: _guarded(name, function) for name, function in _JEKYLL_FILTERS.items()}
+
+
+def _guarded(name: str, function: Callable[..., object]) -> Callable[..., object]:
+    """A filter whose errors on bad input become Liquid errors at the filter's place."""
+
+    def apply(value: object, *args: object, **kwargs: object) -> object:
+        try:
+            return function(value, *args, **kwargs)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as exc:
+            raise FilterArgumentError(f"{name}: {exc}", token=None) from None
+
+    apply.with_context = getattr(function, "with_context", False)  # type: ignore[attr-defined]
+    return apply
+
+
+def _jekyll_filters() -> dict[str, Callable[..., object]]:
     return {
         "relative_url": _with_run(lambda run, value: run.context.relative(_text(value))),
         "absolute_url": _with_run(lambda run, value: run.context.absolute(_text(value))),
@@ -896,3 +914,6 @@ def array_to_sentence_string(value: object, connector: object = "and") -> str:
     if len(words) <= 2:
         return f" {connector} ".join(words)
     return f"{', '.join(words[:-1])}, {connector} {words[-1]}"
+
+
+_JEKYLL_FILTERS = _jekyll_filters()

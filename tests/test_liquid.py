@@ -387,3 +387,23 @@ def test_math_warnings_after_an_include_name_the_line_in_the_file(tmp_path: Path
         "content/posts/2024-01-18-w.md:8:7: warning: unknown TeX macro `\\fracc` (did you mean `\\frac`?)",
         "content/posts/2024-01-18-w.md:11:1: warning: unknown TeX macro `\\nope`",
     ]
+
+
+def test_the_dev_server_rebuilds_when_an_include_changes(tmp_path: Path) -> None:
+    from tests.serve_helpers import Served
+
+    root = make_site(
+        tmp_path / "site",
+        {
+            "_includes/note.html": "<aside>first</aside>",
+            "content/posts/2024-01-19-n.md": "---\ntitle: N\n---\n{% include note.html %}\n",
+        },
+    )
+    served = Served(root).wait_ready()
+    try:
+        assert "<aside>first</aside>" in served.request("/2024/01/19/n/").text
+        (root / "_includes/note.html").write_text("<aside>second</aside>", encoding="utf-8")
+        served.wait_for_line(r"include changed: _includes/note\.html; rebuilding")
+        served.wait_status(lambda s: "<aside>second</aside>" in served.request("/2024/01/19/n/").text)
+    finally:
+        served.close()
