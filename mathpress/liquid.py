@@ -685,6 +685,9 @@ class _LinkNode(Node):
         urls = run.context.document_urls
         candidates = (path, f"content/{path}", "content/posts/" + path.removeprefix("_posts/"))
         url = next((urls[c] for c in candidates if c in urls), None)
+        if url is None:  # `_pages/about.md` for a page the import put at content/about.md: the one of that name
+            named = [u for source, u in urls.items() if source.rsplit("/", 1)[-1] == path.rsplit("/", 1)[-1]]
+            url = named[0] if len(named) == 1 else None
         if url is None and path.endswith((".md", ".markdown")):
             raise _TagError(f"{{% link {self.path} %}}: no such post or page", token=self.token)
         buffer.write(run.context.relative(url if url is not None else path))

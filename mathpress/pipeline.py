@@ -325,12 +325,12 @@ def _plan_renders(
     """The render key of every document; unchanged files reuse the last build's key and warnings."""
     post_urls = {Path(e.meta.source).stem: urls[e.meta.source] for e in entries if e.meta.kind == "post"}
     document_urls = {e.meta.source: urls[e.meta.source] for e in entries}
-    site_values = {
-        **config.extra,
+    site_values = {  # extra last: an imported site's own `author: {name, email}` is what its Liquid reads
         "title": config.title,
         "description": config.description,
         "author": config.author,
         "lang": config.language,
+        **config.extra,
     }
     liquid_base = digest(
         config.url,

@@ -330,7 +330,8 @@ def test_post_url_link_and_render_with_liquid_false(tmp_path: Path) -> None:
             "content/about.md": "---\ntitle: About\n---\nAbout.\n",
             "content/posts/2024-01-14-links.md": "---\ntitle: L\n---\n"
             "[a]({% post_url 2024-01-13-target %}) [b]({{ site.baseurl }}{% post_url 2024-01-13-target %}) "
-            "[c]({% link _posts/2024-01-13-target.md %}) [d]({% link about.md %}) [e]({% link files/x.pdf %})\n",
+            "[c]({% link _posts/2024-01-13-target.md %}) [d]({% link about.md %}) "
+            "[f]({% link _pages/about.md %}) [e]({% link files/x.pdf %})\n",
             "content/posts/2024-01-15-asis.md": "---\ntitle: R\nrender_with_liquid: false\n---\n"
             "`{% include x.html %}` {{ site.title }}\n",
         },
@@ -342,6 +343,7 @@ def test_post_url_link_and_render_with_liquid_false(tmp_path: Path) -> None:
         ("b", "/repo/2024/01/13/target/"),
         ("c", "/repo/2024/01/13/target/"),
         ("d", "/repo/about/"),
+        ("f", "/repo/about/"),
         ("e", "/repo/files/x.pdf"),
     ]:
         assert f'<a href="{href}">{name}</a>' in links
