@@ -113,7 +113,10 @@ def read_liquid_files(root: Path) -> LiquidFiles:
     includes: dict[str, str] = {}
     for rel, raw in _files_under(root, INCLUDES_DIR, notes):
         hasher.update(f"{rel}\0{len(raw)}\0".encode() + raw)
-        includes[rel.removeprefix(INCLUDES_DIR + "/")] = raw.decode("utf-8", "replace").replace("\r\n", "\n")
+        try:
+            includes[rel.removeprefix(INCLUDES_DIR + "/")] = raw.decode("utf-8-sig").replace("\r\n", "\n")
+        except UnicodeDecodeError:
+            notes.append(warning(rel, 0, 0, "not UTF-8 text; this include is ignored"))
     data: dict[str, Any] = {}
     for rel, raw in _files_under(root, DATA_DIR, notes):
         hasher.update(f"{rel}\0{len(raw)}\0".encode() + raw)
@@ -126,11 +129,18 @@ def read_liquid_files(root: Path) -> LiquidFiles:
 def _files_under(root: Path, folder: str, notes: list[Diagnostic]) -> Iterable[tuple[str, bytes]]:
     """(site-relative path, bytes) of the regular files under root/folder, sorted."""
     top = root / folder
-    if not top.is_dir() or top.is_symlink():
+    if top.is_symlink():
+        notes.append(warning(folder, 0, 0, f"{folder}/ is a symlink; ignored"))
+        return
+    if not top.is_dir():
         return
     real_top = top.resolve()
     for here, dirs, names in os.walk(top):
         dirs.sort()
+        for name in dirs:
+            if (Path(here) / name).is_symlink():
+                rel = (Path(here) / name).relative_to(root).as_posix()
+                notes.append(warning(rel, 0, 0, f"a symlinked folder in {folder}/ is not read"))
         for name in sorted(names):
             path = Path(here) / name
             rel = path.relative_to(root).as_posix()
@@ -148,17 +158,22 @@ def _store_data(data: dict[str, Any], rel: str, raw: bytes, notes: list[Diagnost
     stem, _, suffix = parts[-1].rpartition(".")
     if suffix not in ("yml", "yaml", "json", "csv", "tsv"):
         return
-    text = raw.decode("utf-8-sig", "replace")
+    kind = "YAML" if suffix in ("yml", "yaml") else suffix.upper()
     try:
+        text = raw.decode("utf-8-sig")
         if suffix == "json":
             value: Any = json.loads(text)
         elif suffix in ("csv", "tsv"):
             value = list(csv.DictReader(io.StringIO(text), delimiter="," if suffix == "csv" else "\t"))
         else:
             value = yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+    except (yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError, csv.Error, ValueError) as exc:
         line, col = _problem_place(exc)
-        notes.append(warning(rel, line, col, f"not valid {suffix.upper()}; site.data.{stem} is left empty"))
+        problem = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else f"not valid {kind}"
+        notes.append(warning(rel, line, col, f"{problem}; site.data.{stem} is left empty"))
+        return
+    if _too_big(value):
+        notes.append(warning(rel, 0, 0, f"expands past {MAX_DATA_VALUES} values through aliases; left empty"))
         return
     target = data
     for folder in parts[:-1]:
@@ -171,7 +186,25 @@ def _problem_place(exc: Exception) -> tuple[int, int]:
     if isinstance(exc, json.JSONDecodeError):
         return exc.lineno, exc.colno
     mark = getattr(exc, "problem_mark", None)
-    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+
+
+MAX_DATA_VALUES = 1_000_000  # once YAML aliases are expanded ("billion laughs" is small on disk)
+
+
+def _too_big(data: Any) -> bool:
+    """Whether a value holds itself or expands past MAX_DATA_VALUES values."""
+    count = 0
+    stack: list[tuple[Any, frozenset[int]]] = [(data, frozenset())]
+    while stack:
+        value, parents = stack.pop()
+        count += 1
+        if count > MAX_DATA_VALUES or id(value) in parents:
+            return True
+        if isinstance(value, dict | list):
+            inner = parents | {id(value)}
+            stack.extend((item, inner) for item in (value.values() if isinstance(value, dict) else value))
+    return False
 
 
 # -- rendering one document -------------------------------------------------------------------
@@ -779,6 +812,8 @@ def _text(value: object) -> str:
 
 def _items(value: object) -> list[Any]:
     """A Liquid value as a list."""
+    if isinstance(value, Undefined):
+        return []
     if isinstance(value, (list, tuple)):
         return list(value)
     if isinstance(value, Mapping):
@@ -807,12 +842,12 @@ def jsonify(value: object) -> str:
 
 def _plain(value: object) -> object:
     """Mappings and lists made JSON-ready; Undefined becomes null."""
+    if isinstance(value, Undefined):  # before Mapping: python-liquid's Undefined is one
+        return None
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    if isinstance(value, Undefined):
-        return None
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value

@@ -362,17 +362,29 @@ def test_a_missing_post_url_target_is_an_error(tmp_path: Path) -> None:
     ]
 
 
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcde", "bcdef", strict=True)
+)
+
+
 def test_bad_data_is_a_warning_at_its_line(tmp_path: Path) -> None:
     root = make_site(
         tmp_path / "site",
         {
             "_data/bad.yml": "a: 1\nb: [\n",
-            "content/posts/2024-01-17-d.md": "---\ntitle: D\n---\n[{{ site.data.bad.a }}]\n",
+            "_data/bomb.yml": BOMB + "g: [*f, *f]\n",
+            "_data/latin1.json": b'{"a": "\xe9"}',
+            "content/posts/2024-01-17-d.md": "---\ntitle: D\n---\n"
+            "[{{ site.data.bad.a }}{{ site.data.bomb | jsonify }}]\n",
         },
     )
     report = build_site(root)
-    assert messages(report) == ["_data/bad.yml:3:1: warning: not valid YML; site.data.bad is left empty"]
-    assert "<p>[]</p>" in post_html(root, "2024/01/17/d/index.html")
+    assert messages(report) == [
+        "_data/bad.yml:3:1: warning: not valid YAML; site.data.bad is left empty",
+        "_data/bomb.yml: warning: expands past 1000000 values through aliases; left empty",
+        "_data/latin1.json: warning: not UTF-8 text; site.data.latin1 is left empty",
+    ]
+    assert "<p>[null]</p>" in post_html(root, "2024/01/17/d/index.html")
     assert not os.path.exists(root / "_site" / "_data")
 
 
