@@ -334,6 +334,10 @@ class _Run:
     context: LiquidContext
     notes: list[Diagnostic] = field(default_factory=list)
     outer: list[Token] = field(default_factory=list)  # the post's {% include %} being rendered, outermost first
+    line_starts: list[int] = field(default_factory=list)  # offsets in text where each line starts
+
+    def __post_init__(self) -> None:
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
 
     def place(self, token: Token | None) -> tuple[int, int, str]:
         """(line, column, " (in _includes/x.html:3)") of a token, in the post's lines."""
@@ -348,9 +352,10 @@ class _Run:
             return self.first_line, 1, inner
         offset = self.shield.original_offset(token.start_index)
         if token.kind == TOKEN_TAG:  # point at the `{%`, not at the tag's name
-            offset = max(self.text.rfind("{%", 0, offset), 0)
-        line, col = _line_col(self.text, offset, self.first_line)
-        return line, col, inner
+            opener = self.text.rfind("{%", max(offset - 200, 0), offset)
+            offset = opener if opener >= 0 else offset
+        index = bisect.bisect_right(self.line_starts, offset) - 1
+        return index + self.first_line, offset - self.line_starts[index] + 1, inner
 
     def warn(self, token: Token | None, message: str) -> None:
         """A warning at a token (once per place and message: loops repeat them)."""
@@ -377,9 +382,8 @@ class _Run:
         if not found:
             return token, message
         index, name = min(found)
-        return Token(
-            TOKEN_TAG, name, index, self.shield.text
-        ), f"`{{% {name} %}}` is never closed by `{{% end{name} %}}`"
+        message = f"`{{% {name} %}}` is never closed by `{{% end{name} %}}`"
+        return Token(TOKEN_TAG, name, index, self.shield.text), message
 
 
 def _line_col(text: str, offset: int, first_line: int) -> tuple[int, int]:
