@@ -146,10 +146,18 @@ def _files_under(root: Path, folder: str, notes: list[Diagnostic]) -> Iterable[t
             rel = path.relative_to(root).as_posix()
             if name.startswith("."):
                 continue
-            if not path.resolve().is_relative_to(real_top):
-                notes.append(warning(rel, 0, 0, f"symlink points outside {folder}/; ignored"))
+            try:
+                if not path.resolve().is_relative_to(real_top):
+                    notes.append(warning(rel, 0, 0, f"symlink points outside {folder}/; ignored"))
+                    continue
+                raw = path.read_bytes()
+            except RuntimeError:  # Path.resolve on a symlink loop
+                notes.append(warning(rel, 0, 0, "a symlink loop; ignored"))
                 continue
-            yield rel, path.read_bytes()
+            except OSError as exc:  # unreadable, or gone since the folder was listed
+                notes.append(warning(rel, 0, 0, f"cannot be read ({exc.strerror or exc}); ignored"))
+                continue
+            yield rel, raw
 
 
 def _store_data(data: dict[str, Any], rel: str, raw: bytes, notes: list[Diagnostic]) -> None:

@@ -269,10 +269,12 @@ def test_includes_cannot_leave_the_includes_folder(tmp_path: Path) -> None:
         },
     )
     (root / "_includes/link.html").symlink_to(outside)
+    (root / "_includes/loop.html").symlink_to(root / "_includes/loop.html")
     report = build_site(root)
     source = "content/posts/2024-01-10-s.md"
     assert messages(report) == [
         "_includes/link.html: warning: symlink points outside _includes/; ignored",
+        "_includes/loop.html: warning: a symlink loop; ignored",
         f"{source}:4:1: warning: `{{% include ../site.yml %}}`: `../site.yml` is outside _includes/; left out",
         f"{source}:5:1: warning: `{{% include /etc/passwd %}}`: `/etc/passwd` is outside _includes/; left out",
         f"{source}:6:1: warning: `{{% include link.html %}}`: no file _includes/link.html; left out",
