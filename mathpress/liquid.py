@@ -385,7 +385,10 @@ class _Run:
 
     def _unclosed(self, token: Token | None, message: str) -> tuple[Token | None, str]:
         """An error python-liquid could not place: the first block tag never closed, if that is it."""
-        analysis = _environment(self.context.files).analyze_tags_from_string(self.shield.text)
+        try:
+            analysis = _environment(self.context.files).analyze_tags_from_string(self.shield.text)
+        except IndexError:  # python-liquid 2.3's tag audit fails on a stray end tag such as `{% endraw %}`
+            return token, message
         found = [(span.index, name) for name, spans in analysis.unclosed_tags.items() for span in spans]
         if not found:
             return token, message

@@ -230,6 +230,14 @@ def test_a_syntax_error_fails_the_file_at_its_line_after_the_front_matter(tmp_pa
     assert not (root / "_site").exists()
 
 
+def test_a_stray_end_tag_before_an_unclosed_block_is_an_error_not_a_crash() -> None:
+    out, notes = render("Text.\n{% endraw %}{% highlight python %}\n")
+    assert (out, notes) == (
+        "Text.\n{% endraw %}{% highlight python %}\n",
+        ["content/posts/p.md:4:1: Liquid: expected tag endhighlight, found end of expression"],
+    )
+
+
 def test_an_unknown_filter_warns_and_leaves_its_input(tmp_path: Path) -> None:
     post = "---\ntitle: F\n---\nOne.\n{{ 'x.css' | bust_file_cache | relative_url }}\n"
     root = make_site(tmp_path / "site", {"content/posts/2024-01-08-f.md": post})
