@@ -139,7 +139,7 @@ def test_the_wheel_carries_the_modules_theme_and_data(release: Release) -> None:
 
 
 def test_the_sdist_builds_the_wheel_and_twine_accepts_both(release: Release) -> None:
-    """The wheel was built from the sdist (python -m build does that), so the sdist has it all; twine --strict passes."""
+    """The wheel was built from the sdist (as python -m build does), so the sdist has it all; twine --strict passes."""
     assert release.sdist.name == f"mathpress-{VERSION}.tar.gz"
     with tarfile.open(release.sdist) as sdist:
         names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
