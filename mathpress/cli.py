@@ -118,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(options: argparse.Namespace) -> int:
     """Run one command."""
     if options.command == "init":
-        requirement = checked_requirement(options.requirement) if options.requirement else running_requirement()
+        requirement = running_requirement() if options.requirement is None else checked_requirement(options.requirement)
         for path in init_site(options.folder, options.force, clock.local_now().date(), requirement):
             print(f"created {path}")
         if requirement is None:
