@@ -477,3 +477,12 @@ def test_the_release_refuses_a_tag_that_does_not_match(tag: str, heading: str, p
     assert (result.returncode == 0) == passes, result.stdout + result.stderr
     if passes:
         assert (tmp_path / "dist-notes.md").read_text(encoding="utf-8").strip() == "- Something new."
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    """.ci/run's command is the README's second command (the one that runs every test, the wheel's included)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```sh\n", 1)[1].split("```", 1)[0]
+    command = block.splitlines()[1].split("#", 1)[0].strip()
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert ci[-1] == command and "pytest" in command
