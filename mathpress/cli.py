@@ -119,9 +119,10 @@ def _dispatch(options: argparse.Namespace) -> int:
     """Run one command."""
     if options.command == "init":
         requirement = running_requirement() if options.requirement is None else checked_requirement(options.requirement)
-        for path in init_site(options.folder, options.force, clock.local_now().date(), requirement):
+        written = init_site(options.folder, options.force, clock.local_now().date(), requirement)
+        for path in written:
             print(f"created {path}")
-        if requirement is None:
+        if requirement is None and options.folder / "requirements.txt" in written:
             print(f"mathpress: warning: {NOT_INSTALLABLE}", file=sys.stderr)
         print(f"now run: mathpress build --source {options.folder}")
         return 0

@@ -486,3 +486,14 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     command = block.splitlines()[1].split("#", 1)[0].strip()
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
     assert ci[-1] == command and "pytest" in command
+
+
+def test_init_force_keeps_a_sites_requirement_and_does_not_warn(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """init never overwrites: an existing requirements.txt stays, so there is nothing to warn about."""
+    (tmp_path / "blog").mkdir()
+    (tmp_path / "blog" / "requirements.txt").write_text("mathpress==1.2.3\n", encoding="utf-8")
+    assert cli(["init", str(tmp_path / "blog"), "--force"]) == 0
+    assert (tmp_path / "blog" / "requirements.txt").read_text(encoding="utf-8") == "mathpress==1.2.3\n"
+    assert "warning" not in capsys.readouterr().err
