@@ -73,8 +73,8 @@ def run(args: list[str | Path], cwd: Path, env: Mapping[str, str] | None = None)
 
 
 def copy_checkout(target: Path) -> None:
-    """The files Git would commit (tracked or new, not ignored), as they are in the work tree."""
-    listed = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], REPO)
+    """The files Git tracks, as they are in the work tree (not tests/node_modules and other local things)."""
+    listed = run(["git", "ls-files", "-z", "--cached"], REPO)
     for rel in filter(None, listed.split("\0")):
         source = REPO / rel
         if source.is_file() and not source.is_symlink():
