@@ -143,7 +143,14 @@ def test_the_sdist_builds_the_wheel_and_twine_accepts_both(release: Release) -> 
     assert release.sdist.name == f"mathpress-{VERSION}.tar.gz"
     with tarfile.open(release.sdist) as sdist:
         names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
-    assert {"pyproject.toml", "LICENSE", "README.md", "templates/base.html", "static/assets/css/style.css"} <= names
+    assert {
+        "pyproject.toml",
+        "LICENSE",
+        "README.md",
+        "CHANGELOG.md",
+        "templates/base.html",
+        "static/assets/css/style.css",
+    } <= names
     run([sys.executable, "-m", "twine", "check", "--strict", release.sdist, release.wheel], REPO.parent)
 
 
