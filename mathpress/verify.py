@@ -255,6 +255,8 @@ def target_file(output: Output, address: Address, url: str) -> tuple[str | None,
         rel += "index.html"
     elif rel in output.folders:
         rel += "/index.html"  # GitHub Pages redirects /a to /a/
+    elif rel not in output.files and rel + ".html" in output.files:
+        rel += ".html"  # GitHub Pages serves /a from a.html (Jekyll's extension-less permalinks)
     return (rel if rel in output.files else None), unquote(parts.fragment)
 
 
