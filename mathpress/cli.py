@@ -11,10 +11,11 @@ from pathlib import Path
 
 from . import __version__, clock
 from .errors import BuildFailed, Diagnostic, SourceError, UsageError
+from .importer import ImportReport
 from .pipeline import BuildOptions, BuildReport, build
 from .scaffold import init_site, new_post
 
-COMMANDS = ("build", "serve", "init", "new", "check")
+COMMANDS = ("build", "serve", "init", "new", "check", "import")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -32,10 +33,29 @@ def parser() -> argparse.ArgumentParser:
     init.add_argument("folder", type=Path, help="where to create the site")
     init.add_argument("--force", action="store_true", help="add the site to a folder that is not empty")
     _new_arguments(commands.add_parser("new", help="create a new post file and print its path"))
+    _import_arguments(commands.add_parser("import", **IMPORT_HELP))
     check = commands.add_parser("check", help="check a built site: links, head tags, feed, sitemap, symlinks")
     check.add_argument("output", nargs="?", type=Path, default=Path("_site"), help="the built site (default: _site)")
     check.add_argument("--base-url", help="where it is served, as given to build (default: from index.html)")
     return top
+
+
+IMPORT_HELP = {
+    "help": "make a mathpress site of a Jekyll site (never writes to the Jekyll site)",
+    "description": (
+        "Read the Jekyll site in SRC and write a new mathpress site in DEST, which must be new or empty. "
+        "Every post and page keeps the URL Jekyll 4.3 gives it; _config.yml becomes site.yml; _drafts/ become "
+        "drafts; static files (assets/, images, PDFs, CNAME, favicon) keep their paths; _includes/ and _data/ are "
+        "copied unchanged for the Liquid in posts; theme cover keys become `cover`; a GitHub Pages workflow is added. "
+        "It prints what it carried and every thing it did not carry as `path:line: message`."
+    ),
+    "epilog": "Then: mathpress build --source DEST && mathpress check DEST/_site",
+}
+
+
+def _import_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("src", type=Path, help="the Jekyll site (the folder holding _config.yml and _posts/)")
+    command.add_argument("dest", type=Path, help="where to write the mathpress site (new or empty)")
 
 
 def _source_argument(command: argparse.ArgumentParser) -> None:
@@ -117,6 +137,8 @@ def _dispatch(options: argparse.Namespace) -> int:
             )
         )
         return 0
+    if options.command == "import":
+        return _import(options.src, options.dest)
     if options.command == "check":
         from .verify import run_check
 
@@ -143,6 +165,29 @@ def _dispatch(options: argparse.Namespace) -> int:
             counter.clear()
     print_report(report, options.quiet)
     return 0
+
+
+def _import(src: Path, dest: Path) -> int:
+    """Run `import` and print its report."""
+    from .importer import import_site
+    from .scaffold import workflow_text
+
+    report = import_site(src, dest, {".github/workflows/pages.yml": workflow_text()})
+    print_import_report(report)
+    print(f"now run: mathpress build --source {dest}")
+    return 0
+
+
+def print_import_report(report: ImportReport) -> None:
+    """What an import carried, what it translated, and every thing it did not carry."""
+    counts = [(len(report.posts), "posts"), (len(report.drafts), "drafts"), (len(report.pages), "pages")]
+    carried = ", ".join(f"{n} {what}" for n, what in counts) + f", {len(report.files)} files"
+    print(f"imported into {report.dest}: {carried}")
+    for line in report.translated:
+        print(f"translated: {line}")
+    for item in report.not_carried:
+        print(f"not carried: {item}".replace(": warning: ", ": "))
+    print(f"{len(report.not_carried)} item(s) not carried")
 
 
 class TerminalProgress:

@@ -204,6 +204,9 @@ def load_config(root: Path, base_url: str | None = None) -> Config:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
+        if (root / "_config.yml").is_file() and (root / "_posts").is_dir():
+            hint = f"it is a Jekyll site: `mathpress import {root} NEW_FOLDER` makes a mathpress site of it"
+            raise UsageError(f"no {CONFIG_NAME} in {root} ({hint})") from None
         hint = "is --source right? `mathpress init FOLDER` creates a new site"
         raise UsageError(f"no {CONFIG_NAME} in {root} ({hint})") from None
     except UnicodeDecodeError:
