@@ -273,7 +273,7 @@ def _post_or_draft(
     if draft and "date" not in data:
         extra["date"] = date.isoformat()
     cats = jekyll.categories(rel, data, special)
-    body = _edit(rel, text, fm, data, cats, extra, notes, kind="post")
+    body = _edit(src, rel, text, fm, data, cats, extra, notes, kind="post")
     docs.append(_Doc(rel, "draft" if draft or data.get("published") is False else "post", dest, body, jekyll.output_file(url)))
 
 
@@ -334,7 +334,7 @@ def _collection_file(
         notes.skip(rel, 0, str(exc))
         return
     dest = "content/" + rel.removeprefix("_").rsplit(".", 1)[0] + ".md"
-    body = _edit(rel, text, fm, data, [], {}, notes, kind="page")
+    body = _edit(src, rel, text, fm, data, [], {}, notes, kind="page")
     docs.append(_Doc(rel, "doc", dest, _html_body(rel, body), jekyll.output_file(url)))
 
 
@@ -371,7 +371,7 @@ def _page_or_static(
         return
     parts = rel.rsplit(".", 1)[0].split("/")
     dest = "content/" + "/".join(p.lstrip("_") for p in parts) + _markdown_ext(rel)
-    body = _edit(rel, text, fm, data, [], {}, notes, kind="page")
+    body = _edit(src, rel, text, fm, data, [], {}, notes, kind="page")
     docs.append(_Doc(rel, "page", dest, _html_body(rel, body), jekyll.output_file(url)))
 
 
@@ -416,6 +416,7 @@ def _html_body(rel: str, text: str) -> str:
 
 
 def _edit(
+    src: Path,
     rel: str,
     text: str,
     fm: YamlMap,
@@ -428,7 +429,7 @@ def _edit(
     """The document with its front matter translated: renamed keys, added keys, the body untouched."""
     renames: dict[str, str] = {}
     added: dict[str, Any] = dict(extra)
-    _cover(rel, fm, data, renames, added, notes)
+    _cover(src, rel, fm, data, renames, added, notes)
     _author(rel, fm, data, renames, added, notes)
     _checked_values(rel, fm, data, renames, notes)
     _layout(rel, fm, data, renames, notes, kind)
@@ -465,7 +466,9 @@ def _yaml_value(value: Any) -> str:
 
 
 def _cover(
-    rel: str, fm: YamlMap, data: Mapping[str, Any], renames: dict[str, str], added: dict[str, Any], notes: _Findings
+    src: Path,
+    rel: str,
+    fm: YamlMap, data: Mapping[str, Any], renames: dict[str, str], added: dict[str, Any], notes: _Findings
 ) -> None:
     """The first theme cover key holding an image path becomes `cover`; other values stay, with a warning."""
     found = False
@@ -475,9 +478,12 @@ def _cover(
             continue
         path, alt = (value.get("path"), value.get("alt")) if isinstance(value, dict) else (value, None)
         line = fm.where(key)[0]
+        clean = re.sub(r"^\{\{\s*site\.baseurl\s*\}\}", "", path.strip()) if isinstance(path, str) else ""
+        if isinstance(path, str) and _image_path(path) and not found and not _exists(src, clean):
+            notes.skip(rel, line, f"`{key}`: image {clean} is not in the Jekyll site; no cover shown")
+            continue
         if isinstance(path, str) and _image_path(path) and not found:
             found = True
-            clean = re.sub(r"^\{\{\s*site\.baseurl\s*\}\}", "", path.strip())
             if key != "cover" or clean != value:
                 if key == "cover":
                     renames["cover"] = "jekyll_cover"
@@ -491,6 +497,14 @@ def _cover(
             notes.skip(rel, line, "`cover` is not an image path; kept as `jekyll_cover` (no cover shown)")
         elif not found and isinstance(path, str):
             notes.skip(rel, line, f"`{key}` is not an image path ({_short(path)}); kept under its own key, no cover shown")
+
+
+def _exists(src: Path, path: str) -> bool:
+    """Whether a cover path is a URL or a file of the Jekyll site (paths are from the site's root)."""
+    if re.match(r"^(https?:)?//", path):
+        return True
+    target = (src / path.lstrip("/")).resolve()
+    return target.is_relative_to(src.resolve()) and target.is_file()
 
 
 def _image_path(value: str) -> bool:
@@ -689,7 +703,7 @@ def _kramdown(value: Any, doc: YamlMap, notes: _Findings) -> None:
         if key == "input" and setting in ("kramdown", "GFM"):
             continue
         line = doc.where("kramdown", key)[0]
-        notes.skip("_config.yml", line, f"kramdown `{key}: {setting}` not carried: mathpress reads Markdown as GitHub Pages' kramdown defaults")
+        notes.skip("_config.yml", line, f"kramdown `{key}: {_yaml_value(setting)}` not carried: mathpress reads Markdown as GitHub Pages' kramdown defaults")
 
 
 def _our_pattern(config: Mapping[str, Any], doc: YamlMap, notes: _Findings) -> str:
@@ -700,8 +714,13 @@ def _our_pattern(config: Mapping[str, Any], doc: YamlMap, notes: _Findings) -> s
     if ours != pattern:
         notes.skip("_config.yml", line, f"permalink `{pattern}`: tokens mathpress lacks are dropped from site.yml; every post keeps its URL")
     else:
-        notes.translated.append(f"_config.yml:{line}: permalink {config.get('permalink') or 'date'} → {pattern}")
+        notes.translated.append(f"{_at('_config.yml', line)}: permalink {config.get('permalink') or 'date'} → {pattern}")
     return ours
+
+
+def _at(path: str, line: int) -> str:
+    """`path:line`, or the path alone when the line is not known."""
+    return f"{path}:{line}" if line else path
 
 
 def _collections_note(config: Mapping[str, Any], doc: YamlMap, notes: _Findings) -> None:

@@ -4,7 +4,7 @@ require "jekyll"
 require "json"
 
 overrides = { "source" => ARGV[0], "destination" => File.join(ARGV[0], "_site"), "plugins" => [], "quiet" => true,
-              "future" => true, "unpublished" => true }
+              "future" => true, "unpublished" => true, "show_drafts" => true }
 config = Jekyll.configuration(overrides)
 config.delete("theme")  # a theme gem may not be installed, and gives no URLs
 site = Jekyll::Site.new(config)
