@@ -33,24 +33,26 @@ def parser() -> argparse.ArgumentParser:
     init.add_argument("folder", type=Path, help="where to create the site")
     init.add_argument("--force", action="store_true", help="add the site to a folder that is not empty")
     _new_arguments(commands.add_parser("new", help="create a new post file and print its path"))
-    _import_arguments(commands.add_parser("import", **IMPORT_HELP))
+    _import_arguments(
+        commands.add_parser("import", help=IMPORT_HELP[0], description=IMPORT_HELP[1], epilog=IMPORT_HELP[2])
+    )
     check = commands.add_parser("check", help="check a built site: links, head tags, feed, sitemap, symlinks")
     check.add_argument("output", nargs="?", type=Path, default=Path("_site"), help="the built site (default: _site)")
     check.add_argument("--base-url", help="where it is served, as given to build (default: from index.html)")
     return top
 
 
-IMPORT_HELP = {
-    "help": "make a mathpress site of a Jekyll site (never writes to the Jekyll site)",
-    "description": (
+IMPORT_HELP = (
+    "make a mathpress site of a Jekyll site (never writes to the Jekyll site)",
+    (
         "Read the Jekyll site in SRC and write a new mathpress site in DEST, which must be new or empty. "
         "Every post and page keeps the URL Jekyll 4.3 gives it; _config.yml becomes site.yml; _drafts/ become "
         "drafts; static files (assets/, images, PDFs, CNAME, favicon) keep their paths; _includes/ and _data/ are "
         "copied unchanged for the Liquid in posts; theme cover keys become `cover`; a GitHub Pages workflow is added. "
         "It prints what it carried and every thing it did not carry as `path:line: message`."
     ),
-    "epilog": "Then: mathpress build --source DEST && mathpress check DEST/_site",
-}
+    "Then: mathpress build --source DEST && mathpress check DEST/_site",
+)
 
 
 def _import_arguments(command: argparse.ArgumentParser) -> None:

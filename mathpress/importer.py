@@ -187,7 +187,7 @@ def _walk(src: Path, config: Mapping[str, Any]) -> Iterator[str]:
 def _special(rel: str) -> bool:
     """Jekyll's own folders, read whatever the exclude rules say."""
     first = rel.split("/", 1)[0]
-    return first.startswith("_") and "/" in rel or "/_posts/" in f"/{rel}" or "/_drafts/" in f"/{rel}"
+    return (first.startswith("_") and "/" in rel) or "/_posts/" in f"/{rel}" or "/_drafts/" in f"/{rel}"
 
 
 def _strings(value: Any) -> list[str]:
@@ -247,7 +247,7 @@ def _post_or_draft(
     text = _read_text(src / rel)
     if text is None or not text.startswith("---") or not rel.endswith((*jekyll.MARKDOWN_EXTS, *jekyll.HTML_EXTS)):
         where = "_drafts" if draft else "_posts"
-        notes.skip(rel, 0, f"not a post (no front matter, or not Markdown/HTML): Jekyll does not publish it from {where}/")
+        notes.skip(rel, 0, f"not a post (no front matter, or not Markdown or HTML): Jekyll skips it in {where}/")
         return
     special = "_drafts" if draft else "_posts"
     above, inside = f"/{rel}".split(f"/{special}/", 1)
@@ -274,7 +274,8 @@ def _post_or_draft(
         extra["date"] = date.isoformat()
     cats = jekyll.categories(rel, data, special)
     body = _edit(src, rel, text, fm, data, cats, extra, notes, kind="post")
-    docs.append(_Doc(rel, "draft" if draft or data.get("published") is False else "post", dest, body, jekyll.output_file(url)))
+    kind = "draft" if draft or data.get("published") is False else "post"
+    docs.append(_Doc(rel, kind, dest, body, jekyll.output_file(url)))
 
 
 def _markdown_ext(rel: str) -> str:
@@ -435,13 +436,13 @@ def _edit(
     _layout(rel, fm, data, renames, notes, kind)
     if kind == "post":
         _categories(fm, data, cats, renames, added)
-    for key, value in data.items():
-        if key not in fm.data and key not in added and key not in renames and key != "permalink":
-            if key in OUR_KEYS and key not in ("layout",) or key not in OUR_KEYS:
-                added.setdefault(key, value)
+    for key, value in data.items():  # front matter defaults the file did not override
+        if key not in fm.data and key not in renames and key not in ("permalink", "layout"):
+            added.setdefault(key, value)
     for key in sorted(k for k in fm.data if k not in OUR_KEYS and k not in COVER_KEYS and k not in JEKYLL_OWN_KEYS):
         if key not in renames:
-            notes.skip(rel, fm.where(key)[0], f"front matter `{key}` kept for templates (page.front.{key}); our theme does not use it")
+            message = f"front matter `{key}` kept for templates (page.front.{key}); our theme does not use it"
+            notes.skip(rel, fm.where(key)[0], message)
     return _rewrite(text, rel, renames, added)
 
 
@@ -468,7 +469,11 @@ def _yaml_value(value: Any) -> str:
 def _cover(
     src: Path,
     rel: str,
-    fm: YamlMap, data: Mapping[str, Any], renames: dict[str, str], added: dict[str, Any], notes: _Findings
+    fm: YamlMap,
+    data: Mapping[str, Any],
+    renames: dict[str, str],
+    added: dict[str, Any],
+    notes: _Findings,
 ) -> None:
     """The first theme cover key holding an image path becomes `cover`; other values stay, with a warning."""
     found = False
@@ -496,7 +501,8 @@ def _cover(
             renames["cover"] = "jekyll_cover"
             notes.skip(rel, line, "`cover` is not an image path; kept as `jekyll_cover` (no cover shown)")
         elif not found and isinstance(path, str):
-            notes.skip(rel, line, f"`{key}` is not an image path ({_short(path)}); kept under its own key, no cover shown")
+            message = f"`{key}` is not an image path ({_short(path)}); kept under its own key, no cover shown"
+            notes.skip(rel, line, message)
 
 
 def _exists(src: Path, path: str) -> bool:
@@ -554,7 +560,9 @@ def _checked_values(rel: str, fm: YamlMap, data: Mapping[str, Any], renames: dic
             notes.skip(rel, fm.where(key)[0], f"`{key}` holds a {type(value).__name__}; kept as `jekyll_{key}`")
 
 
-def _layout(rel: str, fm: YamlMap, data: Mapping[str, Any], renames: dict[str, str], notes: _Findings, kind: str) -> None:
+def _layout(
+    rel: str, fm: YamlMap, data: Mapping[str, Any], renames: dict[str, str], notes: _Findings, kind: str
+) -> None:
     """A layout mathpress does not have: kept as jekyll_layout, the document shown with ours."""
     value = fm.data.get("layout")
     if "layout" in fm.data and value not in ("post", "page"):
@@ -562,7 +570,9 @@ def _layout(rel: str, fm: YamlMap, data: Mapping[str, Any], renames: dict[str, s
         notes.skip(rel, fm.where("layout")[0], f"layout `{value}` not carried: shown with mathpress's `{kind}` layout")
 
 
-def _categories(fm: YamlMap, data: Mapping[str, Any], cats: list[str], renames: dict[str, str], added: dict[str, Any]) -> None:
+def _categories(
+    fm: YamlMap, data: Mapping[str, Any], cats: list[str], renames: dict[str, str], added: dict[str, Any]
+) -> None:
     """Categories from defaults and folders join the front matter's, in Jekyll's order."""
     written = jekyll.categories("", fm.data)
     if written == cats:
@@ -601,10 +611,12 @@ def _mathjax_from(rel: str, text: str, notes: _Findings) -> dict[str, Any]:
         macros = _macros(block[0])
         if macros:
             found["macros"] = macros
-            notes.translated.append(f"{rel}:{_line(text, block[1])}: MathJax macros → math.macros ({', '.join(macros)})")
+            names = ", ".join(macros)
+            notes.translated.append(f"{rel}:{_line(text, block[1])}: MathJax macros → math.macros ({names})")
     inline = re.search(r"inlineMath\s*:\s*(\[.*?\]\s*\])", text, re.S)
     if inline and "'$'" not in inline[1] and '"$"' not in inline[1]:
-        notes.skip(rel, _line(text, inline.start()), "inlineMath without `$`: mathpress reads $…$ as math on every page")
+        message = "inlineMath without `$`: mathpress reads $…$ as math on every page"
+        notes.skip(rel, _line(text, inline.start()), message)
     return found
 
 
@@ -703,7 +715,8 @@ def _kramdown(value: Any, doc: YamlMap, notes: _Findings) -> None:
         if key == "input" and setting in ("kramdown", "GFM"):
             continue
         line = doc.where("kramdown", key)[0]
-        notes.skip("_config.yml", line, f"kramdown `{key}: {_yaml_value(setting)}` not carried: mathpress reads Markdown as GitHub Pages' kramdown defaults")
+        message = f"kramdown `{key}: {_yaml_value(setting)}` not carried: mathpress reads Markdown as GitHub Pages'"
+        notes.skip("_config.yml", line, message + " kramdown defaults")
 
 
 def _our_pattern(config: Mapping[str, Any], doc: YamlMap, notes: _Findings) -> str:
@@ -712,9 +725,11 @@ def _our_pattern(config: Mapping[str, Any], doc: YamlMap, notes: _Findings) -> s
     ours = re.sub(r":(?!(?:" + "|".join(_OUR_TOKENS) + r")(?![a-z_]))[a-z_]+", "", pattern)
     line = doc.where("permalink")[0]
     if ours != pattern:
-        notes.skip("_config.yml", line, f"permalink `{pattern}`: tokens mathpress lacks are dropped from site.yml; every post keeps its URL")
+        message = f"permalink `{pattern}`: tokens mathpress lacks are dropped from site.yml"
+        notes.skip("_config.yml", line, message + "; every post keeps its URL")
     else:
-        notes.translated.append(f"{_at('_config.yml', line)}: permalink {config.get('permalink') or 'date'} → {pattern}")
+        style = config.get("permalink") or "date"
+        notes.translated.append(f"{_at('_config.yml', line)}: permalink {style} → {pattern}")
     return ours
 
 
@@ -729,7 +744,8 @@ def _collections_note(config: Mapping[str, Any], doc: YamlMap, notes: _Findings)
     if isinstance(collections, dict):
         for label, settings in collections.items():
             if isinstance(settings, dict) and settings.get("output") and label != "posts":
-                notes.translated.append(f"_config.yml:{doc.where('collections', label)[0]}: collection `{label}` → pages under content/{label}/")
+                where = _at("_config.yml", doc.where("collections", label)[0])
+                notes.translated.append(f"{where}: collection `{label}` → pages under content/{label}/")
 
 
 _OUR_TOKENS = (

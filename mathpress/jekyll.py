@@ -38,8 +38,9 @@ DEFAULT_EXCLUDE = (
 
 def site_pattern(config: Mapping[str, Any]) -> str:
     """The posts' permalink pattern: a style name or a pattern, with a leading slash."""
-    posts = config.get("collections", {})
-    own = posts.get("posts", {}).get("permalink") if isinstance(posts, dict) else None
+    collections = config.get("collections")
+    posts = collections.get("posts") if isinstance(collections, dict) else None
+    own = posts.get("permalink") if isinstance(posts, dict) else None
     value = str(own or config.get("permalink") or "date")
     pattern = STYLES.get(value.lstrip(":"), value)
     return pattern if pattern.startswith("/") else "/" + pattern
@@ -63,7 +64,7 @@ def defaults_for(rel: str, kind: str, defaults: Any) -> dict[str, Any]:
     for order, entry in enumerate(defaults):
         if not isinstance(entry, dict) or not isinstance(entry.get("values"), dict):
             continue
-        scope = entry.get("scope") if isinstance(entry.get("scope"), dict) else {}
+        scope: dict[str, Any] = entry["scope"] if isinstance(entry.get("scope"), dict) else {}
         path = str(scope.get("path") or "").strip("/")
         kind_wanted = scope.get("type")
         if kind_wanted and str(kind_wanted) != kind:

@@ -351,7 +351,7 @@ def paginate(posts: Sequence[Post], per_page: int) -> tuple[IndexPage, ...]:
             number=n + 1,
             total=total,
             url=urls[n],
-            output=document_output(urls[n]),
+            output=output_for_url(urls[n]),
             posts=tuple(posts[n * per_page : (n + 1) * per_page]),
             previous_url=urls[n - 1] if n > 0 else None,
             next_url=urls[n + 1] if n + 1 < total else None,
