@@ -70,6 +70,11 @@ KRAMDOWN_DEFAULTS: dict[str, Any] = {
     "entity_output": "as_char",
 }
 KRAMDOWN_HARMLESS = frozenset({"syntax_highlighter_opts", "toc_levels", "smart_quotes", "gfm_quirks"})
+APPLIED = {
+    "defaults": "written into each document's front matter",
+    "exclude": "applied: excluded files were not copied",
+    "include": "applied: included files were copied",
+}
 GENERATED_PATHS = ("feed.xml", "sitemap.xml", "404.html", "index.html")
 
 
@@ -275,7 +280,7 @@ def _post_or_draft(
     cats = jekyll.categories(rel, data, special)
     body = _edit(src, rel, text, fm, data, cats, extra, notes, kind="post")
     kind = "draft" if draft or data.get("published") is False else "post"
-    docs.append(_Doc(rel, kind, dest, body, jekyll.output_file(url)))
+    docs.append(_Doc(rel, kind, dest, _html_body(rel, body), jekyll.output_file(url)))
 
 
 def _markdown_ext(rel: str) -> str:
@@ -602,11 +607,11 @@ def _mathjax_settings(src: Path, notes: _Findings) -> dict[str, Any]:
 def _mathjax_from(rel: str, text: str, notes: _Findings) -> dict[str, Any]:
     """Read tags, macros and inlineMath from one file's MathJax configuration."""
     found: dict[str, Any] = {}
-    tags = re.search(r"\btags\s*:\s*['\"](ams|all|none)['\"]", text)
+    tags = re.search(r"\b(?:tags|autoNumber)\s*:\s*['\"](ams|all|none)['\"]", text, re.I)
     if tags:
-        found["tags"] = tags[1]
-        notes.translated.append(f"{rel}:{_line(text, tags.start())}: MathJax tags: '{tags[1]}' → math.tags")
-    block = _braced(text, r"\bmacros\s*:\s*\{")
+        found["tags"] = tags[1].lower()
+        notes.translated.append(f"{rel}:{_line(text, tags.start())}: MathJax {tags[0]} → math.tags: {tags[1].lower()}")
+    block = _braced(text, r"\b[Mm]acros\s*:\s*\{")  # MathJax 3's tex.macros, MathJax 2's TeX.Macros
     if block:
         macros = _macros(block[0])
         if macros:
@@ -676,8 +681,10 @@ def _site_yml(
             site["language"] = str(value).replace("_", "-")
         elif key == "kramdown":
             _kramdown(value, doc, notes)
-        elif key in ("permalink", "collections", "defaults", "exclude", "include"):
+        elif key in ("permalink", "collections"):
             continue
+        elif key in ("defaults", "exclude", "include"):
+            notes.translated.append(f"{_at('_config.yml', line)}: `{key}` {APPLIED[key]}")
         elif key in NO_MEANING:
             notes.skip("_config.yml", line, f"`{key}` not carried: {NO_MEANING[key]}")
         else:
