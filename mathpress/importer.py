@@ -289,6 +289,12 @@ def _markdown_ext(rel: str) -> str:
 
 
 def _post_date(path: Path, name: str, data: Mapping[str, Any], zone: dt.tzinfo, draft: bool) -> dt.datetime | None:
+    """A post's date in the site's zone (where Jekyll reads its URL's date)."""
+    date = _written_date(path, name, data, zone, draft)
+    return date.astimezone(zone) if date else None
+
+
+def _written_date(path: Path, name: str, data: Mapping[str, Any], zone: dt.tzinfo, draft: bool) -> dt.datetime | None:
     """A post's date: front matter, else the file name, else (drafts) the file's time, as Jekyll does."""
     value = data.get("date")
     if isinstance(value, dt.datetime):
