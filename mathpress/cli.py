@@ -68,7 +68,9 @@ IMPORT_HELP = (
 
 
 def _import_arguments(command: argparse.ArgumentParser) -> None:
-    command.add_argument("src", metavar="SRC", type=Path, help="the Jekyll site (the folder holding _config.yml and _posts/)")
+    command.add_argument(
+        "src", metavar="SRC", type=Path, help="the Jekyll site (the folder holding _config.yml and _posts/)"
+    )
     command.add_argument("dest", metavar="DEST", type=Path, help="where to write the mathpress site (new or empty)")
 
 
