@@ -108,6 +108,7 @@ class _Findings:
 
     translated: list[str] = field(default_factory=list)
     skipped: list[Diagnostic] = field(default_factory=list)
+    folders: set[str] = field(default_factory=set)
 
     def skip(self, path: str, line: int, message: str) -> None:
         """Record something not carried."""
@@ -178,12 +179,14 @@ def _walk(src: Path, config: Mapping[str, Any]) -> Iterator[str]:
     """Every file Jekyll reads, as a posix path relative to src, sorted; _site and caches left out."""
     exclude = [*jekyll.DEFAULT_EXCLUDE, *_strings(config.get("exclude"))]
     include = _strings(config.get("include"))
+    output = str(config.get("destination") or "_site").strip("/")
+    skipped = (f"{output}/", ".git/", ".jekyll-cache/", ".sass-cache/")  # Jekyll's output and caches
     for folder, dirs, names in os.walk(src):
         dirs.sort()
         here = Path(folder).relative_to(src).as_posix()
         for name in sorted(names):
             rel = name if here == "." else f"{here}/{name}"
-            if rel.startswith(("_site/", ".git/", ".jekyll-cache/", ".sass-cache/")):
+            if rel.startswith(skipped):
                 continue
             if _special(rel) or not jekyll.excluded(rel, exclude, include):
                 yield rel
@@ -235,7 +238,11 @@ def _report_folder(rel: str, notes: _Findings) -> None:
         "_sass": "Sass is not carried: mathpress's theme has its own CSS (static/ overrides it)",
         "_plugins": "plugin not carried: Ruby plugins do not run in mathpress",
     }
-    notes.skip(rel, 0, reasons.get(first, f"{first}/ is a Jekyll folder mathpress does not read"))
+    if first in reasons:
+        notes.skip(rel, 0, reasons[first])
+    elif first not in notes.folders:  # one line for a whole folder of data mathpress does not read
+        notes.folders.add(first)
+        notes.skip(f"{first}/", 0, f"{first}/ is a Jekyll folder mathpress does not read; not carried")
 
 
 def _post_or_draft(
@@ -357,9 +364,12 @@ def _page_or_static(
     src: Path, rel: str, config: Mapping[str, Any], docs: list[_Doc], files: dict[str, Path], notes: _Findings
 ) -> None:
     """Any other file: a page when it has front matter, else a static file copied to the same path."""
-    text = _read_text(src / rel)
-    if text is None or not text.startswith("---"):
+    if not _has_front_matter(src / rel):
         _static(src, rel, files, notes)
+        return
+    text = _read_text(src / rel)
+    if text is None:
+        notes.skip(rel, 1, "not carried: not UTF-8 text")
         return
     if not rel.endswith((*jekyll.MARKDOWN_EXTS, *jekyll.HTML_EXTS)):
         why = "Sass is not compiled" if rel.endswith((".scss", ".sass")) else "only Markdown and HTML pages are carried"
@@ -397,6 +407,13 @@ def _static(src: Path, rel: str, files: dict[str, Path], notes: _Findings) -> No
         files[rel] = src / rel
 
 
+def _has_front_matter(path: Path) -> bool:
+    """Jekyll's test for a page: the first line is `---` (the rest of the file is not read)."""
+    with path.open("rb") as stream:
+        first = stream.readline(256)
+    return re.match(rb"---\s*\n", first.replace(b"\r\n", b"\n")) is not None
+
+
 def _read_text(path: Path) -> str | None:
     """A file's UTF-8 text with `\\n` line ends, or None when it is not text."""
     try:
@@ -421,7 +438,7 @@ def _html_body(rel: str, text: str) -> str:
         return text
     yaml_text, body, _ = find_front_matter(text, rel)
     head = "" if yaml_text is None else f"---\n{yaml_text}\n---\n"
-    return f'{head}<div class="jekyll-html" markdown="0">\n{body.rstrip()}\n</div>\n'
+    return f'{head}<div class="jekyll-html">\n{body.rstrip()}\n</div>\n'
 
 
 # -- front matter --------------------------------------------------------------------------

@@ -283,3 +283,56 @@ def test_import_command_prints_the_report(tmp_path: Path, capsys: pytest.Capture
     assert "imported into" in out and "6 posts, 0 drafts, 1 pages" in out
     assert "not carried: index.md:1: the home page is not carried" in out
     assert (tmp_path / "out/.github/workflows/pages.yml").is_file()
+
+
+def jekyll_site(root: Path, files: dict[str, str]) -> Path:
+    """A small Jekyll site from {relative path: text}."""
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_built_output_and_unknown_folders_are_left_out_and_listed_once(tmp_path: Path) -> None:
+    src = jekyll_site(
+        tmp_path / "src",
+        {
+            "_config.yml": "title: T\n",
+            "_posts/2020-01-01-a.html": "---\ntitle: A\n---\n<p>Price: 5 <em>dollars</em></p>\n",
+            "_site/2020/01/01/a.html": "<p>old build</p>\n",
+            "_notebooks/one.ipynb": "{}\n",
+            "_notebooks/two.ipynb": "{}\n",
+        },
+    )
+    report = import_site(src, tmp_path / "out", DEPLOY)
+    assert [str(d) for d in report.not_carried] == [
+        "_notebooks/: warning: _notebooks/ is a Jekyll folder mathpress does not read; not carried"
+    ]
+    assert not (tmp_path / "out/static/_site").exists() and report.files == ()
+    build_site(tmp_path / "out")
+    page = (tmp_path / "out/_site/2020/01/01/a.html").read_text(encoding="utf-8")
+    assert "Price: 5 <em>dollars</em></p>" in page  # the HTML as written (kramdown.py marks the <p>)
+
+
+def test_mathjax_2_settings_become_ours(tmp_path: Path) -> None:
+    src = jekyll_site(
+        tmp_path / "src",
+        {
+            "_config.yml": "title: T\n",
+            "_posts/2020-01-01-a.md": "---\ntitle: A\n---\n$$\\R$$\n",
+            "_layouts/default.html": (
+                '<script type="text/x-mathjax-config">\nMathJax.Hub.Config({ TeX: { equationNumbers: '
+                '{ autoNumber: "AMS" }, Macros: { R: "\\\\mathbb{R}" } },\n'
+                "  tex2jax: { inlineMath: [['\\\\(', '\\\\)']] } });\n</script>\n"
+            ),
+        },
+    )
+    report = import_site(src, tmp_path / "out", DEPLOY)
+    site = yaml.safe_load((tmp_path / "out/site.yml").read_text(encoding="utf-8"))
+    assert site["math"] == {"tags": "ams", "macros": {"R": "\\mathbb{R}"}}
+    assert [str(d) for d in report.not_carried] == [
+        "_layouts/default.html: warning: layout not carried: posts use mathpress's `post` layout, pages its `page` "
+        "layout",
+        "_layouts/default.html:3: warning: inlineMath without `$`: mathpress reads $…$ as math on every page",
+    ]
+    assert [d for d in build_site(tmp_path / "out").diagnostics if d.severity == "error"] == []
