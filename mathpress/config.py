@@ -21,7 +21,8 @@ CONFIG_NAME = "site.yml"
 MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-chtml.js"
 PERMALINK_TOKENS = (
     "year", "short_year", "month", "i_month", "short_month", "long_month", "day", "i_day", "y_day", "week", "w_year",
-    "w_day", "short_day", "long_day", "hour", "minute", "second", "title", "slug", "categories", "output_ext",
+    "w_day", "short_day", "long_day", "hour", "minute", "second", "title", "slug", "name", "categories",
+    "output_ext",
 )  # fmt: skip
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from . import jekyll
-from .config import CONFIG_NAME, load_config
+from .config import CONFIG_NAME, PERMALINK_TOKENS, load_config
 from .content import Source, find_front_matter, inventory, is_ignored, parse_document
 from .errors import Diagnostic, SourceError, UsageError, warning
 from .meta import parse_date_text, read_meta
@@ -752,7 +752,7 @@ def _kramdown(value: Any, doc: YamlMap, notes: _Findings) -> None:
 def _our_pattern(config: Mapping[str, Any], doc: YamlMap, notes: _Findings) -> str:
     """The posts' permalink pattern in our tokens (each post whose URL still differs gets its own permalink)."""
     pattern = jekyll.site_pattern(config)
-    ours = re.sub(r":(?!(?:" + "|".join(_OUR_TOKENS) + r")(?![a-z_]))[a-z_]+", "", pattern)
+    ours = re.sub(r":(?!(?:" + "|".join(PERMALINK_TOKENS) + r")(?![a-z_]))[a-z_]+", "", pattern)
     line = doc.where("permalink")[0]
     if ours != pattern:
         message = f"permalink `{pattern}`: tokens mathpress lacks are dropped from site.yml"
@@ -776,12 +776,6 @@ def _collections_note(config: Mapping[str, Any], doc: YamlMap, notes: _Findings)
             if isinstance(settings, dict) and settings.get("output") and label != "posts":
                 where = _at("_config.yml", doc.where("collections", label)[0])
                 notes.translated.append(f"{where}: collection `{label}` → pages under content/{label}/")
-
-
-_OUR_TOKENS = (
-    "year", "short_year", "month", "i_month", "short_month", "long_month", "day", "i_day", "y_day", "week", "w_year",
-    "w_day", "short_day", "long_day", "hour", "minute", "second", "title", "slug", "categories", "output_ext",
-)  # fmt: skip
 
 
 # -- writing and checking ------------------------------------------------------------------

@@ -203,6 +203,7 @@ def permalink_for(meta: Meta, config: Config) -> str:
         "title": jekyll_title(meta.slug) or slug,
         "slug": slug,
         "categories": "/".join(filter(None, (slugify(c) for c in meta.categories))),
+        "name": slugify(meta.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]),
         "output_ext": ".html",
     }
     url = re.sub(":(" + "|".join(sorted(values, key=len, reverse=True)) + ")", lambda m: values[m[1]], pattern)

@@ -341,3 +341,27 @@ def test_mathjax_2_settings_become_ours(tmp_path: Path) -> None:
         "_layouts/default.html:3: warning: inlineMath without `$`: mathpress reads $…$ as math on every page",
     ]
     assert [d for d in build_site(tmp_path / "out").diagnostics if d.severity == "error"] == []
+
+
+@pytest.mark.parametrize("style", sorted(p.name for p in (HERE / "fixtures/jekyll").glob("style-*")))
+def test_posts_follow_the_carried_pattern_without_a_url_of_their_own(tmp_path: Path, style: str) -> None:
+    import_site(HERE / "fixtures/jekyll" / style, tmp_path / "site", DEPLOY)
+    frozen = [p.name for p in (tmp_path / "site/content/posts").rglob("*.md") if "\npermalink:" in p.read_text()]
+    assert frozen == []
+
+
+def test_import_refuses_a_folder_that_is_not_empty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out/x").write_text("x")
+    assert main(["import", str(HERE / "fixtures/jekyll/style-date"), str(tmp_path / "out")]) == 2
+    assert "is not empty" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_broken_config_is_an_error_at_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = jekyll_site(
+        tmp_path / "src", {"_config.yml": "title: T\npermalink: [oops\n", "_posts/2020-01-01-a.md": "---\n---\n"}
+    )
+    assert main(["import", str(src), str(tmp_path / "out")]) == 1
+    assert capsys.readouterr().err.startswith("_config.yml:3:1: invalid YAML: while parsing a flow sequence")
+    assert not (tmp_path / "out").exists()
