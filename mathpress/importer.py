@@ -21,11 +21,11 @@ from typing import Any
 import yaml
 
 from . import jekyll
-from .config import CONFIG_NAME, PERMALINK_TOKENS, load_config
+from .config import CONFIG_NAME, PERMALINK_TOKENS, Config, load_config
 from .content import Source, find_front_matter, inventory, is_ignored, parse_document
 from .errors import Diagnostic, SourceError, UsageError, warning
-from .meta import parse_date_text, read_meta
-from .site import document_output, permalink_for, plan_urls, tag_names
+from .meta import Meta, parse_date_text, read_meta
+from .site import document_output, permalink_for, plan_urls, safe_url, tag_names
 from .yamlio import EMPTY, YamlMap, parse_mapping
 
 COVER_KEYS = ("cover", "image", "img", "header-img", "cover-img", "feature_image", "thumbnail")
@@ -216,8 +216,7 @@ def _sort_file(
 ) -> None:
     """Decide what one source file becomes: a post, draft, page, document, static file, or a note."""
     first = rel.split("/", 1)[0]
-    collections = config.get("collections") if isinstance(config.get("collections"), dict) else {}
-    assert isinstance(collections, dict)
+    collections: dict[str, Any] = config["collections"] if isinstance(config.get("collections"), dict) else {}
     if "/_posts/" in f"/{rel}" or "/_drafts/" in f"/{rel}":
         _post_or_draft(src, rel, config, zone, docs, files, notes)
     elif first in ("_includes", "_data"):
@@ -835,8 +834,6 @@ def _match_urls(stage: Path, docs: list[_Doc], notes: _Findings) -> list[_Doc]:
 
 def _safe(url: str) -> str:
     """A URL as the build cleans it (an unusable one maps to nothing)."""
-    from .site import safe_url
-
     try:
         return safe_url(url)
     except ValueError:
@@ -851,7 +848,7 @@ def _set_permalink(doc: _Doc, url: str) -> str:
     return _rewrite(doc.text, doc.rel, renames, {"permalink": url})
 
 
-def _meta(stage: Path, doc: _Doc, config: Any, notes: _Findings) -> Any:
+def _meta(stage: Path, doc: _Doc, config: Config, notes: _Findings) -> Meta | None:
     """The staged document's Meta, or None (removed and reported) when mathpress cannot read it."""
     text = (stage / doc.dest).read_text(encoding="utf-8")
     try:
@@ -863,7 +860,7 @@ def _meta(stage: Path, doc: _Doc, config: Any, notes: _Findings) -> Any:
         return None
 
 
-def _drop_collisions(stage: Path, docs: list[_Doc], config: Any, notes: _Findings) -> list[_Doc]:
+def _drop_collisions(stage: Path, docs: list[_Doc], config: Config, notes: _Findings) -> list[_Doc]:
     """Documents on a path mathpress generates (index pages, tags, archive) are removed and reported."""
     found = inventory(stage, None, config.exclude)
     by_dest = {d.dest: d for d in docs}
