@@ -707,6 +707,8 @@ def _site_yml(
             continue
         elif key in ("defaults", "exclude", "include"):
             notes.translated.append(f"{_at('_config.yml', line)}: `{key}` {APPLIED[key]}")
+        elif (key, str(value).lower()) in (("markdown", "kramdown"), ("highlighter", "rouge")):
+            notes.translated.append(f"{_at('_config.yml', line)}: `{key}: {value}` → {NO_MEANING[key]}")
         elif key in NO_MEANING:
             notes.skip("_config.yml", line, f"`{key}` not carried: {NO_MEANING[key]}")
         else:

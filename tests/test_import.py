@@ -183,7 +183,6 @@ def test_config_keys_report_and_site_yml(tmp_path: Path) -> None:
         "404.html:2: layout `default` not carried: shown with mathpress's `page` layout",
         "_config.yml:12: `future` not carried: mathpress leaves future posts out unless `build --future`",
         "_config.yml:13: `show_drafts` not carried: mathpress leaves drafts out unless `build --drafts`",
-        "_config.yml:14: `markdown` not carried: Markdown is read by mathpress (kramdown's math rules)",
         "_config.yml:18: kramdown `hard_wrap: true` not carried: mathpress reads Markdown as GitHub Pages' kramdown "
         "defaults",
         "_config.yml:37: `plugins` not carried: plugins do not run in mathpress",
