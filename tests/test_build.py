@@ -144,8 +144,8 @@ def test_unknown_layout_is_a_warning_and_the_default_is_used(site) -> None:  # t
 def test_base_url_prefixes_every_internal_url(site) -> None:  # type: ignore[no-untyped-def]
     root = site(
         {
-            "content/posts/2024-01-02-a.md": post("A", extra="tags: [t]\ncover: assets/c.jpg\n"),
-            "content/assets/c.jpg": b"jpg",
+            "content/posts/2024-01-02-a.md": post("A", extra="tags: [t]\ncover: assets/c.svg\n"),
+            "content/assets/c.svg": b'<svg xmlns="http://www.w3.org/2000/svg"/>',
             "content/about.md": "About.\n",
         }
     )
