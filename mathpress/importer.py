@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import warnings
 import zoneinfo
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
+from PIL import Image, UnidentifiedImageError
 
 from . import jekyll
 from .config import CONFIG_NAME, PERMALINK_TOKENS, Config, load_config
@@ -514,6 +516,10 @@ def _cover(
         if isinstance(path, str) and _image_path(path) and not found and not _exists(src, clean):
             notes.skip(rel, line, f"`{key}`: image {clean} is not in the Jekyll site; no cover shown")
             continue
+        damage = _damaged(src, clean) if isinstance(path, str) and _image_path(path) and not found else None
+        if damage:
+            notes.skip(rel, line, f"`{key}`: image {clean} {damage}; no cover shown")
+            continue
         if isinstance(path, str) and _image_path(path) and not found:
             found = True
             if key != "cover" or clean != value:
@@ -538,6 +544,25 @@ def _exists(src: Path, path: str) -> bool:
         return True
     target = (src / path.lstrip("/")).resolve()
     return target.is_relative_to(src.resolve()) and target.is_file()
+
+
+def _damaged(src: Path, path: str) -> str | None:
+    """Why a local cover image cannot be decoded (the build refuses such covers), or None."""
+    if re.match(r"^(https?:)?//", path):
+        return None
+    file = src / path.lstrip("/")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(file) as image:
+                image.load()
+    except UnidentifiedImageError:
+        return None if file.suffix.lower() not in Image.registered_extensions() else "cannot be read as an image"
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return "has too many pixels"
+    except (OSError, SyntaxError, ValueError, EOFError):
+        return "is truncated or damaged"
+    return None
 
 
 def _image_path(value: str) -> bool:

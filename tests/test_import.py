@@ -373,3 +373,21 @@ def test_a_broken_config_is_an_error_at_its_line(tmp_path: Path, capsys: pytest.
     assert main(["import", str(src), str(tmp_path / "out")]) == 1
     assert capsys.readouterr().err.startswith("_config.yml:3:1: invalid YAML: while parsing a flow sequence")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_damaged_cover_image_is_reported_not_fatal(tmp_path: Path) -> None:
+    src = jekyll_site(
+        tmp_path / "src",
+        {
+            "_config.yml": "title: T\n",
+            "_posts/2020-01-01-a.md": "---\ntitle: A\nimage: /assets/broken.jpg\n---\nHi.\n",
+            "assets/broken.jpg": "not a JPEG",
+        },
+    )
+    report = import_site(src, tmp_path / "out", DEPLOY)
+    assert [str(d) for d in report.not_carried] == [
+        "_posts/2020-01-01-a.md:3: warning: `image`: image /assets/broken.jpg cannot be read as an image; "
+        "no cover shown"
+    ]
+    assert [d for d in build_site(tmp_path / "out").diagnostics if d.severity == "error"] == []
+    assert (tmp_path / "out/_site/assets/broken.jpg").is_file()
