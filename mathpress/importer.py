@@ -751,14 +751,18 @@ def _site_yml(
 
 
 def _same(site: dict[str, Any], key: str, value: Any, line: int, notes: _Findings) -> None:
-    """A setting both generators have, checked the way site.yml checks it."""
+    """A setting both generators have, checked the way site.yml checks it (a value it refuses is reported)."""
+    usable = not isinstance(value, dict | list)
     if key == "paginate":
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            site[key] = value
-        return
-    if key == "timezone" or isinstance(value, dict | list):
-        return
-    site[key] = str(value).strip() if key != "url" else str(value).rstrip("/")
+        usable = isinstance(value, int) and not isinstance(value, bool) and value > 0
+    elif key == "timezone":
+        usable = _zone({"timezone": value}).key == str(value)
+    if not usable:
+        notes.skip("_config.yml", line, f"`{key}: {_yaml_value(value)}` not carried: not a value mathpress reads")
+    elif key == "paginate":
+        site[key] = value
+    elif key != "timezone":
+        site[key] = str(value).strip() if key != "url" else str(value).rstrip("/")
 
 
 def _kramdown(value: Any, doc: YamlMap, notes: _Findings) -> None:

@@ -391,3 +391,20 @@ def test_a_damaged_cover_image_is_reported_not_fatal(tmp_path: Path) -> None:
     ]
     assert [d for d in build_site(tmp_path / "out").diagnostics if d.severity == "error"] == []
     assert (tmp_path / "out/_site/assets/broken.jpg").is_file()
+
+
+def test_config_values_we_cannot_read_are_reported(tmp_path: Path) -> None:
+    src = jekyll_site(
+        tmp_path / "src",
+        {
+            "_config.yml": "title: T\ntimezone: Mars/Olympus\npaginate: many\n",
+            "_posts/2020-01-01-a.md": "---\n---\nA\n",
+        },
+    )
+    report = import_site(src, tmp_path / "out", DEPLOY)
+    assert [str(d) for d in report.not_carried] == [
+        '_config.yml:2: warning: `timezone: "Mars/Olympus"` not carried: not a value mathpress reads',
+        '_config.yml:3: warning: `paginate: "many"` not carried: not a value mathpress reads',
+    ]
+    site = yaml.safe_load((tmp_path / "out/site.yml").read_text(encoding="utf-8"))
+    assert site["timezone"] == "UTC" and "paginate" not in site
