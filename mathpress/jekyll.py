@@ -37,11 +37,12 @@ DEFAULT_EXCLUDE = (
 
 
 def site_pattern(config: Mapping[str, Any]) -> str:
-    """The posts' permalink pattern: a style name or a pattern, with a leading slash."""
+    """The posts' permalink pattern (from defaults, the posts collection or the site), with a leading slash."""
     collections = config.get("collections")
     posts = collections.get("posts") if isinstance(collections, dict) else None
     own = posts.get("permalink") if isinstance(posts, dict) else None
-    value = str(own or config.get("permalink") or "date")
+    default = defaults_for("_posts/post.md", "posts", config.get("defaults")).get("permalink")
+    value = str(default or own or config.get("permalink") or "date")
     pattern = STYLES.get(value.lstrip(":"), value)
     return pattern if pattern.startswith("/") else "/" + pattern
 
