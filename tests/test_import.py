@@ -408,3 +408,25 @@ def test_config_values_we_cannot_read_are_reported(tmp_path: Path) -> None:
     ]
     site = yaml.safe_load((tmp_path / "out/site.yml").read_text(encoding="utf-8"))
     assert site["timezone"] == "UTC" and "paginate" not in site
+
+
+def test_a_permalink_from_defaults_is_the_pattern_carried(tmp_path: Path) -> None:
+    defaults = (
+        "defaults:\n  - scope: {path: '', type: posts}\n    values: {permalink: '/posts/:title/'}\n"
+        "  - scope: {path: '', type: tabs}\n    values: {permalink: '/:title/'}\n"
+    )
+    src = jekyll_site(
+        tmp_path / "src",
+        {
+            "_config.yml": "title: T\ncollections:\n  tabs:\n    output: true\n" + defaults,
+            "_posts/2020-01-01-First-Post.md": "---\ntitle: A\n---\nA\n",
+            "_tabs/about.md": "---\ntitle: About me\n---\nAbout.\n",
+        },
+    )
+    report = import_site(src, tmp_path / "out", DEPLOY)
+    assert yaml.safe_load((tmp_path / "out/site.yml").read_text(encoding="utf-8"))["permalink"] == "/posts/:title/"
+    assert "permalink" not in (tmp_path / "out/content/posts/2020-01-01-First-Post.md").read_text(encoding="utf-8")
+    assert report.pages == ("_tabs/about.md",)
+    build_site(tmp_path / "out")
+    assert (tmp_path / "out/_site/posts/First-Post/index.html").is_file()
+    assert "About me" in (tmp_path / "out/_site/about/index.html").read_text(encoding="utf-8")
