@@ -16,6 +16,7 @@ from mathpress.cli import main
 from mathpress.errors import UsageError
 from mathpress.importer import ImportReport, import_site
 from mathpress.pipeline import BuildReport
+from mathpress.serve import find_route
 from mathpress.verify import run_check
 from tests.conftest import build_site, make_site
 
@@ -430,3 +431,12 @@ def test_a_permalink_from_defaults_is_the_pattern_carried(tmp_path: Path) -> Non
     build_site(tmp_path / "out")
     assert (tmp_path / "out/_site/posts/First-Post/index.html").is_file()
     assert "About me" in (tmp_path / "out/_site/about/index.html").read_text(encoding="utf-8")
+
+
+def test_the_dev_server_serves_extensionless_urls_from_html_files(tmp_path: Path) -> None:
+    dest = tmp_path / "site"
+    import_site(HERE / "fixtures/jekyll/style-extensionless", dest, DEPLOY)
+    build_site(dest)
+    route = find_route(dest / "_site", "/", "/2016/02/Hello-World")
+    assert route.file == (dest / "_site/2016/02/Hello-World.html").resolve()
+    assert find_route(dest / "_site", "/", "/2016/02/Nothing").file == (dest / "_site/404.html").resolve()
