@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import json
 import os
+import posixpath
 import re
 import shutil
 import warnings
@@ -18,6 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 from PIL import Image, UnidentifiedImageError
@@ -36,7 +39,7 @@ TEXT_KEYS = ("title", "slug", "excerpt", "description", "cover_alt", "excerpt_se
 FLAG_KEYS = ("published", "draft", "math", "render_with_liquid")
 # Front matter keys mathpress reads itself; any other key reaches templates as page.front.KEY.
 OUR_KEYS = frozenset({*TEXT_KEYS, *FLAG_KEYS, "date", "tags", "categories", "category", "author", "cover", "layout"})
-JEKYLL_OWN_KEYS = frozenset({"permalink", "layout"})
+JEKYLL_OWN_KEYS = frozenset({"permalink", "layout", "redirect_from"})
 SAME_AS_OURS = {"title", "description", "url", "timezone", "paginate", "excerpt_separator"}
 NO_MEANING = {
     "plugins": "plugins do not run in mathpress",
@@ -838,7 +841,44 @@ def _write_stage(
         taken[doc.dest] = doc.rel
         _write(stage / doc.dest, doc.text)
         kept.append(doc)
-    return _match_urls(stage, kept, notes)
+    kept = _match_urls(stage, kept, notes)
+    _write_redirects(stage, kept, notes)
+    return _drop_collisions(stage, kept, load_config(stage), notes)
+
+
+REDIRECT = """<!doctype html>
+<html lang="en">
+<meta charset="utf-8">
+<title>Redirecting…</title>
+<meta http-equiv="refresh" content="0; url={target}">
+<meta name="robots" content="noindex">
+<p>This page has moved to <a href="{target}">{target}</a>.</p>
+</html>
+"""
+
+
+def _write_redirects(stage: Path, docs: list[_Doc], notes: _Findings) -> None:
+    """jekyll-redirect-from's `redirect_from:` old URLs become pages that send the reader on (relative links)."""
+    for doc in docs:
+        yaml_text, _, _ = find_front_matter(doc.text, doc.rel)
+        data = parse_mapping(yaml_text or "", doc.rel).data
+        olds = data.get("redirect_from")
+        for old in [olds] if isinstance(olds, str) else olds if isinstance(olds, list) else []:
+            try:
+                path = jekyll.output_file(safe_url(str(old)))
+            except ValueError:
+                notes.skip(doc.rel, 0, f"redirect_from {old!r} is not a path in the site; not carried")
+                continue
+            target = _relative(path, doc.jekyll_output)
+            _write(stage / "static" / path, REDIRECT.format(target=html.escape(quote(target))))
+            notes.translated.append(f"{doc.rel}: redirect_from {old} → a page sending readers on")
+
+
+def _relative(page: str, output: str) -> str:
+    """A link from one output file to the page written at another (a folder URL keeps its `/`)."""
+    folder = output.removesuffix("index.html")
+    link = posixpath.relpath("/" + folder, "/" + posixpath.dirname(page))
+    return link + "/" if folder == "" or folder.endswith("/") else link
 
 
 def _write(path: Path, text: str) -> None:
@@ -860,7 +900,7 @@ def _match_urls(stage: Path, docs: list[_Doc], notes: _Findings) -> list[_Doc]:
             text = _set_permalink(doc, url)
             _write(stage / doc.dest, text)
         kept.append(doc)
-    return _drop_collisions(stage, kept, config, notes)
+    return kept
 
 
 def _safe(url: str) -> str:

@@ -440,3 +440,24 @@ def test_the_dev_server_serves_extensionless_urls_from_html_files(tmp_path: Path
     route = find_route(dest / "_site", "/", "/2016/02/Hello-World")
     assert route.file == (dest / "_site/2016/02/Hello-World.html").resolve()
     assert find_route(dest / "_site", "/", "/2016/02/Nothing").file == (dest / "_site/404.html").resolve()
+
+
+def test_redirect_from_old_urls_sends_readers_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = jekyll_site(
+        tmp_path / "src",
+        {
+            "_config.yml": "title: T\nurl: https://example.org\nplugins: [jekyll-redirect-from]\n",
+            "_posts/2020-01-01-a.md": (
+                "---\ntitle: A\ncategories: [Big Ideas]\nredirect_from:\n  - /old/\n  - /deep/older.html\n---\nA\n"
+            ),
+        },
+    )
+    report = import_site(src, tmp_path / "out", DEPLOY)
+    assert "_posts/2020-01-01-a.md: redirect_from /old/ → a page sending readers on" in report.translated
+    build_site(tmp_path / "out")
+    site = tmp_path / "out/_site"
+    assert 'url=../big%20ideas/2020/01/01/a.html"' in (site / "old/index.html").read_text(encoding="utf-8")
+    assert 'url=../big%20ideas/2020/01/01/a.html"' in (site / "deep/older.html").read_text(encoding="utf-8")
+    assert (site / "big ideas/2020/01/01/a.html").is_file()
+    capsys.readouterr()
+    assert run_check(site, None) == 0, capsys.readouterr().err
