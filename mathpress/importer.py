@@ -223,7 +223,7 @@ def _sort_file(
     first = rel.split("/", 1)[0]
     collections: dict[str, Any] = config["collections"] if isinstance(config.get("collections"), dict) else {}
     if "/_posts/" in f"/{rel}" or "/_drafts/" in f"/{rel}":
-        _post_or_draft(src, rel, config, zone, docs, files, notes)
+        _post_or_draft(src, rel, config, zone, docs, notes)
     elif first in ("_includes", "_data"):
         files[rel] = src / rel
     elif first.startswith("_") and first[1:] in collections and "/" in rel:
@@ -250,13 +250,7 @@ def _report_folder(rel: str, notes: _Findings) -> None:
 
 
 def _post_or_draft(
-    src: Path,
-    rel: str,
-    config: Mapping[str, Any],
-    zone: dt.tzinfo,
-    docs: list[_Doc],
-    files: dict[str, Path],
-    notes: _Findings,
+    src: Path, rel: str, config: Mapping[str, Any], zone: dt.tzinfo, docs: list[_Doc], notes: _Findings
 ) -> None:
     """A file under _posts/ or _drafts/."""
     draft = "/_drafts/" in f"/{rel}"
