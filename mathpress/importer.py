@@ -710,31 +710,8 @@ def _site_yml(
     site: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for key, value in config.items():
-        line = doc.where(key)[0]
-        if value is None:
-            continue
-        if key in SAME_AS_OURS:
-            _same(site, key, value, line, notes)
-        elif key == "author":
-            site["author"] = str(value.get("name", "")) if isinstance(value, dict) else str(value)
-            if isinstance(value, dict):
-                extra["author"] = value
-        elif key == "baseurl":
-            site["base_url"] = str(value) or "/"
-        elif key in ("lang", "locale"):
-            site["language"] = str(value).replace("_", "-")
-        elif key == "kramdown":
-            _kramdown(value, doc, notes)
-        elif key in ("permalink", "collections"):
-            continue
-        elif key in ("defaults", "exclude", "include"):
-            notes.translated.append(f"{_at('_config.yml', line)}: `{key}` {APPLIED[key]}")
-        elif (key, str(value).lower()) in (("markdown", "kramdown"), ("highlighter", "rouge")):
-            notes.translated.append(f"{_at('_config.yml', line)}: `{key}: {value}` → {NO_MEANING[key]}")
-        elif key in NO_MEANING:
-            notes.skip("_config.yml", line, f"`{key}` not carried: {NO_MEANING[key]}")
-        else:
-            extra[key] = value
+        if value is not None:
+            _setting(key, value, doc, site, extra, notes)
     site["timezone"] = zone.key
     site["permalink"] = _our_pattern(config, doc, notes)
     if math:
@@ -745,6 +722,31 @@ def _site_yml(
     _collections_note(config, doc, notes)
     header = "# Imported from a Jekyll site's _config.yml by `mathpress import` (see README, Coming from Jekyll).\n"
     return header + yaml.safe_dump(site, allow_unicode=True, sort_keys=False, width=120)
+
+
+def _setting(key: str, value: Any, doc: YamlMap, site: dict[str, Any], extra: dict[str, Any], notes: _Findings) -> None:
+    """One _config.yml setting: into site.yml, applied, translated, reported, or kept under extra."""
+    line = doc.where(key)[0]
+    if key in SAME_AS_OURS:
+        _same(site, key, value, line, notes)
+    elif key == "author":
+        site["author"] = str(value.get("name", "")) if isinstance(value, dict) else str(value)
+        if isinstance(value, dict):
+            extra["author"] = value
+    elif key == "baseurl":
+        site["base_url"] = str(value) or "/"
+    elif key in ("lang", "locale"):
+        site["language"] = str(value).replace("_", "-")
+    elif key == "kramdown":
+        _kramdown(value, doc, notes)
+    elif key in ("defaults", "exclude", "include"):
+        notes.translated.append(f"{_at('_config.yml', line)}: `{key}` {APPLIED[key]}")
+    elif (key, str(value).lower()) in (("markdown", "kramdown"), ("highlighter", "rouge")):
+        notes.translated.append(f"{_at('_config.yml', line)}: `{key}: {value}` → {NO_MEANING[key]}")
+    elif key in NO_MEANING:
+        notes.skip("_config.yml", line, f"`{key}` not carried: {NO_MEANING[key]}")
+    elif key not in ("permalink", "collections"):  # both read on their own
+        extra[key] = value
 
 
 def _same(site: dict[str, Any], key: str, value: Any, line: int, notes: _Findings) -> None:
