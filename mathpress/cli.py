@@ -14,7 +14,7 @@ from .config import load_config
 from .errors import BuildFailed, Diagnostic, SourceError, UsageError
 from .importer import ImportReport
 from .pipeline import BuildOptions, BuildReport, build
-from .scaffold import NOT_INSTALLABLE, checked_requirement, init_site, new_post, running_requirement
+from .scaffold import NOT_INSTALLABLE, checked_requirement, deploy_files, init_site, new_post, running_requirement
 
 COMMANDS = ("build", "serve", "init", "new", "check", "import")
 EXIT_CODES = (
@@ -43,12 +43,7 @@ def parser() -> argparse.ArgumentParser:
     init = commands.add_parser("init", help="create a new site that builds out of the box")
     init.add_argument("folder", type=Path, help="where to create the site")
     init.add_argument("--force", action="store_true", help="add the site to a folder that is not empty")
-    init.add_argument(
-        "--requirement",
-        metavar="REQ",
-        help="the mathpress the site's workflow installs, written to requirements.txt, e.g. "
-        '"mathpress @ git+https://github.com/OWNER/mathpress@vX.Y.Z" (default: exactly this mathpress)',
-    )
+    _requirement_argument(init)
     _new_arguments(commands.add_parser("new", help="create a new post file and print its path"))
     _import_arguments(
         commands.add_parser("import", help=IMPORT_HELP[0], description=IMPORT_HELP[1], epilog=IMPORT_HELP[2])
@@ -66,7 +61,8 @@ IMPORT_HELP = (
         "Read the Jekyll site in SRC and write a new mathpress site in DEST, which must be new or empty. "
         "Every post and page keeps the URL Jekyll 4.3 gives it; _config.yml becomes site.yml; _drafts/ become "
         "drafts; static files (assets/, images, PDFs, CNAME, favicon) keep their paths; _includes/ and _data/ are "
-        "copied unchanged for the Liquid in posts; theme cover keys become `cover`; a GitHub Pages workflow is added. "
+        "copied unchanged for the Liquid in posts; theme cover keys become `cover`; the GitHub Pages workflow and "
+        "requirements.txt that `init` writes are added. "
         "It prints what it carried and every thing it did not carry as `path:line: message`."
     ),
     "Then: mathpress build --source DEST && mathpress check DEST/_site",
@@ -78,6 +74,16 @@ def _import_arguments(command: argparse.ArgumentParser) -> None:
         "src", metavar="SRC", type=Path, help="the Jekyll site (the folder holding _config.yml and _posts/)"
     )
     command.add_argument("dest", metavar="DEST", type=Path, help="where to write the mathpress site (new or empty)")
+    _requirement_argument(command)
+
+
+def _requirement_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--requirement",
+        metavar="REQ",
+        help="the mathpress the site's workflow installs, written to requirements.txt, e.g. "
+        '"mathpress @ git+https://github.com/OWNER/mathpress@vX.Y.Z" (default: exactly this mathpress)',
+    )
 
 
 def _source_argument(command: argparse.ArgumentParser) -> None:
@@ -142,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(options: argparse.Namespace) -> int:
     """Run one command."""
     if options.command == "init":
-        requirement = running_requirement() if options.requirement is None else checked_requirement(options.requirement)
+        requirement = _requirement(options.requirement)
         written = init_site(options.folder, options.force, clock.local_now().date(), requirement)
         for path in written:
             print(f"created {path}")
@@ -165,7 +171,7 @@ def _dispatch(options: argparse.Namespace) -> int:
         )
         return 0
     if options.command == "import":
-        return _import(options.src, options.dest)
+        return _import(options.src, options.dest, options.requirement)
     if options.command == "check":
         from .verify import run_check
 
@@ -194,13 +200,20 @@ def _dispatch(options: argparse.Namespace) -> int:
     return 0
 
 
-def _import(src: Path, dest: Path) -> int:
+def _requirement(given: str | None) -> str | None:
+    """The requirement a site's workflow installs: --requirement, else exactly the running mathpress."""
+    return running_requirement() if given is None else checked_requirement(given)
+
+
+def _import(src: Path, dest: Path, given: str | None) -> int:
     """Run `import` and print its report."""
     from .importer import import_site
-    from .scaffold import workflow_text
 
-    report = import_site(src, dest, {".github/workflows/pages.yml": workflow_text()})
+    requirement = _requirement(given)
+    report = import_site(src, dest, deploy_files(requirement))
     print_import_report(report)
+    if requirement is None:
+        print(f"mathpress: warning: {NOT_INSTALLABLE}", file=sys.stderr)
     print(f"now run: mathpress build --source {dest}")
     return 0
 

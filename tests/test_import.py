@@ -16,6 +16,7 @@ from mathpress.cli import main
 from mathpress.errors import UsageError
 from mathpress.importer import ImportReport, import_site
 from mathpress.pipeline import BuildReport
+from mathpress.scaffold import workflow_text
 from mathpress.serve import find_route
 from mathpress.verify import run_check
 from tests.conftest import build_site, make_site
@@ -292,11 +293,13 @@ def test_build_on_a_jekyll_folder_says_to_import(tmp_path: Path, capsys: pytest.
 
 
 def test_import_command_prints_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["import", str(HERE / "fixtures/jekyll-sites/minima"), str(tmp_path / "out")]) == 0
+    source = str(HERE / "fixtures/jekyll-sites/minima")
+    assert main(["import", source, str(tmp_path / "out"), "--requirement", "mathpress==0.1.0"]) == 0
     out = capsys.readouterr().out
     assert "imported into" in out and "6 posts, 0 drafts, 1 pages" in out
     assert "not carried: index.md:1: the home page is not carried" in out
-    assert (tmp_path / "out/.github/workflows/pages.yml").is_file()
+    assert (tmp_path / "out/.github/workflows/pages.yml").read_text() == workflow_text()
+    assert (tmp_path / "out/requirements.txt").read_text().splitlines()[-1] == "mathpress==0.1.0"
 
 
 def jekyll_site(root: Path, files: dict[str, str]) -> Path:
