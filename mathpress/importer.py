@@ -593,7 +593,7 @@ def _author(
 
 def _checked_values(rel: str, fm: YamlMap, data: Mapping[str, Any], renames: dict[str, str], notes: _Findings) -> None:
     """Keys mathpress reads, with a value of another kind than it reads: kept as jekyll_KEY, reported."""
-    for key in (*TEXT_KEYS, *FLAG_KEYS, "tags"):
+    for key in (*TEXT_KEYS, *FLAG_KEYS, "tags", "categories", "category"):
         if key not in fm.data or key in renames:
             continue
         value = fm.data[key]
@@ -624,7 +624,7 @@ def _categories(
 ) -> None:
     """Categories from defaults and folders join the front matter's, in Jekyll's order."""
     written = jekyll.categories("", fm.data)
-    if written == cats:
+    if written == cats and "categories" not in renames and "category" not in renames:
         return
     for key in ("categories", "category"):
         if key in fm.data:

@@ -94,12 +94,17 @@ def categories(rel: str, data: Mapping[str, Any], special: str = "_posts") -> li
         if isinstance(value, str):
             found += value.split()
         elif isinstance(value, list):
-            found += [str(v) for v in value if v is not None]
+            found += [str(v) for v in _flat(value) if v is not None]
         elif value is not None and not isinstance(value, dict):
             found.append(str(value))
     above = rel.split(f"{special}/", 1)[0] if f"{special}/" in rel else ""
     found += [part for part in above.split("/") if part]
     return list(dict.fromkeys(found))
+
+
+def _flat(items: list[Any]) -> list[Any]:
+    """A list with nested lists spliced in, as Ruby's flatten."""
+    return [leaf for item in items for leaf in (_flat(item) if isinstance(item, list) else [item])]
 
 
 def post_url(rel: str, data: Mapping[str, Any], date: dt.datetime, pattern: str) -> str:

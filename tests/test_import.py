@@ -464,3 +464,18 @@ def test_redirect_from_old_urls_sends_readers_on(tmp_path: Path, capsys: pytest.
     assert (site / "big ideas/2020/01/01/a.html").is_file()
     capsys.readouterr()
     assert run_check(site, None) == 0, capsys.readouterr().err
+
+
+def test_nested_category_lists_are_flattened_as_jekyll_does(tmp_path: Path) -> None:
+    src = jekyll_site(
+        tmp_path / "src",
+        {
+            "_config.yml": "title: T\n",
+            "_posts/2020-01-01-a.md": "---\ntitle: A\ncategories: [[Math, Logic], Notes]\n---\nA\n",
+        },
+    )
+    import_site(src, tmp_path / "out", DEPLOY)
+    text = (tmp_path / "out/content/posts/2020-01-01-a.md").read_text(encoding="utf-8")
+    assert 'categories: ["Math", "Logic", "Notes"]' in text and "\npermalink:" not in text
+    assert [d for d in build_site(tmp_path / "out").diagnostics if d.severity == "error"] == []
+    assert (tmp_path / "out/_site/math/logic/notes/2020/01/01/a.html").is_file()
