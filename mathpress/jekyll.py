@@ -103,7 +103,7 @@ def categories(rel: str, data: Mapping[str, Any], special: str = "_posts") -> li
 
 
 def _flat(items: list[Any]) -> list[Any]:
-    """A list with nested lists spliced in, as Ruby's flatten."""
+    """A list with nested lists spliced in (Jekyll itself garbles such categories; see tests)."""
     return [leaf for item in items for leaf in (_flat(item) if isinstance(item, list) else [item])]
 
 
