@@ -43,7 +43,20 @@ from .mathml import convert_or_none
 from .meta import Meta, read_meta
 from .output import Cached, Content, PublishReport, Stat, build_lock, check_output_dir, publish, scan
 from .pages import page_jobs, post_fact, record_written, render_pages
-from .site import Body, Cover, Post, Site, Tag, assemble, check_cover, plan_urls, reading_minutes, tag_key, tag_names
+from .site import (
+    Body,
+    Cover,
+    Post,
+    Site,
+    Tag,
+    assemble,
+    check_cover,
+    document_output,
+    plan_urls,
+    reading_minutes,
+    tag_key,
+    tag_names,
+)
 from .workers import Progress, default_jobs, parallel_map, render_many
 
 MathRender = Callable[[MathSpan, bool], str]
@@ -546,7 +559,7 @@ def _post(
         title_html=Markup(summary.title_html),
         date=meta.date,
         url=url,
-        output=url.lstrip("/") + ("index.html" if url.endswith("/") else ""),
+        output=document_output(url),
         tags=tuple({tags[tag_key(t)]: None for t in meta.tags}),
         categories=meta.categories,
         author=meta.author,

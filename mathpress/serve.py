@@ -568,6 +568,8 @@ def find_route(output: Path, base_url: str, target: str) -> Route:
         if rel and not rel.endswith("/"):
             return Route(HTTPStatus.MOVED_PERMANENTLY, location=quote(path + "/", safe=URL_SAFE) + query)
         found = inside(output, rel + "index.html")
+    elif (found is None or not found.exists()) and rel and not rel.endswith("/"):
+        found = inside(output, rel + ".html")  # GitHub Pages serves /a from a.html (Jekyll's extension-less URLs)
     if found is None or not found.is_file():
         return not_found
     return Route(HTTPStatus.OK, found)
