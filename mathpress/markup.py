@@ -12,7 +12,7 @@ import re
 import signal
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
@@ -85,6 +85,7 @@ class RenderInput:
     check_math: bool
     safe_html: bool
     mathml: bool = False  # pages show MathML: report what cannot be converted
+    lines: tuple[int, ...] = ()  # the file line of each body line, when Liquid moved them (else body_line + i)
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,8 @@ def _render_document(job: RenderInput) -> Rendered:
         notes.extend(check_spans(spans, job.source, job.macros))
     if job.mathml:
         notes.extend(mathml_problems(spans, job.source))
+    if job.lines:
+        notes, spans = [replace(n, line=_file_line(job, n.line)) for n in notes], _spans_in_file(job, spans)
     text = visible_text(body_html)
     return Rendered(
         html=body_html,
@@ -220,6 +223,17 @@ def _render_document(job: RenderInput) -> Rendered:
         spans=spans,
         diagnostics=tuple(notes),
     )
+
+
+def _file_line(job: RenderInput, line: int) -> int:
+    """A line of the body Liquid gave as a line of the file."""
+    index = line - job.body_line
+    return job.lines[index] if 0 <= index < len(job.lines) else line
+
+
+def _spans_in_file(job: RenderInput, spans: Sequence[MathSpan]) -> tuple[MathSpan, ...]:
+    """Math spans placed at their lines in the file (the feed's MathML warnings name them)."""
+    return tuple(replace(s, line=_file_line(job, s.line), tex_line=_file_line(job, s.tex_line)) for s in spans)
 
 
 def mathml_problems(spans: Sequence[MathSpan], source: str) -> list[Diagnostic]:
