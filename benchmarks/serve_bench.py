@@ -5,8 +5,9 @@ its text shows what was saved: the time from the end of the write to that moment
 sample. The page reloads by itself (mathpress's event stream, Hugo's livereload): the
 harness never navigates. Kinds of save:
 
-- body    a paragraph with a fresh marker appended to the post;
+- body    a paragraph with a fresh marker appended to the post (replacing the last one);
 - title   the post's title replaced by a fresh marker (its listings change too);
+each save changes only that: the title and the paragraph of earlier saves stay.
 - static  a file in static/ rewritten; the sample ends when the open page has reloaded.
 
 Used by run.py (`--serve N`); also runnable alone:
@@ -173,16 +174,17 @@ def measure(server: Server, post: Path, saves: int, kinds: tuple[str, ...], log:
             page = browser.new_page()
             page.goto(url, wait_until="load")
             time.sleep(2 * SETTLE)
+            title, paragraph = "", ""  # each save changes one thing: the last title and paragraph stay
             for number in range(saves):
                 for kind in kinds:
                     marker = f"bench{kind}{number}x{secrets.token_hex(4)}"
-                    if kind == "body":
-                        text = original + f"\n\nSaved paragraph {marker}.\n"
-                        save(post, text)
-                        samples[kind].append(wait_until(lambda m=marker: page_shows(page, m)))
-                    elif kind == "title":
-                        text = re.sub(r"(?m)^title: .*$", f'title: "{marker}"', original, count=1)
-                        save(post, text)
+                    if kind in ("body", "title"):
+                        paragraph = f"\n\nSaved paragraph {marker}.\n" if kind == "body" else paragraph
+                        title = marker if kind == "title" else title
+                        titled = (
+                            re.sub(r"(?m)^title: .*$", f'title: "{title}"', original, count=1) if title else original
+                        )
+                        save(post, titled + paragraph)
                         samples[kind].append(wait_until(lambda m=marker: page_shows(page, m)))
                     else:
                         origin = page.evaluate("performance.timeOrigin")
