@@ -21,9 +21,11 @@ import markdown
 from markdown.extensions.toc import slugify_unicode
 
 from . import kramdown
+from .equations import prepare_spans, span_mathml
 from .errors import Diagnostic, error, warning
 from .math import MathSpan, Protected, plain_text, protect, restore
 from .mathcheck import check_spans
+from .texmacros import site_macros
 
 EXTENSIONS = [
     "markdown.extensions.tables",
@@ -81,10 +83,11 @@ class RenderInput:
     body_line: int
     excerpt_source: str | None
     separator: str
-    macros: tuple[str, ...]
+    macros: tuple[tuple[str, str, int], ...]  # the site's: (name, TeX, number of arguments)
     check_math: bool
     safe_html: bool
     mathml: bool = False  # pages show MathML: report what cannot be converted
+    tags: str = "none"  # the site's equation numbering (MathML shows the numbers MathJax would)
 
 
 @dataclass(frozen=True)
@@ -205,7 +208,10 @@ def _render_document(job: RenderInput) -> Rendered:
         excerpt = _cut_excerpt(body_html, job.separator)
     notes = list(protected.diagnostics) + _lost_spans(protected, job.source, body_html, toc)
     if job.check_math:
-        notes.extend(check_spans(spans, job.source, job.macros))
+        notes.extend(check_spans(spans, job.source, tuple(name for name, _, _ in job.macros)))
+    order = page_order(body_html, protected.token_prefix, len(spans))
+    spans, found = prepare_spans(spans, order, job.source, site_macros(job.macros), job.tags)
+    notes.extend(found)
     if job.mathml:
         notes.extend(mathml_problems(spans, job.source))
     text = visible_text(body_html)
@@ -222,13 +228,17 @@ def _render_document(job: RenderInput) -> Rendered:
     )
 
 
+def page_order(body_html: str, prefix: str, count: int) -> list[int]:
+    """Span indexes in the order the page shows them (footnotes last), then those it does not show."""
+    shown = dict.fromkeys(int(m[1]) for m in re.finditer(rf"{re.escape(prefix)}(\d+)q", body_html))
+    return [*(i for i in shown if i < count), *(i for i in range(count) if i not in shown)]
+
+
 def mathml_problems(spans: Sequence[MathSpan], source: str) -> list[Diagnostic]:
     """A warning for each span that cannot become MathML (it is shown as TeX instead)."""
-    from .mathml import convert_or_none
-
     found = []
     for span in spans:
-        problem = convert_or_none(span.tex, span.display)[1]
+        problem = span_mathml(span)[1]
         if problem:
             found.append(warning(source, span.line, span.col, f"MathML: {problem}"))
     return found

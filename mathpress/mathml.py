@@ -35,7 +35,7 @@ from xml.etree import ElementTree
 
 from latex2mathml.converter import convert_to_element
 
-__all__ = ["MathMLError", "convert_or_none", "mathml_markup", "tex_to_mathml"]
+__all__ = ["MathMLError", "convert_or_none", "fallback", "mathml_markup", "tex_to_mathml"]
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 MAX_TEX = 20_000
@@ -188,8 +188,8 @@ def _failure(error: Exception, tex: str) -> MathMLError:
 
 
 @functools.lru_cache(maxsize=4096)
-def tex_to_mathml(tex: str, display: bool) -> str:
-    """TeX → one `<math>` element (semantics + TeX annotation); MathMLError if impossible."""
+def tex_to_mathml(tex: str, display: bool, annotation: str = "") -> str:
+    """TeX → one `<math>` element (semantics + the TeX, or `annotation`, kept); MathMLError if impossible."""
     if len(tex) > MAX_TEX:
         raise MathMLError(f"TeX too long for MathML ({len(tex)} characters, limit {MAX_TEX})")
     source = _clean(tex)
@@ -202,8 +202,9 @@ def tex_to_mathml(tex: str, display: bool) -> str:
     except Exception as error:  # latex2mathml raises IndexError, StopIteration, its own…
         raise _failure(error, source) from error
     body = body if len(root) == 1 else f"<mrow>{body}</mrow>"
-    annotation = f'<annotation encoding="application/x-tex">{html.escape(source, quote=False)}'
-    markup = f'<math xmlns="{MATHML_NS}" display="{mode}"><semantics>{body}{annotation}'
+    kept = _clean(annotation) if annotation else source
+    markup = f'<math xmlns="{MATHML_NS}" display="{mode}"><semantics>{body}'
+    markup += f'<annotation encoding="application/x-tex">{html.escape(kept, quote=False)}'
     markup += "</annotation></semantics></math>"
     try:
         ElementTree.fromstring(markup)
@@ -213,12 +214,17 @@ def tex_to_mathml(tex: str, display: bool) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def convert_or_none(tex: str, display: bool) -> tuple[str, str | None]:
-    """(markup, None) on success, else (readable `<code>` fallback, the error message)."""
+def convert_or_none(tex: str, display: bool, annotation: str = "") -> tuple[str, str | None]:
+    """(markup, None) on success, else (readable `<code>` fallback of the TeX as written, the error message)."""
     try:
-        return tex_to_mathml(tex, display), None
+        return tex_to_mathml(tex, display, annotation), None
     except MathMLError as error:
-        return f'<code class="math-tex">{html.escape(_clean(tex), quote=False)}</code>', str(error)
+        return fallback(annotation or tex), str(error)
+
+
+def fallback(tex: str) -> str:
+    """TeX that cannot become MathML, shown as code."""
+    return f'<code class="math-tex">{html.escape(_clean(tex), quote=False)}</code>'
 
 
 def mathml_markup(tex: str, display: bool) -> str:

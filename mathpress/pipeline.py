@@ -33,16 +33,17 @@ from .cache import (
 )
 from .config import Config, load_config
 from .content import Inventory, SourceFile, find_front_matter, inventory, parse_document, read_source
+from .equations import prepare_spans, span_mathml
 from .errors import BuildFailed, Diagnostic, SourceError, error, sort_diagnostics, warning
 from .images import Picture, Variant, cover_picture
 from .liquid import LiquidContext, render_liquid
 from .markup import Rendered, RenderInput, finish, mathml_problems
 from .math import MathSpan, mathjax_markup, plain_text, protect, restore
-from .mathml import convert_or_none
 from .meta import Meta, read_meta
 from .output import Cached, Content, PublishReport, Stat, check_output_dir, publish, scan
 from .pages import page_jobs, post_fact, record_written, render_pages
 from .site import Body, Cover, Post, Site, Tag, assemble, check_cover, plan_urls, reading_minutes, tag_key, tag_names
+from .texmacros import macro_definitions, site_macros
 from .workers import Progress, default_jobs, parallel_map, render_many
 
 MathRender = Callable[[MathSpan, bool], str]
@@ -366,10 +367,11 @@ def _job(entry: _Entry, config: Config, context: LiquidContext) -> tuple[RenderI
         body_line=line,
         excerpt_source=meta.excerpt,
         separator=meta.excerpt_separator,
-        macros=tuple(sorted(config.math.macros)),
+        macros=macro_definitions(config.math.macros),
         check_math=config.math.check,
         safe_html=config.safe_html,
         mathml=config.math.render == "mathml",
+        tags=config.math.tags,
     )
     return job, notes, used
 
@@ -404,7 +406,7 @@ def _render(
 
 def summarize(meta: Meta, result: Rendered, config: Config, render: MathRender) -> Summary:
     """What the site needs from a render besides the body, with its math finished."""
-    title = title_forms(meta.title, render)
+    title = title_forms(meta.title, render, macro_definitions(config.math.macros))
     return Summary(
         mode=config.math.render,
         title_text=title.text,
@@ -534,7 +536,7 @@ def _page_math(config: Config) -> MathRender:
 
 def _mathml_markup(span: MathSpan, block: bool) -> str:
     """A span as MathML (or readable TeX where it cannot be converted: the render reported it)."""
-    return convert_or_none(span.tex, span.display)[0]
+    return span_mathml(span)[0]
 
 
 def _pictures(
@@ -628,9 +630,10 @@ class TitleForms:
     html: Markup
 
 
-def title_forms(title: str, render: MathRender) -> TitleForms:
-    """Both forms of a title, from one scan for its math."""
+def title_forms(title: str, render: MathRender, macros: tuple[tuple[str, str, int], ...] = ()) -> TitleForms:
+    """Both forms of a title, from one scan for its math (the site's macros expanded for MathML)."""
     found = protect(title)
     text = plain_text(found.text, found.token_prefix, found.spans)
-    markup = Markup(restore(html.escape(found.text), found.token_prefix, found.spans, render))
+    spans, _ = prepare_spans(found.spans, range(len(found.spans)), "", site_macros(macros), "none")
+    markup = Markup(restore(html.escape(found.text), found.token_prefix, spans, render))
     return TitleForms(text, markup)
