@@ -187,8 +187,10 @@ def _drop_repeated_labels(
             notes.append(warning(source, line, col, left))
             keep.append(span.tex[pos : match.start()])
             pos = match.end()
-        if keep:
-            result[index] = replace(span, tex="".join(keep) + span.tex[pos:])
+        if keep:  # a display numbered for its label stays numbered without it
+            tex = "".join(keep) + span.tex[pos:]
+            wrapped = numbered_if_labelled(span) != span.tex and "\\label{" not in tex
+            result[index] = replace(span, tex=f"\\begin{{equation}}{tex}\\end{{equation}}" if wrapped else tex)
     return result, notes
 
 

@@ -406,11 +406,11 @@ def _reads_as_prose(tex: str) -> bool:
 Render = Callable[[MathSpan, bool], str]
 
 
-NUMBERED_ENVIRONMENT = re.compile(r"\\begin\{(?:equation|align|gather|multline|eqnarray|alignat|flalign)\}")
+NUMBERED_ENVIRONMENT = re.compile(r"\\begin\{(?:equation|align|gather|multline|eqnarray|alignat|flalign)\*?\}")
 
 
 def numbered_if_labelled(span: MathSpan) -> str:
-    """A display with a \\label but no numbered environment gets one, so \\eqref has a number."""
+    """A display with a \\label but no amsmath environment gets `equation`, so \\eqref has a number."""
     if span.display and "\\label{" in span.tex and not NUMBERED_ENVIRONMENT.search(span.tex):
         return "\\begin{equation}" + span.tex + "\\end{equation}"
     return span.tex
