@@ -65,6 +65,7 @@ def prepare_spans(
         for row in numbered[index][1]:
             for label in row.labels:
                 labels.setdefault(label, row.tag)
+    notes.extend(_unknown_references(spans, order, labels, source))
     prepared = list(spans)
     known = dict(macros)
     for index in order:
@@ -153,6 +154,22 @@ def _for_mathml(
         return replace(span, mathml_error=str(error)), macros, f"{error}; it is shown as TeX where MathML is used"
     tex = REFERENCE.sub(lambda m: _reference(m, labels), tex)
     return (span if tex == span.tex else replace(span, mathml_tex=tex)), macros, ""
+
+
+def _unknown_references(
+    spans: Sequence[MathSpan], order: Sequence[int], labels: Mapping[str, str | None], source: str
+) -> list[Diagnostic]:
+    """A warning for each \\eqref or \\ref to a label the post does not define."""
+    found = []
+    for index in order:
+        for match in REFERENCE.finditer(spans[index].tex) if "ref" in spans[index].tex else ():
+            if match[2].strip() not in labels:
+                line, col = tex_position(spans[index], match.start())
+                message = (
+                    f"`{match.group()}`: no `\\label{{{match[2].strip()}}}` in this post (the page shows ({UNKNOWN}))"
+                )
+                found.append(warning(source, line, col, message))
+    return found
 
 
 def _reference(match: re.Match[str], labels: Mapping[str, str | None]) -> str:

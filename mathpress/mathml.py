@@ -20,9 +20,10 @@ The result is `<math display=…><semantics>CONTENT<annotation encoding="applica
 holding the original TeX (CR/CRLF → LF, characters XML forbids → U+FFFD); Chromium and
 Firefox render it natively.
 
-Equation numbers: amsmath environments become unnumbered tables (like MathJax's default
-`tags: none`); `\\label`, `\\notag`, `\\nonumber`, `\\require` are dropped; an explicit
-`\\tag{n}` stays visible as an `mtext` "(n)" after a `\\qquad` at the end of its row (`_prepare`).
+Equation numbers: amsmath environments become unnumbered tables; `\\label`, `\\notag`,
+`\\nonumber`, `\\require` are dropped; a `\\tag{n}` stays visible as an `mtext` "(n)" after a
+`\\qquad` at the end of its row (`_prepare`). The numbers MathJax gives automatically come
+here already written as `\\tag{n}`, with macros expanded (equations.py).
 """
 
 from __future__ import annotations

@@ -11,9 +11,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mathpress.equations import prepare_spans, span_mathml
-from mathpress.math import protect
+from mathpress.math import MathSpan, protect
 from mathpress.texmacros import Macro, MacroError, expand, site_macros, take_definitions
 from tests.conftest import build_site, make_site, read_output
 
@@ -185,7 +187,10 @@ By \\eqref{eq:energy}, \\eqref{eq:e} and $x = \\ref{eq:g}$; \\eqref{eq:none} is 
 
 def test_eqref_and_ref_show_the_number_the_page_shows(tmp_path: Path) -> None:
     root = make_site(tmp_path, {POST: LABELS_POST})
-    build_site(root)
+    report = build_site(root)
+    assert warnings(report) == [
+        f"{POST}:17:58: warning: `\\eqref{{eq:none}}`: no `\\label{{eq:none}}` in this post (the page shows (???))"
+    ]
     content = feed_content(root)
     assert tags_shown(content) == ["(1)", "(2)", "(A)", "(3)"]
     inline = [(annotation(m), shown(m)) for m in maths(content) if m.get("display") == "inline"]
@@ -265,3 +270,56 @@ def test_repeated_labels_in_one_span_are_reported_too() -> None:
     ]
     assert spans[0].tex.count("\\label{x}") == 1
     assert shown(ET.fromstring(span_mathml(spans[0])[0])).count("(") == 2  # both rows numbered
+
+
+TEX_PIECES = [
+    "x",
+    " ",
+    "{",
+    "}",
+    "[",
+    "]",
+    "#1",
+    "#",
+    "\\\\",
+    "&",
+    "\\a",
+    "\\b",
+    "\\def",
+    "\\gdef",
+    "\\let",
+    "=",
+    "\\newcommand",
+    "\\renewcommand*",
+    "\\DeclareMathOperator",
+    "[2]",
+    "\\label{x}",
+    "\\label{y}",
+    "\\tag{",
+    "\\tag*{T}",
+    "\\notag",
+    "\\eqref{x}",
+    "\\ref{y}",
+    "\\begin{align}",
+    "\\end{align}",
+    "\\begin{aligned}",
+    "\\end{aligned}",
+    "\\begin{equation*}",
+    "\\end{equation*}",
+    "\\RR",
+    "\\f",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(TEX_PIECES), max_size=25).map("".join), max_size=4), st.booleans())
+def test_any_tex_is_prepared_without_crashing(texts: list[str], display: bool) -> None:
+    spans = [MathSpan(tex, display, i + 1, 1, "$$", i + 1, 3) for i, tex in enumerate(texts)]
+    macros = site_macros([("RR", "\\mathbb{R}", 0), ("f", "#1^2", 1)])
+    for tags in ("none", "ams", "all"):
+        prepared, notes = prepare_spans(spans, range(len(spans)), "p.md", macros, tags)
+        assert len(prepared) == len(spans)
+        assert all(str(note).startswith("p.md:") for note in notes)
+        for span in prepared:
+            markup, _ = span_mathml(span)
+            assert markup.startswith(("<math ", '<code class="math-tex">'))
