@@ -246,11 +246,12 @@ def mathml_problems(spans: Sequence[MathSpan], source: str) -> list[Diagnostic]:
 
 def _lost_spans(protected: Protected, source: str, *fragments: str) -> list[Diagnostic]:
     """Math whose placeholder did not come through Markdown: never lost in silence."""
-    text = "".join(fragments)
+    pattern = re.compile(rf"{re.escape(protected.token_prefix)}(\d+)q")
+    found = {int(m[1]) for fragment in fragments for m in pattern.finditer(fragment)}
     return [
         warning(source, span.line, span.col, "this math was lost in Markdown processing (please report it)")
         for index, span in enumerate(protected.spans)
-        if f"{protected.token_prefix}{index}q" not in text
+        if index not in found
     ]
 
 

@@ -15,6 +15,7 @@ elements, and recognises, with kramdown's meaning where kramdown had one:
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Callable, Sequence
@@ -36,6 +37,10 @@ HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]|$)")
 HTML_BLOCK_START = re.compile(r"^[ \t]{0,3}<([A-Za-z][A-Za-z0-9-]*)")
 SKIPPED_ELEMENTS = ("script", "style", "pre", "code", "textarea", "math", "svg")
 REFERENCE = re.compile(r"\\(?:eq)?ref\{[^{}\n]{1,200}\}")
+BLANK_LINE = re.compile(r"\n(?=([ \t]*\n))")
+BACKTICKS = re.compile("`+")
+TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+BEGIN = re.compile(r"\\begin\{([A-Za-z]+\*?)\}")
 MATH_LOADER = re.compile(r"mathjax|katex", re.I)
 TEXY = re.compile(r"[\\^_=+{}<>|*/]|\d")
 
@@ -97,6 +102,11 @@ class _Scanner:
         self.spans: list[MathSpan] = []
         self.notes: list[Diagnostic] = []
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        # Every blank line as (start, end) of `\n[ \t]*\n`, found once: positions come from
+        # bisecting these lists, never from counting from the start of the text for each span.
+        blanks = [(m.start(), m.end() + len(m[1])) for m in BLANK_LINE.finditer(text)]
+        self.blank_starts = [start for start, _ in blanks]
+        self.blank_ends = [end for _, end in blanks]
 
     # -- block level -------------------------------------------------------------------------
 
@@ -207,7 +217,7 @@ class _Scanner:
 
     def _code_span(self, at: int, stop: int) -> tuple[int, str | None]:
         """Skip an inline code span (a backtick run up to the next run of the same length)."""
-        run = re.match(r"`+", self.text[at:stop])
+        run = BACKTICKS.match(self.text, at, stop)
         assert run
         ticks = run.group()
         limit = self._paragraph_end(at, stop)
@@ -221,10 +231,10 @@ class _Scanner:
         if text.startswith("<!--", at):
             end = text.find("-->", at + 4, stop)
             return (stop if end < 0 else end + 3), None
-        tag = re.match(r"<(/?)([A-Za-z][A-Za-z0-9-]*)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", text[at:stop])
+        tag = TAG.match(text, at, stop)
         if not tag:
             return None
-        end = at + tag.end()
+        end = tag.end()
         name = tag[2].lower()
         if not tag[1] and name in SKIPPED_ELEMENTS and not tag.group().endswith("/>"):
             close = re.compile(rf"</{name}\s*>", re.I).search(text, end, stop)
@@ -279,15 +289,15 @@ class _Scanner:
 
     def _environment(self, at: int, stop: int) -> tuple[int, str] | None:
         """\\begin{align}…\\end{align} with no delimiter around it."""
-        name = re.match(r"\\begin\{([A-Za-z]+\*?)\}", self.text[at:stop])
+        name = BEGIN.match(self.text, at, stop)
         if not name or name[1] not in MATH_ENVIRONMENTS:
             return None
         env = re.escape(name[1])
         depth = 0
-        for match in re.finditer(rf"\\(begin|end)\{{{env}\}}", self.text[at:stop]):
+        for match in re.compile(rf"\\(begin|end)\{{{env}\}}").finditer(self.text, at, stop):
             depth += 1 if match[1] == "begin" else -1
             if depth == 0:
-                end = at + match.end()
+                end = match.end()
                 era = bool(KRAMDOWN_ERA.search(self.text, at, end))
                 return end, self._span(at, (at, end), True, "\\begin", era)
         self._note(at, f"`\\begin{{{name[1]}}}` is never closed by `\\end{{{name[1]}}}`")
@@ -370,13 +380,15 @@ class _Scanner:
 
     def _paragraph_end(self, at: int, stop: int) -> int:
         """The offset of the next blank line (inline constructs never cross one)."""
-        match = re.compile(r"\n[ \t]*\n").search(self.text, at, stop)
-        return match.start() if match else stop
+        index = bisect.bisect_left(self.blank_starts, at)
+        if index < len(self.blank_starts) and self.blank_ends[index] <= stop:
+            return self.blank_starts[index]
+        return stop
 
     def _position(self, at: int) -> tuple[int, int]:
         """File line and column of a text offset."""
-        line_start = self.text.rfind("\n", 0, at) + 1
-        return self.text.count("\n", 0, at) + self.first_line, at - line_start + 1
+        index = bisect.bisect_right(self.line_starts, at) - 1
+        return index + self.first_line, at - self.line_starts[index] + 1
 
     def _span(self, at: int, inner: tuple[int, int], display: bool, delimiter: str, kramdown: bool = False) -> str:
         """Record the span whose TeX is text[inner[0]:inner[1]]; return its token."""

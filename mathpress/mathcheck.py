@@ -43,8 +43,10 @@ class Names:
 
     def with_definitions(self, tex: str) -> Names:
         """These names plus what `tex` defines with \\def, \\newcommand, \\newenvironment, …"""
-        macros = {a or b for a, b in DEFINED_MACRO.findall(tex)}
-        environments = set(DEFINED_ENV.findall(tex))
+        macros = {a or b for a, b in DEFINED_MACRO.findall(tex)} - self.macros
+        environments = set(DEFINED_ENV.findall(tex)) - self.environments
+        if not macros and not environments:
+            return self  # most spans define nothing: no copy of every MathJax name per span
         return Names(self.macros | macros, self.environments | environments)
 
 

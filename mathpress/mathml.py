@@ -153,9 +153,14 @@ def _char(match: re.Match[str]) -> str:
     return chr(code) if code <= 0x10FFFF else "\ufffd"
 
 
+PLAIN_TEXT = re.compile(r"[\x20-\x25\x27-\x3b=\x3f-\x7e]*")  # printable ASCII but & < >: nothing to do
+
+
 def _text(raw: str | None) -> str:
     """latex2mathml text (may hold `&#x…;` strings) as escaped XML/HTML text."""
-    return html.escape(_clean(CHAR_REF.sub(_char, raw or "")), quote=False)
+    if not raw or PLAIN_TEXT.fullmatch(raw):
+        return raw or ""
+    return html.escape(_clean(CHAR_REF.sub(_char, raw)), quote=False)
 
 
 def _attributes(node: ElementTree.Element) -> str:
@@ -188,7 +193,6 @@ def _failure(error: Exception, tex: str) -> MathMLError:
     return MathMLError(f"{what} in `{excerpt}`")
 
 
-@functools.lru_cache(maxsize=4096)
 def tex_to_mathml(tex: str, display: bool, annotation: str = "") -> str:
     """TeX → one `<math>` element (semantics + the TeX, or `annotation`, kept); MathMLError if impossible."""
     if len(tex) > MAX_TEX:
@@ -214,7 +218,7 @@ def tex_to_mathml(tex: str, display: bool, annotation: str = "") -> str:
     return markup
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1 << 15)  # by TeX: a build converts each distinct formula once
 def convert_or_none(tex: str, display: bool, annotation: str = "") -> tuple[str, str | None]:
     """(markup, None) on success, else (readable `<code>` fallback of the TeX as written, the error message)."""
     try:
