@@ -449,13 +449,14 @@ def restore(markup: str, prefix: str, spans: Sequence[MathSpan], render: Render)
         return render(span, True) if span.display else match.group()
 
     markup = alone.sub(block, markup)
-    parts = re.split(r"(<[^>]*>)", markup)
-    for index, part in enumerate(parts):
-        if index % 2:
-            parts[index] = _restore_in_tag(part, token, spans)
-        else:
-            parts[index] = token.sub(lambda m: render(spans[int(m[1])], False), part)
-    return "".join(parts)
+    tag_or_token = re.compile(rf"<[^>]*>|{re.escape(prefix)}(\d+)q")  # one pass: tags as re.split found them
+
+    def one(match: re.Match[str]) -> str:
+        if match[1] is None:
+            return _restore_in_tag(match.group(), token, spans) if prefix in match.group() else match.group()
+        return render(spans[int(match[1])], False)
+
+    return tag_or_token.sub(one, markup)
 
 
 def _restore_in_tag(tag: str, token: re.Pattern[str], spans: Sequence[MathSpan]) -> str:

@@ -71,9 +71,15 @@ def check_spans(spans: Sequence[MathSpan], source: str, macros: tuple[str, ...])
     base = mathjax_names()
     names = Names(base.macros | {name.lstrip("\\") for name in macros}, base.environments)
     found: list[Diagnostic] = []
+    checked: dict[str, list[tuple[int, str]]] = {}  # by TeX, while the names stay the same
     for span in spans:
-        names = names.with_definitions(span.tex)
-        for offset, message in check_tex(span.tex, names):
+        defined = names.with_definitions(span.tex)
+        if defined is not names:
+            names, checked = defined, {}
+        problems = checked.get(span.tex)
+        if problems is None:
+            problems = checked[span.tex] = check_tex(span.tex, names)
+        for offset, message in problems:
             line, col = tex_position(span, offset)
             found.append(warning(source, line, col, message))
     return sorted(found)
