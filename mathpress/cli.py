@@ -10,11 +10,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__, clock
+from .config import load_config
 from .errors import BuildFailed, Diagnostic, SourceError, UsageError
 from .pipeline import BuildOptions, BuildReport, build
 from .scaffold import init_site, new_post
 
 COMMANDS = ("build", "serve", "init", "new", "check")
+EXIT_CODES = (
+    "exit status: 0 built; 1 content errors (nothing was published, the previous output is kept); 2 usage errors"
+)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -26,14 +30,22 @@ def parser() -> argparse.ArgumentParser:
     )
     top.add_argument("--version", action="version", version=f"mathpress {__version__}")
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
-    _build_arguments(commands.add_parser("build", help="build the site into the output folder"))
+    _build_arguments(
+        commands.add_parser(
+            "build",
+            help="build the site into the output folder",
+            description="Build the site into the output folder (default: SOURCE/_site).",
+            epilog=EXIT_CODES,
+        )
+    )
     _serve_arguments(commands.add_parser("serve", help="build, serve locally and rebuild on changes"))
     init = commands.add_parser("init", help="create a new site that builds out of the box")
     init.add_argument("folder", type=Path, help="where to create the site")
     init.add_argument("--force", action="store_true", help="add the site to a folder that is not empty")
     _new_arguments(commands.add_parser("new", help="create a new post file and print its path"))
     check = commands.add_parser("check", help="check a built site: links, head tags, feed, sitemap, symlinks")
-    check.add_argument("output", nargs="?", type=Path, default=Path("_site"), help="the built site (default: _site)")
+    check.add_argument("output", nargs="?", type=Path, help="the built site (default: SOURCE/_site)")
+    _source_argument(check)
     check.add_argument("--base-url", help="where it is served, as given to build (default: from index.html)")
     return top
 
@@ -67,7 +79,7 @@ def _serve_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def _new_arguments(command: argparse.ArgumentParser) -> None:
-    command.add_argument("title", help="the post's title")
+    command.add_argument("title", nargs="?", help="the post's title (before --tags, or after `--`)")
     _source_argument(command)
     command.add_argument("--tags", nargs="*", default=[], help="tags for the post")
     command.add_argument("--math", action="store_true", help="set `math: true`")
@@ -105,10 +117,11 @@ def _dispatch(options: argparse.Namespace) -> int:
         print(f"now run: mathpress build --source {options.folder}")
         return 0
     if options.command == "new":
+        load_config(options.source)  # refuses a folder that is not a site, as build does
         print(
             new_post(
                 options.source,
-                options.title,
+                _title(options.title, options.tags),
                 options.tags,
                 _when(options.date),
                 options.slug,
@@ -120,7 +133,7 @@ def _dispatch(options: argparse.Namespace) -> int:
     if options.command == "check":
         from .verify import run_check
 
-        return run_check(options.output, options.base_url)
+        return run_check(options.output or options.source / "_site", options.base_url)
     if options.command == "serve":
         from .serve import serve
 
@@ -171,6 +184,18 @@ class TerminalProgress:
         if self.shown:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
+
+
+def _title(title: str | None, tags: list[str]) -> str:
+    """The title given to `new`; `--tags` takes every word after it, so a title after the tags is lost."""
+    if title:
+        return title
+    if tags:
+        raise UsageError(
+            "new: no title (--tags took every word after it): write "
+            f'mathpress new "Title" --tags {" ".join(tags)}  or  mathpress new --tags ... -- "Title"'
+        )
+    raise UsageError('new: give the post\'s title: mathpress new "Title"')
 
 
 def _when(text: str | None) -> dt.datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import functools
 import hashlib
@@ -88,35 +89,57 @@ def is_ignored(name: str, patterns: tuple[str, ...] = ()) -> bool:
 
 
 def walk_files(root: Path, top: Path, exclude: tuple[str, ...]) -> Iterator[SourceFile]:
-    """Files under top (sorted), refusing symlinks that lead outside root."""
+    """Files under top (sorted), refusing symlinks that lead outside root or back into their own folder."""
     real_root = root.resolve()
     base = str(root) + os.sep
-    stack = [str(top)]
+    stack: list[tuple[str, tuple[str, ...]]] = [(str(top), (os.path.realpath(top),))]  # a folder; real paths down to it
     while stack:
-        here = stack.pop()
-        with os.scandir(here) as scanned:
-            entries = sorted(scanned, key=lambda e: e.name)
-        folders = []
-        for entry in entries:
+        here, above = stack.pop()
+        folders: list[tuple[str, tuple[str, ...]]] = []
+        for entry in _entries(here, base):
             if is_ignored(entry.name, exclude):
                 continue
-            if entry.is_symlink():
-                _check_link(root, Path(entry.path), real_root)
-            if entry.is_dir():
-                folders.append(entry.path)
-                continue
-            info = entry.stat()
             rel = entry.path.removeprefix(base).replace(os.sep, "/")
+            try:
+                real = _check_link(rel, entry.path, real_root) if entry.is_symlink() else None
+                if entry.is_dir():
+                    real = real or os.path.join(above[-1], entry.name)
+                    if real in above:
+                        inside = Path(real).relative_to(real_root).as_posix()
+                        raise SourceError(error(rel, 0, 0, f"symlink loop: it points to {inside}, which holds it"))
+                    folders.append((entry.path, (*above, real)))
+                    continue
+                info = entry.stat()
+            except OSError as exc:
+                raise SourceError(error(rel, 0, 0, _unreadable(exc))) from None
             yield SourceFile(rel, Path(entry.path), (info.st_size, info.st_mtime_ns, info.st_ino))
         stack.extend(reversed(folders))
 
 
-def _check_link(root: Path, path: Path, real_root: Path) -> None:
-    """Refuse a symlink whose target is outside the site folder (CVE-2018-17567's lesson)."""
-    target = path.resolve()
-    if not target.is_relative_to(real_root):
-        rel = path.relative_to(root).as_posix()
+def _entries(folder: str, base: str) -> list[os.DirEntry[str]]:
+    """A folder's entries, sorted by name."""
+    try:
+        with os.scandir(folder) as scanned:
+            return sorted(scanned, key=lambda e: e.name)
+    except OSError as exc:
+        raise SourceError(error(folder.removeprefix(base).replace(os.sep, "/"), 0, 0, _unreadable(exc))) from None
+
+
+def _unreadable(exc: OSError) -> str:
+    """Why a file or folder cannot be read, in words."""
+    if exc.errno == errno.ELOOP:
+        return "symlink loop: the link leads back to itself"
+    if exc.errno == errno.ENOENT:
+        return "broken symlink: what it points to does not exist"
+    return f"cannot be read: {exc.strerror or exc}"
+
+
+def _check_link(rel: str, path: str, real_root: Path) -> str:
+    """The real path of a symlink; refused if it is outside the site folder (CVE-2018-17567's lesson)."""
+    target = os.path.realpath(path)
+    if not Path(target).is_relative_to(real_root):
         raise SourceError(error(rel, 0, 0, f"symlink points outside the site folder (to {target})"))
+    return target
 
 
 def inventory(root: Path, theme_static: Path | None, exclude: tuple[str, ...]) -> Inventory:

@@ -3,6 +3,10 @@
 Variants are made once per source content and width (never upscaled) and kept under
 .mathpress-cache/images/; the output plan points at the cached files, so an unchanged
 cover costs a hash and a stat on the next build.
+
+An image is fully decoded once, when it is first seen (at 1/8 scale for JPEG, so it is cheap):
+a truncated or damaged file, or one with more pixels than Pillow's decompression-bomb limit,
+is an ImageError, which the build reports against the post that uses it.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -20,6 +25,10 @@ from .cache import CACHE_DIR, write_atomic
 
 RESIZABLE = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
 QUALITY = 82
+
+
+class ImageError(Exception):
+    """An image that cannot be published: the message says why, without naming the file."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,7 @@ def cover_picture(
     """
     digest = known or hashlib.sha256(source.read_bytes()).hexdigest()
     folder = (cache_root or Path(tempfile.gettempdir()) / "mathpress-images") / CACHE_DIR / "images" / digest[:2]
-    meta = _image_facts(source, folder / f"{digest}.json")
+    meta = _image_facts(source, folder / f"{digest}-checked.json")  # -checked: decoded once (older records were not)
     if meta is None:
         return Picture(0, 0, "", ()), {}, digest
     width, height, kind = meta
@@ -74,19 +83,39 @@ def cover_picture(
 
 
 def _image_facts(source: Path, record: Path) -> tuple[int, int, str] | None:
-    """Width, height and format of an image (remembered per content hash)."""
+    """Width, height and format of an image, checked by decoding it once (remembered per content hash).
+
+    None for a format Pillow does not read (SVG…): it is published as it is.
+    """
     try:
         width, height, kind = json.loads(record.read_text())
         return int(width), int(height), str(kind)
     except (OSError, ValueError, TypeError):
         pass
     try:
-        with Image.open(source) as image:
-            facts = (image.width, image.height, image.format or "")
-    except (UnidentifiedImageError, OSError):
-        return None  # SVG and other formats Pillow does not read: published as they are
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(source) as image:
+                facts = (image.width, image.height, image.format or "")
+                _decode(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        limit = Image.MAX_IMAGE_PIXELS
+        raise ImageError(f"has more than {limit} pixels (a decompression bomb?); use a smaller image") from None
+    except UnidentifiedImageError:
+        if source.suffix.lower() not in Image.registered_extensions():
+            return None
+        raise ImageError("cannot be read as an image: it is damaged, or not the format its name says") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:  # Pillow's readers raise all of these
+        raise ImageError(f"is truncated or damaged: {exc}") from None
     write_atomic(record, json.dumps(facts).encode())
     return facts
+
+
+def _decode(image: Image.Image) -> None:
+    """Decode every pixel (JPEG at 1/8 scale): truncated and damaged files fail here, not in the browser."""
+    if image.format == "JPEG":
+        image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
+    image.load()
 
 
 def _make_variants(source: Path, wanted: list[tuple[int, str, Path]]) -> None:

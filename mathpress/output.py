@@ -6,17 +6,23 @@ next run if interrupted between them). Unchanged files are hard links to the cur
 (same inode, same mtime). The staging folder is the tree the previous publish replaced,
 kept in the cache: it is brought up to date file by file, so a build that changes one page
 touches a handful of files, not thousands. A build that changes nothing touches nothing.
+
+Builds take turns: `build_lock` holds an exclusive flock on the site folder and on the
+folder that holds the output (no lock file is made) for the whole build, so a second
+build of the same site, or into the same place, waits until the first is done.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
+import fcntl
 import filecmp
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +84,48 @@ def check_output_dir(output: Path, source: Path) -> None:
         raise UsageError(f"refusing to build into {output}: it is a file")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
         raise UsageError(f"refusing to replace {output}: it is not empty and was not written by mathpress")
+
+
+@contextlib.contextmanager
+def build_lock(source: Path, output: Path, waiting: Callable[[str], None]) -> Iterator[None]:
+    """Hold the site folder and the output's parent folder for one build (flock on the folders themselves);
+    while another build holds either, tell `waiting` why, then wait for it."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    held = {output.resolve().parent: f"next to {output}", source.resolve(): "of this site"}  # the site's name wins
+    with contextlib.ExitStack() as stack:
+        for folder in sorted(held):  # always in the same order: two builds never hold one each
+            stack.enter_context(_flock(folder, held[folder], waiting))
+        yield
+
+
+@contextlib.contextmanager
+def _flock(folder: Path, which: str, waiting: Callable[[str], None]) -> Iterator[None]:
+    """An exclusive flock on a folder, released when the block ends (or the process does)."""
+    descriptor = os.open(folder, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _lock_holder(os.fstat(descriptor))
+            waiting(f"waiting for another build {which}{f' (pid {holder})' if holder else ''} to finish...")
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
+
+
+def _lock_holder(folder: os.stat_result) -> int | None:
+    """The process that holds a flock on a folder, where the system says (Linux's /proc/locks)."""
+    key = f"{os.major(folder.st_dev):02x}:{os.minor(folder.st_dev):02x}:{folder.st_ino}"
+    try:
+        with open("/proc/locks") as stream:
+            for line in stream:
+                fields = line.split()  # 1: FLOCK ADVISORY WRITE pid device:inode start end
+                if fields[1:2] == ["FLOCK"] and fields[5:6] == [key]:
+                    return int(fields[4])
+    except (OSError, ValueError):
+        pass  # not Linux: the message goes without the pid
+    return None
 
 
 def sibling(output: Path, suffix: str) -> Path:

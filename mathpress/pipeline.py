@@ -8,6 +8,7 @@ import html
 import json
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,12 +36,12 @@ from .config import Config, load_config
 from .content import Inventory, SourceFile, find_front_matter, inventory, parse_document, read_source
 from .equations import prepare_spans, span_mathml
 from .errors import BuildFailed, Diagnostic, SourceError, error, sort_diagnostics, warning
-from .images import Picture, Variant, cover_picture
+from .images import ImageError, Picture, Variant, cover_picture
 from .liquid import LiquidContext, render_liquid
 from .markup import Rendered, RenderInput, finish, mathml_problems
 from .math import MathSpan, mathjax_markup, plain_text, protect, restore
 from .meta import Meta, read_meta
-from .output import Cached, Content, PublishReport, Stat, check_output_dir, publish, scan
+from .output import Cached, Content, PublishReport, Stat, build_lock, check_output_dir, publish, scan
 from .pages import page_jobs, post_fact, record_written, render_pages
 from .site import Body, Cover, Post, Site, Tag, assemble, check_cover, plan_urls, reading_minutes, tag_key, tag_names
 from .texmacros import macro_definitions, site_macros
@@ -101,12 +102,28 @@ class _Findings:
             raise BuildFailed(self.items)
 
 
-def build(options: BuildOptions, progress: Progress | None = None) -> BuildReport:
-    """Read, check, render and publish a site; BuildFailed if any file has an error."""
+def build(
+    options: BuildOptions, progress: Progress | None = None, waiting: Callable[[str], None] | None = None
+) -> BuildReport:
+    """Read, check, render and publish a site; BuildFailed if any file has an error.
+
+    Builds of one site, or into one folder, take turns; `waiting` (else stderr) hears when this one waits.
+    """
     started = time.perf_counter()
     options = replace(options, now=build_clock(options))  # one "now" for every decision in this build
     config = load_config(options.source, options.base_url)
     check_output_dir(options.output_dir, options.source)
+    with build_lock(options.source, options.output_dir, waiting or _tell_stderr):
+        return _build(options, config, progress, started)
+
+
+def _tell_stderr(message: str) -> None:
+    """Say on stderr what the build waits for."""
+    print(f"mathpress: {message}", file=sys.stderr, flush=True)
+
+
+def _build(options: BuildOptions, config: Config, progress: Progress | None, started: float) -> BuildReport:
+    """The recipe, run while this build holds the site (see output.build_lock)."""
     cache_root = config.root if options.use_cache else None
     workers = options.jobs or default_jobs()
     try:
@@ -134,7 +151,9 @@ def build(options: BuildOptions, progress: Progress | None = None) -> BuildRepor
     summaries, fresh = _render(entries, planned, cache, config, render, workers, progress)
     covers = _check_covers(entries, assets, findings)
     findings.stop_on_errors()
-    pictures, cover_files = _pictures(covers, assets, config, old, new, cache_root, workers)
+    pictures, cover_files, broken = _pictures(covers, assets, config, old, new, cache_root, workers)
+    findings.add(_broken_covers(entries, covers, broken, {a.out: a.rel for a in found.assets}))
+    findings.stop_on_errors()
     posts = _make_posts(
         entries, planned, summaries, urls, names, covers, pictures, config, options, cache, new, findings
     )
@@ -547,8 +566,9 @@ def _pictures(
     new: BuildState,
     cache_root: Path | None,
     workers: int,
-) -> tuple[dict[str, Picture], dict[str, Content]]:
-    """Size and resized copies of every local cover (planned once per image file) and the files to publish."""
+) -> tuple[dict[str, Picture], dict[str, Content], dict[str, str]]:
+    """Size and resized copies of every local cover (planned once per image file), the files to publish,
+    and why each image that cannot be used cannot."""
     used = sorted({c.src.lstrip("/") for c in covers.values() if c is not None and c.local})
     stale = [out for out in used if not _picture_current(assets[out], old.images.get(out))]
     made = parallel_map(
@@ -557,14 +577,31 @@ def _pictures(
         workers,
     )
     new.images.update({out: old.images[out] for out in used if out not in stale})
-    new.images.update(zip(stale, made, strict=True))
+    broken = {out: record for out, record in zip(stale, made, strict=True) if isinstance(record, str)}
+    new.images.update((out, record) for out, record in zip(stale, made, strict=True) if isinstance(record, list))
     pictures: dict[str, Picture] = {}
     files: dict[str, Content] = {}
     for out in used:
+        if out in broken:
+            continue
         _, _, _, width, height, mime, variants = new.images[out]
         pictures[out] = Picture(width, height, mime, tuple(Variant(v[0], v[1], v[2]) for v in variants))
         files.update({v[0]: Cached(Path(v[3])) for v in variants})
-    return pictures, files
+    return pictures, files, broken
+
+
+def _broken_covers(
+    entries: Sequence[_Entry], covers: dict[str, Cover | None], broken: dict[str, str], sources: dict[str, str]
+) -> list[Diagnostic]:
+    """An error at the `cover` key of every post whose cover image cannot be used."""
+    found = []
+    for entry in entries:
+        cover = covers[entry.meta.source]
+        image = cover.src.lstrip("/") if cover is not None and cover.local else ""
+        if image in broken:
+            line, col = entry.meta.where.get("cover", (0, 0))
+            found.append(error(entry.meta.source, line, col, f"cover image {sources[image]} {broken[image]}"))
+    return found
 
 
 def _picture_current(source: Path, known: list[Any] | None) -> bool:
@@ -575,11 +612,15 @@ def _picture_current(source: Path, known: list[Any] | None) -> bool:
     return known[:2] == [stat.st_size, stat.st_mtime_ns] and all(os.path.exists(v[3]) for v in known[6])
 
 
-def _picture_record(task: tuple[Path, str], widths: tuple[int, ...], cache_root: Path | None) -> list[Any]:
-    """[size, mtime, digest, width, height, mime, variants] of one image, its variants made now."""
+def _picture_record(task: tuple[Path, str], widths: tuple[int, ...], cache_root: Path | None) -> list[Any] | str:
+    """[size, mtime, digest, width, height, mime, variants] of one image, its variants made now;
+    or why the image cannot be used."""
     source, out = task
     stat = source.stat()
-    picture, made, hashed = cover_picture(source, out, widths, cache_root)
+    try:
+        picture, made, hashed = cover_picture(source, out, widths, cache_root)
+    except ImageError as exc:
+        return str(exc)
     variants = [[v.out, v.width, v.mime, str(made[v.out])] for v in picture.variants]
     return [stat.st_size, stat.st_mtime_ns, hashed, picture.width, picture.height, picture.mime, variants]
 

@@ -16,8 +16,10 @@ SITE_YML = """\
 title: {title}
 description: Notes with mathematics.
 author: {author}
-# The site's address. For a GitHub project site, also set base_url: /REPOSITORY/
+# The site's address: scheme and host, for absolute links in the feed and sitemap.
 url: https://example.github.io
+# The path the site is served under. Leave it at /: the GitHub Pages workflow passes the
+# right one to `mathpress build --base-url` (/REPOSITORY/ for a project site).
 base_url: /
 language: en
 timezone: UTC
@@ -56,7 +58,24 @@ title: About
 Who writes here, and what about.
 """
 
-GITIGNORE = "/_site/\n/.mathpress-cache/\n"
+GITIGNORE = "/_site/\n/.mathpress-cache/\n.venv/\n__pycache__/\n"
+
+# The site's own notes live at its root, which is never published (only content/ and static/ are).
+SITE_README = """\
+# {title}
+
+A math blog built with mathpress.
+
+```
+site.yml           settings
+content/posts/     posts: YYYY-MM-DD-slug.md (`mathpress new "Title"` makes one)
+content/           any other .md is a page; any other file is copied as it is
+static/            (optional) copied to the root of the built site
+templates/         (optional) a template here replaces the default theme's of that name
+```
+
+`mathpress serve` previews the site with live reload; `mathpress build` writes it to `_site/`.
+"""
 
 
 def init_site(folder: Path, force: bool, today: dt.date) -> list[Path]:
@@ -72,8 +91,7 @@ def init_site(folder: Path, force: bool, today: dt.date) -> list[Path]:
         "content/about.md": ABOUT,
         ".gitignore": GITIGNORE,
         ".github/workflows/pages.yml": workflow_text(),
-        "templates/README.md": "Put a template here with the name of a default one to override it.\n",
-        "static/README.md": "Files here are copied to the root of the built site.\n",
+        "README.md": SITE_README.format(title=title),
     }
     written = []
     for rel, text in files.items():

@@ -228,6 +228,7 @@ def plan_urls(
             errors.append(error(source, 0, 0, f"/{output} is also written by {claims[output]}"))
         claims[output] = source
     urls: dict[str, str] = {}
+    documents: dict[str, Meta] = {}
     for meta in sorted(metas, key=lambda m: m.source):
         try:
             url = safe_url(permalink_for(meta, config))
@@ -237,12 +238,21 @@ def plan_urls(
             continue
         output = output_for_url(url)
         if output in claims:
-            line, col = meta.where.get("permalink", (0, 0))
-            errors.append(error(meta.source, line, col, f"{url} is also written by {claims[output]}"))
+            errors.append(_collision(meta, documents.get(output), url, claims[output]))
             continue
         claims[output] = meta.source
+        documents[output] = meta
         urls[meta.source] = url
     return urls, errors
+
+
+def _collision(meta: Meta, other: Meta | None, url: str, other_source: str) -> Diagnostic:
+    """Two documents on one URL: blamed on the one whose `permalink:` chose it, at that line."""
+    if other is not None and other.permalink and not meta.permalink:
+        meta, other_source = other, meta.source
+    if meta.permalink:
+        return _at_key(meta, "permalink", f"{url} is also written by {other_source}")
+    return error(meta.source, 0, 0, f"{url} is also written by {other_source}")
 
 
 def _at_key(meta: Meta, key: str, message: str) -> Diagnostic:

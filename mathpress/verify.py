@@ -566,9 +566,9 @@ def summary(report: Report) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m mathpress.verify [OUTPUT] [--base-url URL]`: exit 1 if there is a problem."""
+    """`python -m mathpress.verify [OUTPUT] [--source DIR] [--base-url URL]`: exit 1 if there is a problem."""
     args = argument_parser().parse_args(argv)
-    return run_check(args.output, args.base_url)
+    return run_check(args.output or args.source / "_site", args.base_url)
 
 
 def run_check(output: Path, base_url: str | None = None) -> int:
@@ -587,7 +587,8 @@ def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mathpress check", description="Check a built site: links, fragments, head tags, feed, sitemap."
     )
-    parser.add_argument("output", nargs="?", type=Path, default=Path("_site"), help="the built site (default: _site)")
+    parser.add_argument("output", nargs="?", type=Path, help="the built site (default: SOURCE/_site)")
+    parser.add_argument("--source", type=Path, default=Path("."), help="the site folder (default: .)")
     parser.add_argument("--base-url", help="where it is served, as given to build (default: from index.html)")
     return parser
 

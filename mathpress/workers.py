@@ -3,14 +3,31 @@
 Worker processes are forked where the platform allows and no thread is running, so they
 inherit what the parent built (the site, the template environment) instead of receiving
 it pickled; otherwise work that cannot be pickled runs in this process.
+
+A worker never outlives the build that started it, however the build ends (kill -9
+included), on Linux and macOS: every pool is made by `pool()`, whose workers first run
+`die_with(build's pid)`. That starts a daemon thread in the worker which checks every
+PARENT_CHECK_SECONDS whether the build's process still runs, and ends the worker at once
+when it does not. A forked or spawned worker checks that its parent is unchanged (a dead
+parent's children are re-parented); a forkserver's worker (used once threads run, as in
+the dev server) checks that the build's pid still exists, because the forkserver itself
+lives as long as any worker does. On Linux the kernel also kills a direct child the moment
+its parent dies (PR_SET_PDEATHSIG). Notes for a pool kept between builds: make it with
+`pool()`, from a thread that lives as long as the pool (PR_SET_PDEATHSIG fires when the
+*thread* that forked a worker ends); and a forked worker inherits the build lock's open
+descriptor (output.build_lock), so a pool forked during one build would hold the lock.
 """
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import multiprocessing
 import os
+import signal
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -21,6 +38,7 @@ from .markup import Rendered, RenderInput, render_document
 
 # Below this many items, starting processes costs more than it saves.
 PARALLEL_THRESHOLD = 16
+PARENT_CHECK_SECONDS = 0.2  # how long a worker may outlive its build, at most (off Linux)
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -44,6 +62,54 @@ def _context() -> multiprocessing.context.BaseContext:
         return multiprocessing.get_context("fork")
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def pool(
+    workers: int,
+    context: multiprocessing.context.BaseContext,
+    initializer: Callable[..., object] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> ProcessPoolExecutor:
+    """A process pool whose workers end when this process ends, however it ends."""
+    return ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(), initializer, initargs)
+    )
+
+
+def _start_worker(build: int, initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
+    """First thing in every worker: tie its life to the build's, then run the pool's own initializer."""
+    die_with(build)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def die_with(build: int) -> None:
+    """End this process as soon as process `build` (its parent, or the forkserver's client) has ended."""
+    direct = os.getppid() == build
+    if direct and sys.platform == "linux":
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: the kernel kills us with the parent
+    if not _alive(build, direct):  # it ended before the watch began
+        os._exit(1)
+    threading.Thread(target=_watch, args=(build, direct), name="die-with-build", daemon=True).start()
+
+
+def _watch(build: int, direct: bool) -> None:
+    """Wait until the build's process has ended, then exit at once (no cleanup: the build is gone)."""
+    while _alive(build, direct):
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+def _alive(build: int, direct: bool) -> bool:
+    """Whether the build's process still runs: still our parent (a dead parent's children are re-parented),
+    or, for a forkserver's worker, a process of ours with that pid."""
+    if direct:
+        return os.getppid() == build
+    try:
+        os.kill(build, 0)
+    except (ProcessLookupError, PermissionError):  # gone, or the pid now belongs to someone else
+        return False
+    return True
 
 
 Tick = Callable[[], None]  # called once per finished item (progress display)
@@ -75,8 +141,8 @@ def parallel_imap(
         yield from _counted((function(item) for item in items), tick)
         return
     chunk = max(1, len(items) // (workers * 8))
-    with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
-        yield from _counted(pool.map(function, items, chunksize=chunk), tick)
+    with pool(workers, _context()) as running:
+        yield from _counted(running.map(function, items, chunksize=chunk), tick)
 
 
 def parallel_map(
@@ -122,5 +188,5 @@ def forked_calls(calls: Sequence[Callable[[], Result]], workers: int, tick: Tick
         return list(_counted((call() for call in calls), tick))
     context = multiprocessing.get_context("fork")
     chunk = max(1, len(calls) // (workers * 8))
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_inherit, initargs=(calls,)) as pool:
-        return list(_counted(pool.map(_call_inherited, range(len(calls)), chunksize=chunk), tick))
+    with pool(workers, context, _inherit, (calls,)) as running:
+        return list(_counted(running.map(_call_inherited, range(len(calls)), chunksize=chunk), tick))

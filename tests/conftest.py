@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -16,6 +18,10 @@ NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 # SOURCE_DATE_EPOCH, so the suite passes on any date.
 NOW_EPOCH = str(int(NOW.timestamp()))
 MINIMAL_CONFIG = "title: Test Blog\nauthor: Tester\nurl: https://example.org\n"
+# Every process the suite starts inherits this variable (xdist workers, builds, servers, their workers): at the end
+# of the run, any process still alive that carries this run's value was left behind by a test, and fails the run.
+RUN_MARK = "MATHPRESS_TEST_RUN"
+LEFTOVER_GRACE_SECONDS = 5.0  # for processes that are ending (a killed build's workers, xdist workers)
 
 
 def make_site(root: Path, files: Mapping[str, str | bytes]) -> Path:
@@ -46,8 +52,62 @@ def read_output(root: Path, rel: str) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Pin "now" to NOW for the whole session (fixtures of every scope) and the processes it starts."""
+    """Pin "now" to NOW for the whole session (fixtures of every scope) and the processes it starts;
+    mark them all as this run's."""
     os.environ["SOURCE_DATE_EPOCH"] = NOW_EPOCH
+    if not hasattr(config, "workerinput"):  # xdist workers keep their controller's mark
+        os.environ[RUN_MARK] = uuid.uuid4().hex
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if a process started by a test is still alive (Linux: found through /proc)."""
+    if hasattr(session.config, "workerinput") or not os.path.isdir("/proc"):
+        return
+    deadline = time.monotonic() + LEFTOVER_GRACE_SECONDS
+    while (left := leftover_processes(os.environ[RUN_MARK])) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if left:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = [f"tests left {len(left)} process(es) running:"] + [f"  pid {pid}: {cmd}" for pid, cmd in left.items()]
+        if reporter is not None:
+            reporter.write("\n" + "\n".join(lines) + "\n", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def leftover_processes(mark: str) -> dict[int, str]:
+    """Live processes carrying RUN_MARK=mark, other than this one and its ancestors: pid → command line."""
+    needle = f"{RUN_MARK}={mark}".encode()
+    ancestors = _ancestors(os.getpid())
+    found = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) in ancestors:
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as stream:
+                if needle not in stream.read().split(b"\0"):
+                    continue
+            with open(f"/proc/{name}/stat", "rb") as stream:
+                if stream.read().rsplit(b")", 1)[1].split()[0] == b"Z":  # ended, not yet reaped
+                    continue
+            with open(f"/proc/{name}/cmdline", "rb") as stream:
+                found[int(name)] = stream.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:  # ended meanwhile, or not ours to read
+            continue
+    return found
+
+
+def _ancestors(pid: int) -> set[int]:
+    """pid and every process above it."""
+    chain = set()
+    while pid > 0 and pid not in chain:
+        chain.add(pid)
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as stream:
+                pid = int(stream.read().rsplit(b")", 1)[1].split()[1])
+        except OSError:
+            break
+    return chain
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from mathpress.cli import main
 from mathpress.errors import BuildFailed, UsageError
-from tests.conftest import build_site, make_site, read_output
+from tests.conftest import NOW, build_site, make_site, read_output
 
 POST = "---\ntitle: {title}\ndate: {date}\n---\n\nBody of {title}.\n"
 
@@ -144,8 +144,8 @@ def test_unknown_layout_is_a_warning_and_the_default_is_used(site) -> None:  # t
 def test_base_url_prefixes_every_internal_url(site) -> None:  # type: ignore[no-untyped-def]
     root = site(
         {
-            "content/posts/2024-01-02-a.md": post("A", extra="tags: [t]\ncover: assets/c.jpg\n"),
-            "content/assets/c.jpg": b"jpg",
+            "content/posts/2024-01-02-a.md": post("A", extra="tags: [t]\ncover: assets/c.svg\n"),
+            "content/assets/c.svg": b'<svg xmlns="http://www.w3.org/2000/svg"/>',
             "content/about.md": "About.\n",
         }
     )
@@ -191,6 +191,21 @@ def test_two_sources_on_one_url_is_an_error_naming_both(site) -> None:  # type: 
         build_site(root)
     assert [str(d) for d in failure.value.diagnostics] == [
         "content/posts/more/2024-01-02-same.md: /2024/01/02/same/ is also written by content/posts/2024-01-02-same.md"
+    ]
+
+
+def test_a_permalink_clash_blames_the_permalink_at_its_line(site) -> None:  # type: ignore[no-untyped-def]
+    # a.md sorts first and holds the default URL; z.md's `permalink:` takes it: z.md is the one to fix.
+    root = site(
+        {
+            "content/posts/2024-01-02-a.md": post("A"),
+            "content/posts/2024-01-01-z.md": "---\ntitle: Z\npermalink: /2024/01/02/a/\n---\nz\n",
+        }
+    )
+    with pytest.raises(BuildFailed) as failure:
+        build_site(root)
+    assert [str(d) for d in failure.value.diagnostics] == [
+        "content/posts/2024-01-01-z.md:3:1: /2024/01/02/a/ is also written by content/posts/2024-01-02-a.md"
     ]
 
 
@@ -272,6 +287,62 @@ def test_init_creates_a_site_that_builds(tmp_path: Path, capsys: pytest.CaptureF
     assert (tmp_path / "myblog/_site/index.html").exists()
     assert main(["init", str(tmp_path / "myblog")]) == 2
     assert "not empty" in capsys.readouterr().err
+    # The site's own notes (README.md at its root) are not published; nothing but the site is.
+    assert (tmp_path / "myblog/README.md").is_file()
+    assert not list((tmp_path / "myblog/_site").rglob("README*"))
+    assert ".venv/" in (tmp_path / "myblog/.gitignore").read_text().splitlines()
+
+
+def test_init_and_the_readme_tell_one_story_about_base_url(tmp_path: Path) -> None:
+    assert main(["init", str(tmp_path / "blog")]) == 0
+    settings = (tmp_path / "blog/site.yml").read_text()
+    assert "base_url: /\n" in settings
+    assert "passes the\n# right one to `mathpress build --base-url`" in settings
+    assert "also set base_url" not in settings
+
+
+def test_new_refuses_a_folder_that_is_not_a_site(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "Title", "--source", str(tmp_path)]) == 2
+    assert f"no site.yml in {tmp_path}" in capsys.readouterr().err
+    assert not (tmp_path / "content").exists()
+
+
+def test_new_with_tags_before_the_title(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_site(tmp_path, {})
+    assert main(["new", "--tags", "a", "b", "My Title", "--source", str(root)]) == 2
+    assert capsys.readouterr().err == (
+        'mathpress: error: new: no title (--tags took every word after it): write mathpress new "Title" '
+        '--tags a b My Title  or  mathpress new --tags ... -- "Title"\n'
+    )
+    assert not (root / "content").exists()
+    assert main(["new", "--source", str(root), "--date", "2024-05-06", "--tags", "a", "b", "--", "My Title"]) == 0
+    path = Path(capsys.readouterr().out.strip())
+    assert path.name == "2024-05-06-my-title.md"
+    assert "tags: [a, b]" in path.read_text()
+
+
+def test_new_dates_a_post_by_the_one_clock(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_site(tmp_path, {})
+    assert main(["new", "Now", "--source", str(root)]) == 0  # SOURCE_DATE_EPOCH is NOW in every test
+    assert Path(capsys.readouterr().out.strip()).name == f"{NOW.astimezone().date().isoformat()}-now.md"
+
+
+def test_check_takes_the_source_like_every_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_site(tmp_path / "site", {"content/posts/2024-01-02-a.md": post("A")})
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--source", str(root)]) == 2  # not built yet
+    assert f"{root / '_site'} is not a folder" in capsys.readouterr().err
+    build_site(root)
+    assert main(["check", "--source", str(root)]) == 0
+    assert "0 problem(s)" in capsys.readouterr().out
+
+
+def test_build_help_gives_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["build", "--help"])
+    assert "exit status: 0 built; 1 content errors" in " ".join(capsys.readouterr().out.split())
 
 
 def test_new_creates_a_post_and_never_overwrites(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -304,3 +375,12 @@ def test_build_py_without_arguments_builds(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.chdir(root)
     assert main([]) == 0
     assert (root / "_site/2024/01/02/a/index.html").exists()
+
+
+def test_a_post_without_neighbours_has_no_empty_nav(site) -> None:  # type: ignore[no-untyped-def]
+    root = site({"content/posts/2024-01-02-only.md": post("Only")})
+    build_site(root)
+    assert "post-nav" not in read_output(root, "2024/01/02/only/index.html")
+    (root / "content/posts/2024-01-03-next.md").write_text(post("Next", "2024-01-03"), encoding="utf-8")
+    build_site(root)
+    assert '<nav class="post-nav"' in read_output(root, "2024/01/02/only/index.html")

@@ -6,14 +6,18 @@ cases (traversal, symlinks, Host header, bind address) are in tests/test_serve.p
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
 import re
 import signal
+import struct
 import subprocess
 import sys
 import time
+import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -488,3 +492,228 @@ def test_publish_refuses_paths_that_leave_the_output(tmp_path: Path, rel: str) -
     with pytest.raises(ValueError, match="refusing to write"):
         publish({rel: b"x", ".nojekyll": b""}, tmp_path / "_site")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+# 13. faults: damaged images, symlink loops, concurrent and killed builds ----------------------
+
+
+def bomb_png(side: int = 40_000) -> bytes:
+    """A side × side PNG of black pixels, one bit each: a few hundred KB that would decode to gigabytes."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = bytes(1 + side // 8) * 1000  # each row: filter byte 0, then side bits of 0
+    packer = zlib.compressobj(9)
+    pixels = b"".join(packer.compress(rows) for _ in range(side // 1000)) + packer.flush()
+    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def noisy_jpeg(width: int = 640, height: int = 480) -> bytes:
+    """A real JPEG of seeded noise, which does not compress away (so half of it is half of the picture)."""
+    from PIL import Image
+
+    stream = io.BytesIO()
+    noise = random.Random(1).randbytes(width * height * 3)
+    Image.frombytes("RGB", (width, height), noise).save(stream, "JPEG", quality=90)
+    return stream.getvalue()
+
+
+def run_build(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`build.py build` of a site in a process of its own."""
+    command = [sys.executable, str(REPO / "build.py"), "build", "--source", str(root), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_a_decompression_bomb_cover_is_an_error_naming_the_image_and_the_post(site) -> None:  # type: ignore[no-untyped-def]
+    bomb = bomb_png()
+    assert len(bomb) < 400_000
+    root = site(
+        {
+            "content/posts/2024-01-02-a.md": "---\ntitle: A\ncover: assets/bomb.png\n---\nx\n",
+            "content/assets/bomb.png": bomb,
+        }
+    )
+    result = run_build(root, "--jobs", "2")
+    assert result.returncode == 1
+    assert result.stderr == (
+        "content/posts/2024-01-02-a.md:3:1: cover image content/assets/bomb.png has more than 89478485 pixels "
+        "(a decompression bomb?); use a smaller image\n"
+        "mathpress: 1 error(s); nothing was published\n"
+    )
+    assert sorted(p.name for p in root.iterdir()) == [".mathpress-cache", "content", "site.yml"]
+
+
+def test_a_truncated_or_undecodable_cover_is_an_error_naming_the_image_and_each_post(site) -> None:  # type: ignore[no-untyped-def]
+    whole = noisy_jpeg()
+    root = site(
+        {
+            "content/posts/2024-01-02-a.md": "---\ntitle: A\ncover: assets/cut.jpg\n---\nx\n",
+            "content/posts/2024-01-03-b.md": "---\ntitle: B\ndate: 2024-01-03\ncover: /assets/cut.jpg\n---\nx\n",
+            "content/posts/2024-01-04-c.md": "---\ntitle: C\ncover: junk.png\n---\nx\n",
+            "content/posts/2024-01-05-d.md": "---\ntitle: D\ncover: assets/fine.jpg\n---\nx\n",
+            "content/assets/cut.jpg": whole[: len(whole) // 2],
+            "static/junk.png": b"<html>a page saved under an image's name</html>",
+            "content/assets/fine.jpg": whole,
+        }
+    )
+    assert errors_of(root) == [
+        "content/posts/2024-01-02-a.md:3:1: cover image content/assets/cut.jpg is truncated or damaged: "
+        "image file is truncated (29 bytes not processed)",
+        "content/posts/2024-01-03-b.md:4:1: cover image content/assets/cut.jpg is truncated or damaged: "
+        "image file is truncated (29 bytes not processed)",
+        "content/posts/2024-01-04-c.md:3:1: cover image static/junk.png cannot be read as an image: "
+        "it is damaged, or not the format its name says",
+    ]
+    assert not (root / "_site").exists()
+    (root / "content/assets/cut.jpg").write_bytes(whole)
+    (root / "content/posts/2024-01-04-c.md").unlink()
+    build_site(root)
+    assert (root / "_site/assets/cut-480w.webp").exists()
+
+
+@pytest.mark.parametrize(
+    ("link", "target", "message"),
+    [
+        ("content/posts/self", ".", "symlink loop: it points to content/posts, which holds it"),
+        ("content/notes/deep/up", "../..", "symlink loop: it points to content, which holds it"),
+        ("content/notes/loop", "loop", "symlink loop: the link leads back to itself"),
+        ("static/gone.css", "nothing.css", "broken symlink: what it points to does not exist"),
+    ],
+    ids=["self", "ancestor", "link-to-itself", "dangling"],
+)
+def test_a_symlink_loop_or_broken_link_is_an_error_naming_it(site, link: str, target: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    root = site({"content/posts/2024-01-02-a.md": "x\n", "content/notes/deep/n.md": "x\n", "static/s.css": "x"})
+    (root / link).symlink_to(target)
+    result = run_build(root)
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"{link}: {message}\nmathpress: 1 error(s); nothing was published\n",
+    )
+    assert not (root / "_site").exists()
+    (root / link).unlink()
+    (root / "content/notes/deep/alias").symlink_to("../../posts")  # a link to a folder elsewhere is fine
+    build_site(root)
+    assert (root / "_site/notes/deep/alias/2024-01-02-a/index.html").exists()
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below pid (Linux: read from /proc)."""
+    parents: dict[int, int] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit() and (stat := _proc_stat(int(name))):
+            parents[int(name)] = int(stat[1])
+    found: set[int] = set()
+    wanted = {pid}
+    while wanted:
+        wanted = {child for child, parent in parents.items() if parent in wanted and child not in found}
+        found |= wanted
+    return {child for child in found if alive(child)}
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state, parent, …); None once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def alive(pid: int) -> bool:
+    """Whether a process runs (a zombie has ended)."""
+    stat = _proc_stat(pid)
+    return stat is not None and stat[0] != "Z"
+
+
+def wait_until(condition: Callable[[], bool], seconds: float) -> bool:
+    """Poll condition until it holds or the time is up; whether it held."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+# The dev server's case: a thread runs before the build, so workers come from the forkserver, not fork.
+WITH_A_THREAD = (
+    "import sys, threading, time; threading.Thread(target=time.sleep, args=(600,), daemon=True).start(); "
+    "from mathpress.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the process table from /proc")
+@pytest.mark.parametrize("start", ["fork", "forkserver"])
+def test_kill_9_of_a_parallel_build_leaves_no_worker_running(tmp_path: Path, start: str) -> None:
+    root = make_site(
+        tmp_path / "site",
+        {f"content/posts/2024-01-{d % 28 + 1:02d}-p{d}.md": f"Post {d}, $x_{{{d}}}$.\n" for d in range(400)},
+    )
+    program = [str(REPO / "build.py")] if start == "fork" else ["-c", WITH_A_THREAD]
+    command = [sys.executable, *program, "build", "--source", str(root), "--jobs", "2", "--no-cache", "--quiet"]
+    process = subprocess.Popen(command, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        least = 2 if start == "fork" else 4  # the forkserver and its resource tracker, then the two workers
+        assert wait_until(lambda: len(descendants(process.pid)) >= least or process.poll() is not None, 60)
+        workers = descendants(process.pid)
+        assert len(workers) >= least, "the build ended before its workers were seen"
+    finally:
+        process.kill()
+        process.wait()
+    ended = wait_until(lambda: not any(alive(pid) for pid in workers), 5)
+    survivors = [pid for pid in workers if alive(pid)]
+    for pid in survivors:  # so that a failure here leaves nothing running either
+        os.kill(pid, signal.SIGKILL)
+    assert ended, f"workers still running after their build was killed: {survivors}"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="the check reads the process table from /proc")
+def test_the_suite_fails_when_a_test_leaves_a_process_running(tmp_path: Path) -> None:
+    """tests/conftest.py's end-of-run check, tried on a run of one test that starts `sleep` and forgets it."""
+    (tmp_path / "test_leaky.py").write_text(
+        "import subprocess\n\ndef test_forgets_a_process():\n    subprocess.Popen(['sleep', '60'])\n"
+    )
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest"]
+    command += ["--rootdir", str(tmp_path), str(tmp_path / "test_leaky.py")]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+    for pid in re.findall(r"pid (\d+): sleep 60", result.stdout):
+        os.kill(int(pid), signal.SIGKILL)
+    found = re.search(r"^tests left 1 process\(es\) running:\n  pid \d+: sleep 60$", result.stdout, re.MULTILINE)
+    assert result.returncode == 1 and found, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+
+
+def locked_by_another(folder: Path) -> bool:
+    """Whether some other process holds the build lock on a folder (tried without waiting, let go at once)."""
+    import fcntl
+
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)
+    return False
+
+
+def test_two_builds_of_one_site_take_turns_and_publish_one_complete_site(tmp_path: Path) -> None:
+    files = {f"content/posts/2024-01-{d % 28 + 1:02d}-p{d}.md": f"Post {d}, $x_{{{d}}}$.\n" for d in range(400)}
+    reference = make_site(tmp_path / "reference", files)
+    build_site(reference, use_cache=False)
+    root = make_site(tmp_path / "site", files)
+    command = [sys.executable, str(REPO / "build.py"), "build", "--source", str(root), "--jobs", "1", "--quiet"]
+    first = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    assert wait_until(lambda: locked_by_another(root) or first.poll() is not None, 60)
+    assert first.poll() is None, "the first build ended before the second could start"
+    second = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    _, first_said = first.communicate(timeout=120)
+    assert (first.returncode, second.returncode) == (0, 0), first_said + second.stderr
+    waited = "mathpress: waiting for another build of this site{} to finish...\n"
+    pid = os.path.exists("/proc/locks")  # where the system says who holds a lock
+    assert second.stderr == waited.format(f" (pid {first.pid})" if pid else "")
+    assert first_said in ("", waited.format(f" (pid {os.getpid()})" if pid else ""))  # if it met our probe
+    assert snapshot(root / "_site") == snapshot(reference / "_site")
+    assert sorted(p.name for p in root.iterdir()) == [".mathpress-cache", "_site", "content", "site.yml"]
