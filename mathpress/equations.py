@@ -219,8 +219,23 @@ def _with_numbers(tex: str, rows: Sequence[_Row]) -> str:
     return tex
 
 
-def span_mathml(span: MathSpan) -> tuple[str, str | None]:
-    """(MathML, None) for a prepared span, or (its TeX as code, why) when it cannot be converted."""
+MathMLKey = tuple[str, bool, str]  # the TeX converted, display, the TeX kept as annotation
+Converted = Mapping[MathMLKey, tuple[str, str | None]]
+
+
+def mathml_key(span: MathSpan) -> MathMLKey:
+    """What a prepared span's MathML depends on."""
+    return span.mathml_tex or span.tex, span.display, span.tex
+
+
+def span_mathml(span: MathSpan, converted: Converted | None = None) -> tuple[str, str | None]:
+    """(MathML, None) for a prepared span, or (its TeX as code, why) when it cannot be converted.
+
+    `converted` holds formulas already converted (the feed's, across workers); others are converted now.
+    """
     if span.mathml_error:
         return fallback(span.tex), None  # reported when the span was prepared
-    return convert_or_none(span.mathml_tex or span.tex, span.display, span.tex)
+    key = mathml_key(span)
+    if converted is not None and key in converted:
+        return converted[key]
+    return convert_or_none(*key)

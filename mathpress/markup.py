@@ -21,7 +21,7 @@ import markdown
 from markdown.extensions.toc import slugify_unicode
 
 from . import kramdown
-from .equations import prepare_spans, span_mathml
+from .equations import Converted, prepare_spans, span_mathml
 from .errors import Diagnostic, error, warning
 from .math import MathSpan, Protected, plain_text, protect, restore
 from .mathcheck import check_spans
@@ -234,11 +234,11 @@ def page_order(body_html: str, prefix: str, count: int) -> list[int]:
     return [*(i for i in shown if i < count), *(i for i in range(count) if i not in shown)]
 
 
-def mathml_problems(spans: Sequence[MathSpan], source: str) -> list[Diagnostic]:
+def mathml_problems(spans: Sequence[MathSpan], source: str, converted: Converted | None = None) -> list[Diagnostic]:
     """A warning for each span that cannot become MathML (it is shown as TeX instead)."""
     found = []
     for span in spans:
-        problem = span_mathml(span)[1]
+        problem = span_mathml(span, converted)[1]
         if problem:
             found.append(warning(source, span.line, span.col, f"MathML: {problem}"))
     return found

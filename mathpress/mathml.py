@@ -36,7 +36,7 @@ from xml.etree import ElementTree
 
 from latex2mathml.converter import convert_to_element
 
-__all__ = ["MathMLError", "convert_or_none", "fallback", "mathml_markup", "tex_to_mathml"]
+__all__ = ["MathMLError", "convert_item", "convert_or_none", "fallback", "mathml_markup", "tex_to_mathml"]
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 MAX_TEX = 20_000
@@ -225,6 +225,11 @@ def convert_or_none(tex: str, display: bool, annotation: str = "") -> tuple[str,
         return tex_to_mathml(tex, display, annotation), None
     except MathMLError as error:
         return fallback(annotation or tex), str(error)
+
+
+def convert_item(item: tuple[str, bool, str]) -> tuple[str, str | None]:
+    """convert_or_none of one (TeX, display, annotation), for worker processes."""
+    return convert_or_none(*item)
 
 
 def fallback(tex: str) -> str:

@@ -323,3 +323,21 @@ def test_any_tex_is_prepared_without_crashing(texts: list[str], display: bool) -
         for span in prepared:
             markup, _ = span_mathml(span)
             assert markup.startswith(("<math ", '<code class="math-tex">'))
+
+
+def test_a_feed_of_many_formulas_is_the_same_converted_across_workers(tmp_path: Path) -> None:
+    formulas = " ".join(f"$x_{{{i}}} + \\RR^{{{i}}}$" for i in range(600))  # enough to convert in workers
+    post = f"---\ntitle: Many\n---\n{formulas}\n\nAnd one that fails: $\\frac{{a}}{{$.\n"
+    site = 'title: T\nurl: https://e.org\nmath:\n  macros:\n    RR: "\\\\mathbb{R}"\n'
+    built = {}
+    for jobs in (1, 2):
+        root = make_site(tmp_path / f"jobs-{jobs}", {"site.yml": site, POST: post})
+        report = build_site(root, jobs=jobs)
+        built[jobs] = (read_output(root, "feed.xml"), warnings(report))
+    assert built[1] == built[2]
+    feed, found = built[2]
+    assert found == [
+        f"{POST}:6:21: warning: MathML: unexpected end: a missing argument or an unclosed brace in `\\frac{{a}}{{`",
+        f"{POST}:6:30: warning: unbalanced `{{`: never closed",
+    ]
+    assert feed.count("&lt;mi&gt;ℝ&lt;/mi&gt;") == 2 * 600  # in the content and in the summary
