@@ -209,8 +209,7 @@ def _render_document(job: RenderInput) -> Rendered:
     notes = list(protected.diagnostics) + _lost_spans(protected, job.source, body_html, toc)
     if job.check_math:
         notes.extend(check_spans(spans, job.source, tuple(name for name, _, _ in job.macros)))
-    order = page_order(body_html, protected.token_prefix, len(spans))
-    spans, found = prepare_spans(spans, order, job.source, site_macros(job.macros), job.tags)
+    spans, found = _prepare(job, spans, len(protected.spans), page_order(body_html, protected.token_prefix))
     notes.extend(found)
     if job.mathml:
         notes.extend(mathml_problems(spans, job.source))
@@ -228,10 +227,25 @@ def _render_document(job: RenderInput) -> Rendered:
     )
 
 
-def page_order(body_html: str, prefix: str, count: int) -> list[int]:
-    """Span indexes in the order the page shows them (footnotes last), then those it does not show."""
-    shown = dict.fromkeys(int(m[1]) for m in re.finditer(rf"{re.escape(prefix)}(\d+)q", body_html))
-    return [*(i for i in shown if i < count), *(i for i in range(count) if i not in shown)]
+def page_order(body_html: str, prefix: str) -> list[int]:
+    """Span indexes in the order the page shows them (footnotes last)."""
+    return list(dict.fromkeys(int(m[1]) for m in re.finditer(rf"{re.escape(prefix)}(\d+)q", body_html)))
+
+
+def _prepare(
+    job: RenderInput, spans: tuple[MathSpan, ...], body: int, order: list[int]
+) -> tuple[tuple[MathSpan, ...], list[Diagnostic]]:
+    """Prepare the body's spans in page order, then a front matter excerpt's (a page of its own: index pages)."""
+    macros = site_macros(job.macros)
+    order = [index for index in order if index < body]
+    shown = set(order)
+    order += [index for index in range(body) if index not in shown]
+    prepared, found = prepare_spans(spans[:body], order, job.source, macros, job.tags)
+    if len(spans) > body:
+        excerpt = spans[body:]
+        more, notes = prepare_spans(excerpt, range(len(excerpt)), job.source, macros, job.tags)
+        prepared, found = prepared + more, found + notes
+    return prepared, found
 
 
 def mathml_problems(spans: Sequence[MathSpan], source: str, converted: Converted | None = None) -> list[Diagnostic]:

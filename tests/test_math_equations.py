@@ -341,3 +341,16 @@ def test_a_feed_of_many_formulas_is_the_same_converted_across_workers(tmp_path: 
         f"{POST}:6:30: warning: unbalanced `{{`: never closed",
     ]
     assert feed.count("&lt;mi&gt;ℝ&lt;/mi&gt;") == 2 * 600  # in the content and in the summary
+
+
+def test_a_front_matter_excerpt_is_numbered_on_its_own(tmp_path: Path) -> None:
+    post = (
+        '---\ntitle: E\nexcerpt: "See $$a \\\\label{eq:a}$$ in \\\\eqref{eq:a}."\n---\n'
+        "$$\nb \\label{eq:a}\n$$\n\n$$\nc \\label{eq:c}\n$$\n\nBy \\eqref{eq:c}.\n"
+    )
+    root = make_site(tmp_path, {POST: post})
+    report = build_site(root)
+    assert warnings(report) == []  # the excerpt is shown on other pages than the post's
+    content = feed_content(root)
+    assert tags_shown(content) == ["(1)", "(2)"]
+    assert [shown(m) for m in maths(content) if m.get("display") == "inline"] == ["(2)"]
