@@ -13,7 +13,7 @@ from . import __version__, clock
 from .config import load_config
 from .errors import BuildFailed, Diagnostic, SourceError, UsageError
 from .pipeline import BuildOptions, BuildReport, build
-from .scaffold import init_site, new_post
+from .scaffold import NOT_INSTALLABLE, checked_requirement, init_site, new_post, running_requirement
 
 COMMANDS = ("build", "serve", "init", "new", "check")
 EXIT_CODES = (
@@ -42,6 +42,12 @@ def parser() -> argparse.ArgumentParser:
     init = commands.add_parser("init", help="create a new site that builds out of the box")
     init.add_argument("folder", type=Path, help="where to create the site")
     init.add_argument("--force", action="store_true", help="add the site to a folder that is not empty")
+    init.add_argument(
+        "--requirement",
+        metavar="REQ",
+        help="the mathpress the site's workflow installs, written to requirements.txt, e.g. "
+        '"mathpress @ git+https://github.com/OWNER/mathpress@vX.Y.Z" (default: exactly this mathpress)',
+    )
     _new_arguments(commands.add_parser("new", help="create a new post file and print its path"))
     check = commands.add_parser("check", help="check a built site: links, head tags, feed, sitemap, symlinks")
     check.add_argument("output", nargs="?", type=Path, help="the built site (default: SOURCE/_site)")
@@ -112,8 +118,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(options: argparse.Namespace) -> int:
     """Run one command."""
     if options.command == "init":
-        for path in init_site(options.folder, options.force, clock.local_now().date()):
+        requirement = running_requirement() if options.requirement is None else checked_requirement(options.requirement)
+        written = init_site(options.folder, options.force, clock.local_now().date(), requirement)
+        for path in written:
             print(f"created {path}")
+        if requirement is None and options.folder / "requirements.txt" in written:
+            print(f"mathpress: warning: {NOT_INSTALLABLE}", file=sys.stderr)
         print(f"now run: mathpress build --source {options.folder}")
         return 0
     if options.command == "new":

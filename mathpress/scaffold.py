@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from . import __version__
 from .config import CONFIG_NAME
 from .errors import UsageError
 from .meta import slugify
@@ -78,8 +84,8 @@ templates/         (optional) a template here replaces the default theme's of th
 """
 
 
-def init_site(folder: Path, force: bool, today: dt.date) -> list[Path]:
-    """Create a new site in folder (refusing a non-empty folder unless force)."""
+def init_site(folder: Path, force: bool, today: dt.date, requirement: str | None) -> list[Path]:
+    """Create a new site in folder (refusing a non-empty folder unless force), deploying with requirement."""
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} is a file")
     if folder.is_dir() and any(folder.iterdir()) and not force:
@@ -90,7 +96,7 @@ def init_site(folder: Path, force: bool, today: dt.date) -> list[Path]:
         f"content/posts/{today.isoformat()}-welcome.md": WELCOME.format(title=title, date=today.isoformat()),
         "content/about.md": ABOUT,
         ".gitignore": GITIGNORE,
-        ".github/workflows/pages.yml": workflow_text(),
+        **deploy_files(requirement),
         "README.md": SITE_README.format(title=title),
     }
     written = []
@@ -107,6 +113,75 @@ def init_site(folder: Path, force: bool, today: dt.date) -> list[Path]:
 def workflow_text() -> str:
     """The GitHub Pages workflow shipped with every new site."""
     return resources.files("mathpress").joinpath("data/pages.yml").read_text(encoding="utf-8")
+
+
+# -- deploying: the workflow and the one line that says which mathpress it installs ---------------
+
+EXAMPLE_REQUIREMENT = f"mathpress @ git+https://github.com/OWNER/mathpress@v{__version__}"
+
+PINNED_REQUIREMENTS = """\
+# The mathpress that builds this site in .github/workflows/pages.yml: the one it was made
+# with. Change this line to upgrade (e.g. mathpress==X.Y.Z, or mathpress @ git+URL@TAG).
+{requirement}
+"""
+
+# No requirement line: the workflow's first step finds none and prints these comments.
+UNPINNED_REQUIREMENTS = f"""\
+# mathpress ran from a local folder when this site was made, and GitHub's runner cannot
+# install that: the Pages workflow stops at its first step until this file has a line
+# naming a mathpress that pip can install, such as a tag of your mathpress repository:
+#   {EXAMPLE_REQUIREMENT}
+# or a release from PyPI: mathpress=={__version__}
+"""
+
+NOT_INSTALLABLE = (
+    "this mathpress runs from a local folder, which GitHub's runner cannot install, so the site's "
+    "Pages workflow will stop at its first step until requirements.txt names one it can. "
+    f'Write a line such as "{EXAMPLE_REQUIREMENT}" (your repository and tag) in requirements.txt, '
+    "or give it to init: --requirement LINE."
+)
+
+
+def deploy_files(requirement: str | None) -> dict[str, str]:
+    """A site's deploy files: the Pages workflow and the requirements.txt it installs mathpress from."""
+    pins = PINNED_REQUIREMENTS.format(requirement=requirement) if requirement else UNPINNED_REQUIREMENTS
+    return {".github/workflows/pages.yml": workflow_text(), "requirements.txt": pins}
+
+
+def running_requirement() -> str | None:
+    """The requirement that installs exactly the running mathpress, or None when no runner could install it."""
+    try:
+        return requirement_for(metadata.distribution("mathpress"))
+    except metadata.PackageNotFoundError:  # run from a checkout on PYTHONPATH, not installed
+        return None
+
+
+def requirement_for(dist: metadata.Distribution) -> str | None:
+    """`mathpress==V` from an index, `mathpress @ git+URL@COMMIT` from Git (PEP 610), None from a local folder."""
+    recorded = dist.read_text("direct_url.json")
+    if recorded is None:
+        return f"mathpress=={dist.version}"
+    direct = json.loads(recorded)
+    url = str(direct.get("url", ""))
+    if urlsplit(url).scheme not in ("https", "http") or "dir_info" in direct:
+        return None
+    subdirectory = f"#subdirectory={direct['subdirectory']}" if direct.get("subdirectory") else ""
+    if "vcs_info" in direct:
+        vcs = direct["vcs_info"]
+        return f"mathpress @ {vcs['vcs']}+{url}@{vcs['commit_id']}{subdirectory}"
+    sha256 = direct.get("archive_info", {}).get("hashes", {}).get("sha256")
+    return f"mathpress @ {url}" + (f"#sha256={sha256}" if sha256 else "")
+
+
+def checked_requirement(text: str) -> str:
+    """A requirement given to --requirement, refused unless it is one PEP 508 line naming mathpress."""
+    try:
+        parsed = Requirement(text)
+    except InvalidRequirement as exc:
+        raise UsageError(f"--requirement {text!r} is not a requirement pip reads: {exc}") from None
+    if canonicalize_name(parsed.name) != "mathpress":
+        raise UsageError(f"--requirement {text!r} installs {parsed.name}, not mathpress")
+    return text.strip()
 
 
 def new_post(

@@ -7,23 +7,33 @@ check lines are run for real on a new site, with the address configure-pages wou
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
 import subprocess
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from mathpress import verify
+from mathpress import __version__, verify
 from mathpress.cli import main as cli
+from mathpress.scaffold import (
+    EXAMPLE_REQUIREMENT,
+    NOT_INSTALLABLE,
+    checked_requirement,
+    deploy_files,
+    requirement_for,
+    running_requirement,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 OWN = REPO / ".github" / "workflows" / "pages.yml"
 SHIPPED = REPO / "mathpress" / "data" / "pages.yml"
+RELEASE = REPO / ".github" / "workflows" / "release.yml"
 WORKFLOWS = pytest.mark.parametrize("path", [OWN, SHIPPED], ids=["repository", "init"])
 BASE_URL_EXPRESSION = "${{ steps.pages.outputs.base_url }}"
 
@@ -156,10 +166,10 @@ def test_the_render_cache_is_kept_between_runs(path: Path) -> None:
 
 
 def test_this_repository_installs_mathpress_from_the_checkout() -> None:
-    """The demo blog shows the generator of this commit; new sites install the release."""
+    """The demo blog shows the generator of this commit; new sites install what requirements.txt pins."""
     own, shipped = load(OWN), load(SHIPPED)
     assert run_line(own, "pip install") == "pip install ."
-    assert run_line(shipped, "pip install") == "pip install mathpress"
+    assert run_line(shipped, "pip install") == "pip install -r requirements.txt"
     assert "npm ci --prefix tests" in run_line(own, "npm ci")  # vnu pinned by tests/package-lock.json
     assert "pytest" not in OWN.read_text(encoding="utf-8")  # the test suite has its own CI
 
@@ -171,7 +181,24 @@ def test_the_vnu_version_matches_the_tests() -> None:
     assert run_line(load(SHIPPED), "npx").startswith(f"npx --yes vnu-jar@{version} ")
 
 
-@WORKFLOWS
+def test_new_sites_cache_pip_and_renders_by_their_requirement() -> None:
+    """setup-python caches pip keyed by requirements.txt; the render cache's key starts with its hash too."""
+    workflow = load(SHIPPED)
+    python = step_using(workflow, "build", "actions/setup-python")["with"]
+    assert (python["cache"], python["cache-dependency-path"]) == ("pip", "requirements.txt")
+    cache = step_using(workflow, "build", "actions/cache")["with"]
+    assert cache["restore-keys"] == "mathpress-${{ runner.os }}-${{ hashFiles('requirements.txt') }}-"
+
+
+def test_new_sites_check_their_requirement_before_anything_else() -> None:
+    """Right after checkout, before setup-python (whose pip cache needs the file) and pip."""
+    workflow = load(SHIPPED)
+    check = index_of(workflow, "build", "requirements.txt")
+    assert index_of(workflow, "build", "actions/checkout@") == check - 1
+    assert check < index_of(workflow, "build", "actions/setup-python@") < index_of(workflow, "build", "pip install")
+
+
+@pytest.mark.parametrize("path", [OWN, SHIPPED, RELEASE], ids=["repository", "init", "release"])
 def test_workflows_match_githubs_schema(path: Path) -> None:
     """The workflow schema GitHub's editors use (vendored by check-jsonschema) accepts both."""
     pytest.importorskip("check_jsonschema", reason="pip install check-jsonschema")
@@ -186,8 +213,11 @@ def test_workflows_match_githubs_schema(path: Path) -> None:
 
 
 def test_init_writes_the_workflow(tmp_path: Path) -> None:
-    """A new site gets .github/workflows/pages.yml, byte for byte the shipped one."""
+    """A new site gets .github/workflows/pages.yml, byte for byte the shipped one, and its requirements.txt."""
     assert cli(["init", str(tmp_path / "blog")]) == 0
+    assert (tmp_path / "blog" / "requirements.txt").read_text(encoding="utf-8") == deploy_files(running_requirement())[
+        "requirements.txt"
+    ]
     written = (tmp_path / "blog" / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8")
     assert written == SHIPPED.read_text(encoding="utf-8")
     assert written == resources.files("mathpress").joinpath("data/pages.yml").read_text(encoding="utf-8")
@@ -234,3 +264,236 @@ def test_the_workflow_vnu_line_passes_on_a_new_site(tmp_path: Path) -> None:
             ["java", "-jar", str(jar), *args], cwd=tmp_path / "blog", capture_output=True, text=True
         )
         assert (result.returncode == 0) == (bad == ""), result.stderr
+
+
+# -- which mathpress a new site's workflow installs ---------------------------------------------
+
+
+def installed(tmp_path: Path, direct_url: dict[str, Any] | None) -> metadata.Distribution:
+    """An installed mathpress 1.2.3 as pip records it: METADATA, and direct_url.json unless from an index."""
+    info = tmp_path / "mathpress-1.2.3.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.4\nName: mathpress\nVersion: 1.2.3\n", encoding="utf-8")
+    if direct_url is not None:
+        (info / "direct_url.json").write_text(json.dumps(direct_url), encoding="utf-8")
+    return metadata.PathDistribution(info)
+
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "requirement"),
+    [
+        (None, "mathpress==1.2.3"),  # from PyPI or any index: no direct_url.json
+        (
+            {"url": "https://github.com/someone/mathpress", "vcs_info": {"vcs": "git", "commit_id": COMMIT}},
+            f"mathpress @ git+https://github.com/someone/mathpress@{COMMIT}",
+        ),
+        (
+            {
+                "url": "https://github.com/someone/mathpress",
+                "vcs_info": {"vcs": "git", "commit_id": COMMIT, "requested_revision": "v1.2.3"},
+                "subdirectory": "python",
+            },
+            f"mathpress @ git+https://github.com/someone/mathpress@{COMMIT}#subdirectory=python",
+        ),
+        (
+            {"url": "https://example.org/mathpress-1.2.3.tar.gz", "archive_info": {"hashes": {"sha256": "ab12"}}},
+            "mathpress @ https://example.org/mathpress-1.2.3.tar.gz#sha256=ab12",
+        ),
+        ({"url": "file:///home/me/mathpress", "dir_info": {"editable": True}}, None),  # pip install -e .
+        ({"url": "file:///home/me/mathpress", "dir_info": {}}, None),  # pip install /home/me/mathpress
+        ({"url": "file:///tmp/mathpress-1.2.3-py3-none-any.whl", "archive_info": {}}, None),  # a local wheel
+        ({"url": "file:///home/me/mathpress", "vcs_info": {"vcs": "git", "commit_id": COMMIT}}, None),  # local Git
+    ],
+    ids=["index", "git", "git-subdirectory", "https-archive", "editable", "folder", "local-wheel", "local-git"],
+)
+def test_the_requirement_pins_exactly_the_installed_mathpress(
+    direct_url: dict[str, Any] | None, requirement: str | None, tmp_path: Path
+) -> None:
+    """PEP 610's direct_url.json says where mathpress came from; a runner can install only index, Git and https."""
+    assert requirement_for(installed(tmp_path, direct_url)) == requirement
+
+
+def test_this_mathpress_is_pinned_as_importlib_metadata_describes_it() -> None:
+    """running_requirement reads the distribution Python finds (here an editable or a built install)."""
+    dist = metadata.distribution("mathpress")
+    assert running_requirement() == requirement_for(dist)
+
+
+def test_the_requirements_file_pins_or_says_what_to_do() -> None:
+    """A pinned line with a comment; without one, only comments that say how to give one."""
+    pinned = deploy_files("mathpress==1.2.3")["requirements.txt"]
+    assert [line for line in pinned.splitlines() if not line.startswith("#")] == ["mathpress==1.2.3"]
+    unpinned = deploy_files(None)["requirements.txt"]
+    assert all(line.startswith("#") for line in unpinned.splitlines())
+    assert EXAMPLE_REQUIREMENT in unpinned and f"@v{__version__}" in EXAMPLE_REQUIREMENT
+    assert deploy_files(None)[".github/workflows/pages.yml"] == SHIPPED.read_text(encoding="utf-8")
+
+
+def test_init_requirement_option_writes_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--requirement is written as given, and there is nothing to warn about."""
+    line = "mathpress @ git+https://github.com/someone/mathpress@v1.2.3"
+    assert cli(["init", str(tmp_path / "blog"), "--requirement", line]) == 0
+    text = (tmp_path / "blog" / "requirements.txt").read_text(encoding="utf-8")
+    assert f"\n{line}\n" in text
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_init_says_plainly_when_a_runner_cannot_install_this_mathpress(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From a local folder (as in development) init warns, naming --requirement; from elsewhere it is silent."""
+    assert cli(["init", str(tmp_path / "blog")]) == 0
+    err = capsys.readouterr().err
+    if running_requirement() is None:
+        assert err == f"mathpress: warning: {NOT_INSTALLABLE}\n"
+        assert "--requirement" in NOT_INSTALLABLE and EXAMPLE_REQUIREMENT in NOT_INSTALLABLE
+    else:
+        assert err == ""
+
+
+@pytest.mark.parametrize(
+    ("given", "error"),
+    [
+        ("mathpres==1.0", "--requirement 'mathpres==1.0' installs mathpres, not mathpress"),
+        ("mathpress @@ x", "--requirement 'mathpress @@ x' is not a requirement pip reads: "),
+        ("", "--requirement '' is not a requirement pip reads: "),
+    ],
+)
+def test_init_refuses_a_requirement_that_is_not_mathpress(
+    given: str, error: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 2, before writing anything."""
+    assert cli(["init", str(tmp_path / "blog"), "--requirement", given]) == 2
+    assert capsys.readouterr().err.startswith(f"mathpress: error: {error}")
+    assert not (tmp_path / "blog").exists()
+    assert checked_requirement(" MathPress>=1.2 ") == "MathPress>=1.2"
+
+
+# -- actionlint on every workflow --------------------------------------------------------------
+
+
+def actionlint() -> list[str]:
+    """The actionlint command, with shellcheck on PATH so run: scripts are checked too."""
+    found = shutil.which("actionlint")
+    if found is None or shutil.which("shellcheck") is None:
+        pytest.fail("actionlint or shellcheck missing: pip install -e '.[test]'")
+    return [found, "-no-color"]
+
+
+ALL_WORKFLOWS = [*sorted((REPO / ".github" / "workflows").glob("*.yml")), SHIPPED]
+
+
+def test_actionlint_passes_every_workflow() -> None:
+    """This repository's workflows and the one init ships, shell scripts included (shellcheck)."""
+    assert {path.name for path in ALL_WORKFLOWS} >= {"pages.yml", "release.yml"}
+    result = subprocess.run([*actionlint(), *map(str, ALL_WORKFLOWS)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("breakage", "finding"),
+    [
+        (("run: pip install -r requirements.txt", "run: pip install -r $REQS"), "SC2086"),  # shellcheck
+        (("steps.pages.outputs.base_url", "steps.page.outputs.base_url"), 'property "page" is not defined'),
+    ],
+)
+def test_actionlint_finds_a_broken_workflow(breakage: tuple[str, str], finding: str, tmp_path: Path) -> None:
+    """The lint above can fail: a shell and an expression mistake in the shipped workflow are caught."""
+    broken = tmp_path / "pages.yml"
+    broken.write_text(SHIPPED.read_text(encoding="utf-8").replace(*breakage), encoding="utf-8")
+    result = subprocess.run([*actionlint(), str(broken)], capture_output=True, text=True)
+    assert result.returncode == 1 and finding in result.stdout, result.stdout
+
+
+# -- the release --------------------------------------------------------------------------------
+
+
+def test_the_version_is_written_once() -> None:
+    """pyproject.toml reads it from mathpress/__init__.py; CHANGELOG.md has its section."""
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "version" not in project["project"] and project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "mathpress.__version__"}
+    changelog = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.search(rf"^## {re.escape(__version__)}( |$)", changelog, re.M)
+
+
+def test_releases_publish_from_a_tag_with_trusted_publishing() -> None:
+    """A v* tag builds once; PyPI trusts the workflow (id-token, no secret); the files go on the GitHub release."""
+    workflow = load(RELEASE)
+    assert workflow["on"] == {"push": {"tags": ["v*"]}}
+    assert workflow["permissions"] == {"contents": "read"}
+    jobs = workflow["jobs"]
+    assert "pyproject-build" in run_lines(jobs["build"]) and "twine check --strict dist/*" in run_lines(jobs["build"])
+    assert jobs["pypi"]["permissions"] == {"id-token": "write"} and jobs["pypi"]["environment"]["name"] == "pypi"
+    (publish,) = [s for s in jobs["pypi"]["steps"] if "gh-action-pypi-publish" in str(s.get("uses"))]
+    assert set(publish.get("with", {})) <= {"packages-dir"}  # no password, no token
+    assert "secrets." not in RELEASE.read_text(encoding="utf-8")
+    assert jobs["github-release"]["permissions"] == {"contents": "write"}
+    assert "gh release upload" in run_lines(jobs["github-release"])
+    assert [name for name, job in jobs.items() if "id-token" in job.get("permissions", {})] == ["pypi"]
+
+
+def run_lines(job: dict[str, Any]) -> str:
+    """All run: scripts of a job."""
+    return "\n".join(str(step.get("run", "")) for step in job["steps"])
+
+
+def release_check(tmp_path: Path, tag: str, changelog: str, built: str) -> subprocess.CompletedProcess[str]:
+    """Run release.yml's tag/version/CHANGELOG step for a tag over dist files named for `built`."""
+    (step,) = [s for s in load(RELEASE)["jobs"]["build"]["steps"] if "CHANGELOG" in s.get("name", "")]
+    (tmp_path / "dist").mkdir()
+    for name in (f"mathpress-{built}.tar.gz", f"mathpress-{built}-py3-none-any.whl"):
+        (tmp_path / "dist" / name).write_bytes(b"")
+    (tmp_path / "CHANGELOG.md").write_text(changelog, encoding="utf-8")
+    env = {**os.environ, "GITHUB_REF_NAME": tag}
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("tag", "heading", "passes"),
+    [
+        ("v1.2.3", "## 1.2.3 (2026-12-01)", True),
+        ("v1.2.3", "## 1.2.3", True),
+        ("v1.2.4", "## 1.2.4 (2026-12-01)", False),  # the tag does not name the version built
+        ("v1.2.3", "## 1.2.30 (2026-12-01)", False),  # no section for this version
+        ("v1.2.3", "## 1.2.3 (unreleased)", False),
+    ],
+)
+def test_the_release_refuses_a_tag_that_does_not_match(tag: str, heading: str, passes: bool, tmp_path: Path) -> None:
+    """The tag names the version built, whose CHANGELOG section is dated; the section becomes the notes."""
+    changelog = f"# Changelog\n\n{heading}\n\n- Something new.\n\n## 1.0.0 (2026-01-01)\n\n- Old.\n"
+    result = release_check(tmp_path, tag, changelog, "1.2.3")
+    assert (result.returncode == 0) == passes, result.stdout + result.stderr
+    if passes:
+        assert (tmp_path / "dist-notes.md").read_text(encoding="utf-8").strip() == "- Something new."
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    """.ci/run's command is the README's second command (the one that runs every test, the wheel's included)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```sh\n", 1)[1].split("```", 1)[0]
+    command = block.splitlines()[1].split("#", 1)[0].strip()
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert ci[-1] == command and "pytest" in command
+
+
+def test_init_force_keeps_a_sites_requirement_and_does_not_warn(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """init never overwrites: an existing requirements.txt stays, so there is nothing to warn about."""
+    (tmp_path / "blog").mkdir()
+    (tmp_path / "blog" / "requirements.txt").write_text("mathpress==1.2.3\n", encoding="utf-8")
+    assert cli(["init", str(tmp_path / "blog"), "--force"]) == 0
+    assert (tmp_path / "blog" / "requirements.txt").read_text(encoding="utf-8") == "mathpress==1.2.3\n"
+    assert "warning" not in capsys.readouterr().err
