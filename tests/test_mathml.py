@@ -77,9 +77,7 @@ def xml_events(markup: str) -> list[Event]:
     events: list[Event] = []
 
     def walk(node: ElementTree.Element) -> None:
-        events.append(
-            ("start", local(node.tag), *sorted(f"{k}={v}" for k, v in node.attrib.items()))
-        )
+        events.append(("start", local(node.tag), *sorted(f"{k}={v}" for k, v in node.attrib.items())))
         events.append(("text", node.text or ""))
         for child in node:
             walk(child)
@@ -195,9 +193,7 @@ def test_unicode_and_mathcolor_survive() -> None:
     assert hex_colour.get("mathcolor") == "#ff0000"
 
 
-@pytest.mark.parametrize(
-    "tex", [r"\unicode{x0}", r"\unicode{xD800}", r"\unicode{110000}", "a\x00b"]
-)
+@pytest.mark.parametrize("tex", [r"\unicode{x0}", r"\unicode{xD800}", r"\unicode{110000}", "a\x00b"])
 def test_characters_xml_forbids_become_replacement(tex: str) -> None:
     markup = tex_to_mathml(tex, False)
     assert_well_formed(markup, tex)
