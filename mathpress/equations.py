@@ -233,6 +233,8 @@ def span_mathml(span: MathSpan, converted: Converted | None = None) -> tuple[str
 
     `converted` holds formulas already converted (the feed's, across workers); others are converted now.
     """
+    if span.mathml:
+        return span.mathml, None  # made by the render, which reported any problem
     if span.mathml_error:
         return fallback(span.tex), None  # reported when the span was prepared
     key = mathml_key(span)

@@ -7,6 +7,7 @@ render can be finished for MathJax pages, MathML pages and the feed (see `finish
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import html
 import re
 import signal
@@ -212,7 +213,8 @@ def _render_document(job: RenderInput) -> Rendered:
     spans, found = _prepare(job, spans, len(protected.spans), page_order(body_html, protected.token_prefix))
     notes.extend(found)
     if job.mathml:
-        notes.extend(mathml_problems(spans, job.source))
+        spans, problems = with_mathml(spans, job.source)
+        notes.extend(problems)
     text = visible_text(body_html)
     return Rendered(
         html=body_html,
@@ -246,6 +248,17 @@ def _prepare(
         more, notes = prepare_spans(excerpt, range(len(excerpt)), job.source, macros, job.tags)
         prepared, found = prepared + more, found + notes
     return prepared, found
+
+
+def with_mathml(spans: Sequence[MathSpan], source: str) -> tuple[tuple[MathSpan, ...], list[Diagnostic]]:
+    """Spans carrying their MathML (made here once, kept with the render), and what could not be converted."""
+    made, problems = [], []
+    for span in spans:
+        markup, problem = span_mathml(span)
+        made.append(dataclasses.replace(span, mathml=markup))
+        if problem:
+            problems.append(warning(source, span.line, span.col, f"MathML: {problem}"))
+    return tuple(made), problems
 
 
 def mathml_problems(spans: Sequence[MathSpan], source: str, converted: Converted | None = None) -> list[Diagnostic]:

@@ -58,6 +58,7 @@ class MathSpan:
     tex_col: int = 0
     mathml_tex: str = ""  # the TeX MathML is made from when it differs (macros expanded, numbers, references)
     mathml_error: str = ""  # why this span cannot become MathML (reported where it was found)
+    mathml: str = ""  # its MathML, made once by the render when pages show MathML
 
 
 @dataclass(frozen=True)

@@ -636,7 +636,7 @@ def _feed_mathml(site: Site, cache: RenderCache, workers: int) -> Converted:
     for post in site.posts[: site.config.feed_entries]:
         full = cache.get(post.render_key)
         if full is not None:
-            keys.update(dict.fromkeys(mathml_key(span) for span in full.spans if not span.mathml_error))
+            keys.update(dict.fromkeys(mathml_key(s) for s in full.spans if not (s.mathml or s.mathml_error)))
     items = list(keys)
     # Worth a pool only for many formulas, and only where workers fork cheaply: the dev server
     # (threads, no fork) converts in its own process, whose cache keeps them from save to save.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mathpress.equations import prepare_spans, span_mathml
+from mathpress.markup import RenderInput, render_document
 from mathpress.math import MathSpan, protect
 from mathpress.texmacros import Macro, MacroError, expand, site_macros, take_definitions
 from tests.conftest import build_site, make_site, read_output
@@ -354,3 +356,18 @@ def test_a_front_matter_excerpt_is_numbered_on_its_own(tmp_path: Path) -> None:
     content = feed_content(root)
     assert tags_shown(content) == ["(1)", "(2)"]
     assert [shown(m) for m in maths(content) if m.get("display") == "inline"] == ["(2)"]
+
+
+def test_pages_in_mathml_keep_each_formula_made_once_with_the_render() -> None:
+    body = "Let $x \\in \\RR$ and $\\frac{a}{$.\n\n$$\ny \\label{eq:y}\n$$\n\nSee \\eqref{eq:y}.\n"
+    job = RenderInput(POST, body, 4, None, "<!--more-->", (("RR", "\\mathbb{R}", 0),), True, False, mathml=True)
+    result = render_document(job)
+    made = [span.mathml for span in result.spans]
+    fresh = [span_mathml(replace(span, mathml=""))[0] for span in result.spans]
+    assert made == fresh and all(made)
+    assert shown(ET.fromstring(made[0])) == "x∈ℝ" and made[1] == '<code class="math-tex">\\frac{a}{</code>'
+    assert shown(ET.fromstring(made[3])) == "(1)"
+    assert (
+        f"{POST}:4:21: warning: MathML: unexpected end: a missing argument or an unclosed brace in `\\frac{{a}}{{`"
+        in [str(d) for d in result.diagnostics]
+    )
