@@ -12,10 +12,11 @@ from pathlib import Path
 from . import __version__, clock
 from .config import load_config
 from .errors import BuildFailed, Diagnostic, SourceError, UsageError
+from .importer import ImportReport
 from .pipeline import BuildOptions, BuildReport, build
-from .scaffold import NOT_INSTALLABLE, checked_requirement, init_site, new_post, running_requirement
+from .scaffold import NOT_INSTALLABLE, checked_requirement, deploy_files, init_site, new_post, running_requirement
 
-COMMANDS = ("build", "serve", "init", "new", "check")
+COMMANDS = ("build", "serve", "init", "new", "check", "import")
 EXIT_CODES = (
     "exit status: 0 built; 1 content errors (nothing was published, the previous output is kept); 2 usage errors"
 )
@@ -42,18 +43,47 @@ def parser() -> argparse.ArgumentParser:
     init = commands.add_parser("init", help="create a new site that builds out of the box")
     init.add_argument("folder", type=Path, help="where to create the site")
     init.add_argument("--force", action="store_true", help="add the site to a folder that is not empty")
-    init.add_argument(
-        "--requirement",
-        metavar="REQ",
-        help="the mathpress the site's workflow installs, written to requirements.txt, e.g. "
-        '"mathpress @ git+https://github.com/OWNER/mathpress@vX.Y.Z" (default: exactly this mathpress)',
-    )
+    _requirement_argument(init)
     _new_arguments(commands.add_parser("new", help="create a new post file and print its path"))
+    _import_arguments(
+        commands.add_parser("import", help=IMPORT_HELP[0], description=IMPORT_HELP[1], epilog=IMPORT_HELP[2])
+    )
     check = commands.add_parser("check", help="check a built site: links, head tags, feed, sitemap, symlinks")
     check.add_argument("output", nargs="?", type=Path, help="the built site (default: SOURCE/_site)")
     _source_argument(check)
     check.add_argument("--base-url", help="where it is served, as given to build (default: from index.html)")
     return top
+
+
+IMPORT_HELP = (
+    "make a mathpress site of a Jekyll site (never writes to the Jekyll site)",
+    (
+        "Read the Jekyll site in SRC and write a new mathpress site in DEST, which must be new or empty. "
+        "Every post and page keeps the URL Jekyll 4.3 gives it; _config.yml becomes site.yml; _drafts/ become "
+        "drafts; static files (assets/, images, PDFs, CNAME, favicon) keep their paths; _includes/ and _data/ are "
+        "copied unchanged for the Liquid in posts; theme cover keys become `cover`; the GitHub Pages workflow and "
+        "requirements.txt that `init` writes are added. "
+        "It prints what it carried and every thing it did not carry as `path:line: message`."
+    ),
+    "Then: mathpress build --source DEST && mathpress check DEST/_site",
+)
+
+
+def _import_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "src", metavar="SRC", type=Path, help="the Jekyll site (the folder holding _config.yml and _posts/)"
+    )
+    command.add_argument("dest", metavar="DEST", type=Path, help="where to write the mathpress site (new or empty)")
+    _requirement_argument(command)
+
+
+def _requirement_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--requirement",
+        metavar="REQ",
+        help="the mathpress the site's workflow installs, written to requirements.txt, e.g. "
+        '"mathpress @ git+https://github.com/OWNER/mathpress@vX.Y.Z" (default: exactly this mathpress)',
+    )
 
 
 def _source_argument(command: argparse.ArgumentParser) -> None:
@@ -118,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(options: argparse.Namespace) -> int:
     """Run one command."""
     if options.command == "init":
-        requirement = running_requirement() if options.requirement is None else checked_requirement(options.requirement)
+        requirement = _requirement(options.requirement)
         written = init_site(options.folder, options.force, clock.local_now().date(), requirement)
         for path in written:
             print(f"created {path}")
@@ -140,6 +170,8 @@ def _dispatch(options: argparse.Namespace) -> int:
             )
         )
         return 0
+    if options.command == "import":
+        return _import(options.src, options.dest, options.requirement)
     if options.command == "check":
         from .verify import run_check
 
@@ -166,6 +198,36 @@ def _dispatch(options: argparse.Namespace) -> int:
             counter.clear()
     print_report(report, options.quiet)
     return 0
+
+
+def _requirement(given: str | None) -> str | None:
+    """The requirement a site's workflow installs: --requirement, else exactly the running mathpress."""
+    return running_requirement() if given is None else checked_requirement(given)
+
+
+def _import(src: Path, dest: Path, given: str | None) -> int:
+    """Run `import` and print its report."""
+    from .importer import import_site
+
+    requirement = _requirement(given)
+    report = import_site(src, dest, deploy_files(requirement))
+    print_import_report(report)
+    if requirement is None:
+        print(f"mathpress: warning: {NOT_INSTALLABLE}", file=sys.stderr)
+    print(f"now run: mathpress build --source {dest}")
+    return 0
+
+
+def print_import_report(report: ImportReport) -> None:
+    """What an import carried, what it translated, and every thing it did not carry."""
+    counts = [(len(report.posts), "posts"), (len(report.drafts), "drafts"), (len(report.pages), "pages")]
+    carried = ", ".join(f"{n} {what}" for n, what in counts) + f", {len(report.files)} files"
+    print(f"imported into {report.dest}: {carried}")
+    for line in report.translated:
+        print(f"translated: {line}")
+    for item in report.not_carried:
+        print(f"not carried: {item}".replace(": warning: ", ": "))
+    print(f"{len(report.not_carried)} item(s) not carried")
 
 
 class TerminalProgress:

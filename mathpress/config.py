@@ -19,7 +19,11 @@ from .yamlio import YamlMap, parse_mapping
 
 CONFIG_NAME = "site.yml"
 MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-chtml.js"
-PERMALINK_TOKENS = ("year", "month", "day", "title", "slug", "categories", "i_month", "i_day")
+PERMALINK_TOKENS = (
+    "year", "short_year", "month", "i_month", "short_month", "long_month", "day", "i_day", "y_day", "week", "w_year",
+    "w_day", "short_day", "long_day", "hour", "minute", "second", "title", "slug", "name", "categories",
+    "output_ext",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,9 @@ def load_config(root: Path, base_url: str | None = None) -> Config:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
+        if (root / "_config.yml").is_file() and (root / "_posts").is_dir():
+            hint = f"it is a Jekyll site: `mathpress import {root} NEW_FOLDER` makes a mathpress site of it"
+            raise UsageError(f"no {CONFIG_NAME} in {root} ({hint})") from None
         hint = "is --source right? `mathpress init FOLDER` creates a new site"
         raise UsageError(f"no {CONFIG_NAME} in {root} ({hint})") from None
     except UnicodeDecodeError:

@@ -1,29 +1,82 @@
-"""Liquid stage: the Liquid real Jekyll posts carry → plain Markdown (line count kept).
+"""Liquid stage: a post or page body with Jekyll's Liquid → Markdown (python-liquid plus Jekyll's tags and filters).
 
-Handled: {% raw %}, {% comment %}, {% highlight lang [linenos] %} (becomes a fenced block),
-{{ site.baseurl }}, {{ site.url }}, {{ site.title }}, {{ page.title }}, {{ "/x" | relative_url }},
-{{ "/x" | absolute_url }}, {% post_url name %}. Any other tag or expression is left out
-with a warning naming the file and line.
+Math is never Liquid: each math span is set aside before rendering and put back after, so
+`$x^{{2}}$` stays TeX. `{% include %}` reads the site's own `_includes/` (nothing outside it),
+`site.data` comes from `_data/`. A tag we cannot render is a warning that leaves something
+for the reader (a link, the citation key); a syntax error is an error at its line.
 """
 
 from __future__ import annotations
 
+import bisect
+import csv
+import datetime as dt
+import functools
+import hashlib
+import html
+import io
+import json
+import os
 import re
-from collections.abc import Mapping
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, TextIO
+
+import markdown
+import yaml
+from liquid import Environment, Mode
+from liquid.ast import BlockNode, Node
+from liquid.builtin.expressions import FilteredExpression, tokenize
+from liquid.builtin.loaders.mixins import CachingLoaderMixin
+from liquid.context import RenderContext
+from liquid.exceptions import (
+    FilterArgumentError,
+    LiquidError,
+    LiquidInterrupt,
+    LiquidSyntaxError,
+    TemplateNotFoundError,
+)
+from liquid.loader import BaseLoader, TemplateSource
+from liquid.output import LimitedStringIO
+from liquid.parser import get_parser
+from liquid.stream import TokenStream
+from liquid.tag import Tag
+from liquid.template import BoundTemplate
+from liquid.token import TOKEN_EXPRESSION, TOKEN_TAG, Token
+from liquid.undefined import Undefined
 
 from .errors import Diagnostic, error, warning
+from .math import math_regions
 
-RAW = re.compile(r"\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}", re.S)
-COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.S)
-HIGHLIGHT = re.compile(
-    r"\{%-?\s*highlight\s+([\w+#.-]+)((?:\s+[\w=\"']+)*)\s*-?%\}\n?(.*?)\n?\{%-?\s*endhighlight\s*-?%\}",
-    re.S,
-)
+INCLUDES_DIR = "_includes"
+DATA_DIR = "_data"
 BASEURL_THEN_LINK = re.compile(r"\{\{-?\s*site\.baseurl\s*-?\}\}(?=\{%-?\s*(?:post_url|link)\s)")
-TAG = re.compile(r"\{%-?\s*(\w+)(.*?)-?%\}", re.S)
-OUTPUT = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
-LITERAL = re.compile(r"""^\s*(?:"([^"]*)"|'([^']*)')\s*((?:\|\s*\w+\s*)*)$""")
+LIQUID_OPENER = re.compile(r"\{\{|\{%")
+INCLUDE_ARGUMENT = re.compile(r"""([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^\s"']+))""")
+URL = re.compile(r"https?://[^\s\"'<>]+")
+# Plugin tags whose argument is an id we can turn into a link for the reader.
+LINKED_IDS = {
+    "youtube": "https://www.youtube.com/watch?v={}",
+    "vimeo": "https://vimeo.com/{}",
+    "gist": "https://gist.github.com/{}",
+}
+CITATION_TAGS = ("cite", "citet", "citep", "reference")
+
+
+@dataclass(frozen=True)
+class LiquidFiles:
+    """The site's `_includes/` files and `_data/` values, read once per build."""
+
+    digest: str
+    includes: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    data: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    notes: tuple[Diagnostic, ...] = field(default=(), compare=False, hash=False)
+
+
+NO_FILES = LiquidFiles("")
 
 
 @dataclass(frozen=True)
@@ -32,9 +85,11 @@ class LiquidContext:
 
     url: str  # the site's scheme and host, without a trailing slash
     base_url: str  # "/" or "/repo/"
-    site: Mapping[str, str] = field(default_factory=dict)
-    page: Mapping[str, str] = field(default_factory=dict)
+    site: Mapping[str, Any] = field(default_factory=dict)
+    page: Mapping[str, Any] = field(default_factory=dict)
     post_urls: Mapping[str, str] = field(default_factory=dict)  # file stem → URL path
+    files: LiquidFiles = NO_FILES
+    document_urls: Mapping[str, str] = field(default_factory=dict)  # source path → URL path
 
     def relative(self, path: str) -> str:
         """A site path under the base URL (Jekyll's relative_url)."""
@@ -48,100 +103,870 @@ class LiquidContext:
         return relative if "://" in relative else self.url + relative
 
 
-@dataclass
-class _Run:
-    """One pass over one document's Liquid."""
+# -- reading _includes/ and _data/ ------------------------------------------------------------
+
+
+def read_liquid_files(root: Path) -> LiquidFiles:
+    """Every file of SITE/_includes/ and every value of SITE/_data/ (symlinks out of them are refused)."""
+    hasher = hashlib.sha256()
+    notes: list[Diagnostic] = []
+    includes: dict[str, str] = {}
+    for rel, raw in _files_under(root, INCLUDES_DIR, notes):
+        hasher.update(f"{rel}\0{len(raw)}\0".encode() + raw)
+        try:
+            includes[rel.removeprefix(INCLUDES_DIR + "/")] = raw.decode("utf-8-sig").replace("\r\n", "\n")
+        except UnicodeDecodeError:
+            notes.append(warning(rel, 0, 0, "not UTF-8 text; this include is ignored"))
+    data: dict[str, Any] = {}
+    for rel, raw in _files_under(root, DATA_DIR, notes):
+        hasher.update(f"{rel}\0{len(raw)}\0".encode() + raw)
+        _store_data(data, rel, raw, notes)
+    if not includes and not data:
+        return LiquidFiles("", notes=tuple(notes))
+    return LiquidFiles(hasher.hexdigest(), MappingProxyType(includes), MappingProxyType(data), tuple(notes))
+
+
+def _files_under(root: Path, folder: str, notes: list[Diagnostic]) -> Iterable[tuple[str, bytes]]:
+    """(site-relative path, bytes) of the regular files under root/folder, sorted."""
+    top = root / folder
+    if top.is_symlink():
+        notes.append(warning(folder, 0, 0, f"{folder}/ is a symlink; ignored"))
+        return
+    if not top.is_dir():
+        return
+    real_top = top.resolve()
+    for here, dirs, names in os.walk(top):
+        dirs.sort()
+        for name in dirs:
+            if (Path(here) / name).is_symlink():
+                rel = (Path(here) / name).relative_to(root).as_posix()
+                notes.append(warning(rel, 0, 0, f"a symlinked folder in {folder}/ is not read"))
+        for name in sorted(names):
+            path = Path(here) / name
+            rel = path.relative_to(root).as_posix()
+            if name.startswith("."):
+                continue
+            try:
+                if not path.resolve().is_relative_to(real_top):
+                    notes.append(warning(rel, 0, 0, f"symlink points outside {folder}/; ignored"))
+                    continue
+                raw = path.read_bytes()
+            except RuntimeError:  # Path.resolve on a symlink loop
+                notes.append(warning(rel, 0, 0, "a symlink loop; ignored"))
+                continue
+            except OSError as exc:  # unreadable, or gone since the folder was listed
+                notes.append(warning(rel, 0, 0, f"cannot be read ({exc.strerror or exc}); ignored"))
+                continue
+            yield rel, raw
+
+
+def _store_data(data: dict[str, Any], rel: str, raw: bytes, notes: list[Diagnostic]) -> None:
+    """Put one _data file's value at site.data.<folders>.<name>."""
+    parts = rel.removeprefix(DATA_DIR + "/").split("/")
+    stem, _, suffix = parts[-1].rpartition(".")
+    if suffix not in ("yml", "yaml", "json", "csv", "tsv"):
+        return
+    kind = "YAML" if suffix in ("yml", "yaml") else suffix.upper()
+    try:
+        text = raw.decode("utf-8-sig")
+        if suffix == "json":
+            value: Any = json.loads(text)
+        elif suffix in ("csv", "tsv"):
+            value = list(csv.DictReader(io.StringIO(text), delimiter="," if suffix == "csv" else "\t"))
+        else:
+            value = yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError, csv.Error, ValueError) as exc:
+        line, col = _problem_place(exc)
+        problem = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else f"not valid {kind}"
+        notes.append(warning(rel, line, col, f"{problem}; site.data.{stem} is left empty"))
+        return
+    if _too_big(value):
+        notes.append(warning(rel, 0, 0, f"expands past {MAX_DATA_VALUES} values through aliases; left empty"))
+        return
+    target = data
+    for folder in parts[:-1]:
+        target = target.setdefault(folder, {})
+    target[stem] = value
+
+
+def _problem_place(exc: Exception) -> tuple[int, int]:
+    """Line and column of a YAML or JSON error."""
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.lineno, exc.colno
+    mark = getattr(exc, "problem_mark", None)
+    return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+
+
+MAX_DATA_VALUES = 1_000_000  # once YAML aliases are expanded ("billion laughs" is small on disk)
+
+
+def _too_big(data: Any) -> bool:
+    """Whether a value holds itself or expands past MAX_DATA_VALUES values."""
+    count = 0
+    stack: list[tuple[Any, frozenset[int]]] = [(data, frozenset())]
+    while stack:
+        value, parents = stack.pop()
+        count += 1
+        if count > MAX_DATA_VALUES or id(value) in parents:
+            return True
+        if isinstance(value, dict | list):
+            inner = parents | {id(value)}
+            stack.extend((item, inner) for item in (value.values() if isinstance(value, dict) else value))
+    return False
+
+
+# -- rendering one document -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiquidResult:
+    """A body after Liquid, what Liquid reported, and the file line of each of its lines."""
 
     text: str
-    source: str
-    first_line: int
-    context: LiquidContext
-    notes: list[Diagnostic] = field(default_factory=list)
-
-    def line_of(self, offset: int) -> int:
-        return self.text.count("\n", 0, offset) + self.first_line
+    notes: tuple[Diagnostic, ...]
+    lines: tuple[int, ...] = ()  # empty: line i of text is line first_line + i of the file
 
 
 def render_liquid(text: str, source: str, first_line: int, context: LiquidContext) -> tuple[str, list[Diagnostic]]:
-    """Apply the supported Liquid; everything else is dropped with a warning."""
+    """Render a body's Liquid (math left alone); warnings for what could not be rendered, errors for bad syntax."""
+    done = render_body(text, source, first_line, context)
+    return done.text, list(done.notes)
+
+
+def render_body(text: str, source: str, first_line: int, context: LiquidContext) -> LiquidResult:
+    """render_liquid, and where each line of the result came from (an include's lines come from its tag)."""
     if "{%" not in text and "{{" not in text:
-        return text, []
-    run = _Run(text, source, first_line, context)
-    pieces: list[str] = []
-    last = 0
-    for match in RAW.finditer(text):
-        pieces.append(_apply(run, last, match.start()))
-        pieces.append(match[1])
-        last = match.end()
-    pieces.append(_apply(run, last, len(text)))
-    return "".join(pieces), run.notes
+        return LiquidResult(text, ())
+    text = BASEURL_THEN_LINK.sub("", text)  # Jekyll 3 posts wrote the base URL before post_url themselves
+    shield = Shield.of(text)
+    run = _Run(source, first_line, text, shield, context)
+    env = _environment(context.files)
+    try:
+        template = env.from_string(shield.text, name=source)
+        pieces = _render(template, run)
+    except LiquidError as exc:
+        return LiquidResult(text, (*run.notes, run.failure(exc)))
+    outputs = [(run.place(token)[0], shield.restore(out)) for token, out in pieces]
+    return LiquidResult("".join(out for _, out in outputs), tuple(run.notes), _line_map(outputs, first_line))
 
 
-def _apply(run: _Run, start: int, end: int) -> str:
-    """Liquid outside {% raw %}: comments, highlight blocks, tags, then output expressions."""
-    chunk = run.text[start:end]
-    chunk = COMMENT.sub(lambda m: "\n" * m.group().count("\n"), chunk)
-    chunk = HIGHLIGHT.sub(_fence, chunk)
-    chunk = BASEURL_THEN_LINK.sub("", chunk)
-    offset = start
-    chunk = TAG.sub(lambda m: _tag(run, m, offset + m.start()), chunk)
-    return OUTPUT.sub(lambda m: _output(run, m, offset + m.start()), chunk)
+def _line_map(outputs: Sequence[tuple[int, str]], first_line: int) -> tuple[int, ...]:
+    """The file line of each output line: a node's lines count from its own line, never past the next node's."""
+    lines = [first_line]
+    for index, (line, out) in enumerate(outputs):
+        newlines = out.count("\n")
+        limit = outputs[index + 1][0] if index + 1 < len(outputs) else line + newlines
+        lines.extend(min(line + k, max(limit, line)) for k in range(1, newlines + 1))
+    if lines == list(range(first_line, first_line + len(lines))):
+        return ()
+    return tuple(lines)
 
 
-def _fence(match: re.Match[str]) -> str:
-    """{% highlight lang linenos %} → a fenced block long enough for its content."""
-    lang, options, code = match[1], match[2], match[3]
-    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
-    fence = "`" * max(3, longest + 1)
-    numbers = ' linenums="1"' if "linenos" in options else ""
-    return f"{fence}{lang}{numbers}\n{code}\n{fence}"
+@dataclass(frozen=True)
+class Shield:
+    """A text with its math set aside: placeholders that Liquid passes through, and the way back."""
+
+    text: str
+    prefix: str
+    pieces: tuple[str, ...]  # the math each placeholder stands for
+    starts: tuple[int, ...]  # where each placeholder ends in the shielded text
+    shifts: tuple[int, ...]  # original offset minus shielded offset after each placeholder
+
+    @staticmethod
+    def of(text: str) -> Shield:
+        """Set aside each math span that starts outside Liquid markup."""
+        prefix = _placeholder_prefix(text)
+        out: list[str] = []
+        pieces: list[str] = []
+        starts: list[int] = []
+        shifts: list[int] = []
+        pos = length = 0
+        for start, end in _shieldable(text):
+            out.append(text[pos:start])
+            length += start - pos
+            token = f"{prefix}{len(pieces)}q"
+            out.append(token)
+            length += len(token)
+            pieces.append(text[start:end])
+            starts.append(length)
+            shifts.append(end - length)
+            pos = end
+        out.append(text[pos:])
+        return Shield("".join(out), prefix, tuple(pieces), tuple(starts), tuple(shifts))
+
+    def original_offset(self, offset: int) -> int:
+        """Where an offset of the shielded text was in the original."""
+        index = bisect.bisect_right(self.starts, offset) - 1
+        return offset if index < 0 else offset + self.shifts[index]
+
+    def restore(self, text: str) -> str:
+        """Put the math back."""
+        if not self.pieces:
+            return text
+        return re.sub(rf"{self.prefix}(\d+)q", lambda m: self.pieces[int(m[1])], text)
 
 
-def _tag(run: _Run, match: re.Match[str], offset: int) -> str:
-    """{% post_url name %}; any other tag is left out with a warning."""
-    name, argument = match[1], match[2].strip()
-    keep_lines = "\n" * match.group().count("\n")
-    if name == "post_url":
-        url = run.context.post_urls.get(argument)
+def _placeholder_prefix(text: str) -> str:
+    """A placeholder prefix the text does not already contain (letters, so filters keep it)."""
+    n = 0
+    while f"liqmath{n}x" in text:
+        n += 1
+    return f"liqmath{n}x"
+
+
+def _shieldable(text: str) -> Iterable[tuple[int, int]]:
+    """Math spans that do not start inside a Liquid tag or output."""
+    pos = 0
+    for start, end in math_regions(text):
+        if start < pos:
+            continue
+        while (opener := LIQUID_OPENER.search(text, pos, start)) is not None:
+            closer = text.find("}}" if opener[0] == "{{" else "%}", opener.end())
+            pos = len(text) if closer < 0 else closer + 2
+            if pos > start:
+                break
+        if pos > start:
+            continue
+        pos = end
+        yield start, end
+
+
+@dataclass
+class _Run:
+    """One document's render: where it came from and what it reported."""
+
+    source: str
+    first_line: int
+    text: str  # the body as written (math included)
+    shield: Shield
+    context: LiquidContext
+    notes: list[Diagnostic] = field(default_factory=list)
+    outer: list[Token] = field(default_factory=list)  # the post's {% include %} being rendered, outermost first
+    line_starts: list[int] = field(default_factory=list)  # offsets in text where each line starts
+
+    def __post_init__(self) -> None:
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+
+    def place(self, token: Token | None) -> tuple[int, int, str]:
+        """(line, column, " (in _includes/x.html:3)") of a token, in the post's lines."""
+        inner = ""
+        if token is not None and token.start_index >= 0 and token.source != self.shield.text:
+            name = next((n for n, text in self.context.files.includes.items() if text == token.source), None)
+            if name is not None:
+                inner = f" (in {INCLUDES_DIR}/{name}:{_line_col(token.source, token.start_index, 1)[0]})"
+        if self.outer:
+            token = self.outer[0]
+        if token is None or token.start_index < 0 or token.source != self.shield.text:
+            return self.first_line, 1, inner
+        offset = self.shield.original_offset(token.start_index)
+        if token.kind == TOKEN_TAG:  # point at the `{%`, not at the tag's name
+            opener = self.text.rfind("{%", max(offset - 200, 0), offset)
+            offset = opener if opener >= 0 else offset
+        index = bisect.bisect_right(self.line_starts, offset) - 1
+        return index + self.first_line, offset - self.line_starts[index] + 1, inner
+
+    def warn(self, token: Token | None, message: str) -> None:
+        """A warning at a token (once per place and message: loops repeat them)."""
+        line, col, inner = self.place(token)
+        note = warning(self.source, line, col, message + inner)
+        if note not in self.notes:
+            self.notes.append(note)
+
+    def failure(self, exc: LiquidError) -> Diagnostic:
+        """An error for a Liquid exception, at its line in the post."""
+        token = getattr(exc, "mathpress_token", None) or exc.token
+        outer = getattr(exc, "mathpress_outer", None)
+        self.outer = [outer] if outer is not None else []
+        message = str(exc.message)
+        if outer is None and (token is None or token.start_index < 0):
+            token, message = self._unclosed(token, message)
+        line, col, inner = self.place(token)
+        return error(self.source, line, col, f"Liquid: {message}{inner}")
+
+    def _unclosed(self, token: Token | None, message: str) -> tuple[Token | None, str]:
+        """An error python-liquid could not place: the first block tag never closed, if that is it."""
+        try:
+            analysis = _environment(self.context.files).analyze_tags_from_string(self.shield.text)
+        except IndexError:  # python-liquid 2.3's tag audit fails on a stray end tag such as `{% endraw %}`
+            return token, message
+        found = [(span.index, name) for name, spans in analysis.unclosed_tags.items() for span in spans]
+        if not found:
+            return token, message
+        index, name = min(found)
+        message = f"`{{% {name} %}}` is never closed by `{{% end{name} %}}`"
+        return Token(TOKEN_TAG, name, index, self.shield.text), message
+
+
+def _line_col(text: str, offset: int, first_line: int) -> tuple[int, int]:
+    """Line (counting from first_line) and column of an offset."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + first_line, offset - line_start + 1
+
+
+class _Context(RenderContext):
+    """A render context that knows its document, so tags and filters can report at the right line."""
+
+    run: _Run
+
+    def filter(self, name: str, token: Token | None) -> Callable[..., object]:
+        """The named filter; an unknown one warns and passes its input through (as Jekyll does)."""
+        if name not in self.env.filters:
+            self.run.warn(token, f"unknown Liquid filter `{name}`; its input is left unchanged")
+            return _unchanged
+        return super().filter(name, token)
+
+
+def _unchanged(value: object, *args: object, **kwargs: object) -> object:
+    return value
+
+
+class _Template(BoundTemplate):
+    context_class = _Context
+
+
+def _render(template: BoundTemplate, run: _Run) -> list[tuple[Token, str]]:
+    """Render a parsed body with the document's site and page values: each top-level node's output."""
+    site = {
+        **run.context.site,
+        "url": run.context.url,
+        "baseurl": run.context.base_url.rstrip("/"),
+        "data": run.context.files.data,
+    }
+    context = _Context(template, globals={"site": site, "page": dict(run.context.page)})
+    context.run = run
+    buffer = LimitedStringIO(limit=_Environment.output_stream_limit)
+    pieces: list[tuple[Token, str]] = []
+    for node in template.nodes:
+        start = buffer.tell()
+        try:
+            node.render(context, buffer)
+        except LiquidInterrupt as exc:  # {% break %} outside a loop
+            raise LiquidSyntaxError(f"unexpected `{exc}`", token=node.token) from None
+        buffer.seek(start)
+        pieces.append((node.token, buffer.read()))
+    return pieces
+
+
+def _run_of(context: RenderContext) -> _Run:
+    assert isinstance(context, _Context)
+    return context.run
+
+
+# -- the environment: limits, includes, Jekyll's tags ------------------------------------------
+
+
+class _Environment(Environment):
+    """Liquid as Jekyll has it, with limits so a post cannot loop or grow without end."""
+
+    template_class = _Template
+    loop_iteration_limit = 100_000
+    output_stream_limit = 20_000_000
+    local_namespace_limit = 20_000_000
+    context_depth_limit = 30
+
+
+class _IncludeLoader(CachingLoaderMixin, BaseLoader):
+    """Templates from the site's _includes/ only: no `..`, no absolute paths (each parsed once per build)."""
+
+    def __init__(self, includes: Mapping[str, str]) -> None:
+        super().__init__(auto_reload=False, capacity=1000)
+        self.includes = includes
+
+    def get_source(
+        self, env: Environment, template_name: str, *, context: RenderContext | None = None, **kwargs: object
+    ) -> TemplateSource:
+        """The text of _includes/<name>."""
+        name = template_name.strip()
+        if name.startswith(("/", "\\")) or ".." in name.split("/") or "\\" in name or "\0" in name:
+            raise TemplateNotFoundError(f"`{name}` is outside {INCLUDES_DIR}/")
+        text = self.includes.get(name)
+        if text is None:
+            raise TemplateNotFoundError(f"no file {INCLUDES_DIR}/{name}")
+        return TemplateSource(text, name, None)
+
+
+@functools.lru_cache(maxsize=2)  # one per build's includes; LiquidFiles compare by their digest
+def _environment(files: LiquidFiles) -> Environment:
+    """A Liquid environment with Jekyll's tags and filters, reading includes from files."""
+    env = _Environment(loader=_IncludeLoader(files.includes), tolerance=Mode.STRICT)
+    for name in ("render", "tablerow", "doc"):
+        env.tags.pop(name, None)
+    for tag in (_IncludeTag, _IncludeRelativeTag, _HighlightTag, _PostUrlTag, _LinkTag, _UnknownTag):
+        env.add_tag(tag)
+    for name, function in jekyll_filters().items():
+        env.add_filter(name, function)
+    return env
+
+
+def _markup(stream: TokenStream) -> tuple[Token, str]:
+    """A tag's token and its text after the name."""
+    token = stream.current
+    following = stream.peek
+    if following.kind == TOKEN_EXPRESSION:
+        stream.next_token()
+        return token, following.value.strip()
+    return token, ""
+
+
+class _IncludeNode(Node):
+    """Jekyll's {% include file.html key=value %}: the file rendered with `include.key` set."""
+
+    def __init__(self, token: Token, name: BoundTemplate | str, args: Sequence[tuple[str, object]]) -> None:
+        super().__init__(token)
+        self.name = name
+        self.args = args
+        self.blank = False
+
+    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
+        run = _run_of(context)
+        run.outer.append(self.token)
+        try:
+            return self._include(run, context, buffer)
+        except LiquidError as exc:
+            if not hasattr(exc, "mathpress_token"):
+                exc.mathpress_token = exc.token  # type: ignore[attr-defined]
+            exc.mathpress_outer = self.token  # type: ignore[attr-defined]
+            raise
+        finally:
+            run.outer.pop()
+
+    def _include(self, run: _Run, context: RenderContext, buffer: TextIO) -> int:
+        """Render the included file into buffer (a missing file is a warning: themes' includes are not ours)."""
+        name = self.name if isinstance(self.name, str) else _to_string(self.name, context)
+        try:
+            template = context.env.get_template(name.strip(), context=context)
+        except TemplateNotFoundError as exc:
+            run.warn(self.token, f"`{{% include {name} %}}`: {exc.message}; left out")
+            return False
+        values = {key: _value(value, context) for key, value in self.args}
+        with context.extend({"include": values}, template=template):
+            template.render_with_context(context, buffer, partial=True)
+        return True
+
+
+def _value(value: object, context: RenderContext) -> object:
+    """An include argument's value: text as written, or a variable's value."""
+    return value.evaluate(context) if isinstance(value, FilteredExpression) else value
+
+
+def _to_string(template: BoundTemplate, context: RenderContext) -> str:
+    """A small template (an include's file name) rendered in the current context."""
+    buffer = io.StringIO()
+    template.render_with_context(context, buffer, partial=True)
+    return buffer.getvalue()
+
+
+class _IncludeTag(Tag):
+    """{% include name key=value key2="text" %} as Jekyll reads it."""
+
+    name = "include"
+    block = False
+
+    def parse(self, stream: TokenStream) -> Node:
+        token, markup = _markup(stream)
+        match = re.match(r"""(\{\{.*?\}\}\S*|"[^"]*"|'[^']*'|\S+)\s*(.*)\Z""", markup, re.S)
+        if not match:
+            raise LiquidSyntaxError("`{% include %}` needs a file name", token=token)
+        file_name = match[1].strip("\"'")
+        name: BoundTemplate | str = self.env.from_string(file_name) if "{{" in file_name else file_name
+        rest = match[2].strip()
+        args: list[tuple[str, object]] = []
+        for argument in INCLUDE_ARGUMENT.finditer(rest):
+            if argument[4] is not None:
+                value: object = FilteredExpression.parse(self.env, TokenStream(tokenize(argument[4], token)))
+            else:
+                value = argument[2].replace('\\"', '"') if argument[2] is not None else argument[3].replace("\\'", "'")
+            args.append((argument[1], value))
+        leftover = INCLUDE_ARGUMENT.sub("", rest).strip()
+        if leftover:
+            raise LiquidSyntaxError(f'`{{% include %}}`: cannot read `{leftover}` (write key="value")', token=token)
+        return _IncludeNode(token, name, args)
+
+
+class _TextNode(Node):
+    """Fixed text, and a warning when it is rendered."""
+
+    def __init__(self, token: Token, text: str, message: str = "") -> None:
+        super().__init__(token)
+        self.text = text
+        self.message = message
+        self.blank = not text
+
+    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
+        if self.message:
+            _run_of(context).warn(self.token, self.message)
+        buffer.write(self.text)
+        return bool(self.text)
+
+
+class _IncludeRelativeTag(Tag):
+    """{% include_relative %} reads files beside the post: not supported (includes live in _includes/)."""
+
+    name = "include_relative"
+    block = False
+
+    def parse(self, stream: TokenStream) -> Node:
+        token, markup = _markup(stream)
+        file_name = markup.split()[0] if markup.split() else ""
+        message = (
+            f"`{{% include_relative {file_name} %}}` is not supported; "
+            f"move the file to {INCLUDES_DIR}/ and use `{{% include %}}`; left out"
+        )
+        return _TextNode(token, "", message)
+
+
+class _UnknownTag(Tag):
+    """A tag no one registered (a plugin's): a warning, and a link or its key left for the reader."""
+
+    name = "illegal"
+    block = False
+
+    def parse(self, stream: TokenStream) -> Node:
+        token, markup = _markup(stream)
+        name = token.value
+        closes_known_block = name.startswith("end") and name[3:] in self.env.tags
+        if not name or closes_known_block or name in ("else", "elsif", "when", "break", "continue"):
+            raise LiquidSyntaxError(f"unexpected tag `{name}`" if name else "missing tag name", token=token)
+        if name.startswith("end"):
+            return _TextNode(token, "")  # the end of an unknown block tag; its start was reported
+        text, left = _stand_in(name, markup)
+        return _TextNode(token, text, f"`{{% {name} %}}` is a plugin's tag mathpress cannot render; left {left}")
+
+
+def _stand_in(name: str, markup: str) -> tuple[str, str]:
+    """What the reader sees instead of an unknown tag, and how to say it in the warning."""
+    url = URL.search(markup)
+    words = markup.split()
+    if url is None and name in LINKED_IDS and words:
+        url = re.match(r".+", LINKED_IDS[name].format(urllib.parse.quote(words[0].strip("\"'"))))
+    if url is not None:
+        href = html.escape(url.group(), quote=True)
+        return f'<a href="{href}">{href}</a>', "a link to it"
+    if name in CITATION_TAGS and words:
+        keys = ", ".join(w for w in words if "=" not in w)
+        return f"[{html.escape(keys)}]", "the key"
+    shown = html.escape(markup or name)
+    return f"[{shown}]", "its text"
+
+
+class _HighlightNode(Node):
+    """{% highlight lang linenos %}: a fenced code block, highlighted by Pygments like any other."""
+
+    def __init__(self, token: Token, lang: str, numbered: bool, block: BlockNode) -> None:
+        super().__init__(token)
+        self.lang = lang
+        self.numbered = numbered
+        self.block = block
+        self.blank = False
+
+    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
+        inner = io.StringIO()
+        self.block.render(context, inner)
+        code = inner.getvalue()
+        code = code.removeprefix("\n").removesuffix("\n")
+        longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+        fence = "`" * max(3, longest + 1)
+        numbers = ' linenums="1"' if self.numbered else ""
+        buffer.write(f"{fence}{self.lang}{numbers}\n{code}\n{fence}")
+        return True
+
+
+class _HighlightTag(Tag):
+    """{% highlight lang [linenos] %}…{% endhighlight %}."""
+
+    name = "highlight"
+    end = "endhighlight"
+
+    def parse(self, stream: TokenStream) -> Node:
+        token, markup = _markup(stream)
+        match = re.match(r"([\w+#.-]+)(.*)\Z", markup, re.S)
+        if not match:
+            raise LiquidSyntaxError("`{% highlight %}` needs a language: {% highlight python %}", token=token)
+        stream.next_token()
+        block = get_parser(self.env).parse_block(stream, (self.end,))
+        stream.expect(TOKEN_TAG, value=self.end)
+        return _HighlightNode(token, match[1], "linenos" in match[2], block)
+
+
+class _PostUrlNode(Node):
+    """{% post_url 2024-01-02-name %}: that post's URL under the base URL."""
+
+    def __init__(self, token: Token, name: str) -> None:
+        super().__init__(token)
+        self.name = name
+        self.blank = False
+
+    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
+        run = _run_of(context)
+        stem = self.name.rsplit("/", 1)[-1]
+        url = run.context.post_urls.get(stem)
         if url is None:
-            run.notes.append(error(run.source, run.line_of(offset), 1, f"{{% post_url {argument} %}}: no such post"))
-            return keep_lines
-        return run.context.relative(url)
-    run.notes.append(
-        warning(run.source, run.line_of(offset), 1, f"Liquid tag `{{% {name} %}}` is not supported; left out")
-    )
-    return keep_lines
+            raise _TagError(f"{{% post_url {self.name} %}}: no such post", token=self.token)
+        buffer.write(run.context.relative(url))
+        return True
 
 
-def _output(run: _Run, match: re.Match[str], offset: int) -> str:
-    """{{ site.x }}, {{ page.x }} and {{ "path" | relative_url }}; others are left out."""
-    expression = match[1].strip()
-    value = _evaluate(run.context, expression)
-    if value is None:
-        line = run.line_of(offset)
-        run.notes.append(warning(run.source, line, 1, f"Liquid `{{{{ {expression} }}}}` is not supported; left out"))
+class _TagError(LiquidError):
+    """A tag that names something that does not exist."""
+
+
+class _PostUrlTag(Tag):
+    name = "post_url"
+    block = False
+
+    def parse(self, stream: TokenStream) -> Node:
+        token, markup = _markup(stream)
+        return _PostUrlNode(token, markup)
+
+
+class _LinkNode(Node):
+    """{% link path %}: the URL of the post, page or file at that path."""
+
+    def __init__(self, token: Token, path: str) -> None:
+        super().__init__(token)
+        self.path = path
+        self.blank = False
+
+    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
+        run = _run_of(context)
+        path = self.path.strip("\"'").lstrip("/")
+        urls = run.context.document_urls
+        candidates = (path, f"content/{path}", "content/posts/" + path.removeprefix("_posts/"))
+        url = next((urls[c] for c in candidates if c in urls), None)
+        if url is None:  # `_pages/about.md` for a page the import put at content/about.md: the one of that name
+            named = [u for source, u in urls.items() if source.rsplit("/", 1)[-1] == path.rsplit("/", 1)[-1]]
+            url = named[0] if len(named) == 1 else None
+        if url is None and path.endswith((".md", ".markdown")):
+            raise _TagError(f"{{% link {self.path} %}}: no such post or page", token=self.token)
+        buffer.write(run.context.relative(url if url is not None else path))
+        return True
+
+
+class _LinkTag(Tag):
+    name = "link"
+    block = False
+
+    def parse(self, stream: TokenStream) -> Node:
+        token, markup = _markup(stream)
+        return _LinkNode(token, markup)
+
+
+# -- Jekyll's filters ------------------------------------------------------------------------------
+
+
+def jekyll_filters() -> dict[str, Callable[..., object]]:
+    """Jekyll's own filters, by name (a value they cannot take is a Liquid error, not a traceback)."""
+    return {name: _guarded(name, function) for name, function in _JEKYLL_FILTERS.items()}
+
+
+def _guarded(name: str, function: Callable[..., object]) -> Callable[..., object]:
+    """A filter whose errors on bad input become Liquid errors at the filter's place."""
+
+    def apply(value: object, *args: object, **kwargs: object) -> object:
+        try:
+            return function(value, *args, **kwargs)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as exc:
+            raise FilterArgumentError(f"{name}: {exc}", token=None) from None
+
+    apply.with_context = getattr(function, "with_context", False)  # type: ignore[attr-defined]
+    return apply
+
+
+def _jekyll_filters() -> dict[str, Callable[..., object]]:
+    return {
+        "relative_url": _with_run(lambda run, value: run.context.relative(_text(value))),
+        "absolute_url": _with_run(lambda run, value: run.context.absolute(_text(value))),
+        "markdownify": markdownify,
+        "smartify": _text,  # typographic quotes are left as written
+        "jsonify": jsonify,
+        "inspect": jsonify,
+        "date_to_xmlschema": lambda value: _date(value).isoformat(),
+        "date_to_rfc822": lambda value: _date(value).strftime("%a, %d %b %Y %H:%M:%S %z"),
+        "date_to_string": lambda value, kind=None, style=None: _date_string(value, "%b", kind, style),
+        "date_to_long_string": lambda value, kind=None, style=None: _date_string(value, "%B", kind, style),
+        "slugify": slugify,
+        "where": where,
+        "where_exp": _with_context(where_exp),
+        "sort": sort,
+        "group_by": group_by,
+        "xml_escape": lambda value: html.escape(_text(value), quote=True),
+        "cgi_escape": lambda value: urllib.parse.quote_plus(_text(value)),
+        "uri_escape": lambda value: urllib.parse.quote(_text(value), safe="!#$&'()*+,/:;=?@[]~"),
+        "number_of_words": lambda value, mode=None: len(_text(value).split()),
+        "array_to_sentence_string": array_to_sentence_string,
+        "normalize_whitespace": lambda value: re.sub(r"\s+", " ", _text(value)).strip(),
+        "push": lambda value, item: [*_items(value), item],
+        "pop": lambda value, n=1: _items(value)[: -int(n) or None],
+        "shift": lambda value, n=1: _items(value)[int(n) :],
+        "unshift": lambda value, item: [item, *_items(value)],
+    }
+
+
+def _with_run(function: Callable[..., object]) -> Callable[..., object]:
+    """A filter that needs the document's context."""
+
+    def apply(value: object, *args: object, context: RenderContext) -> object:
+        return function(_run_of(context), value, *args)
+
+    apply.with_context = True  # type: ignore[attr-defined]
+    return apply
+
+
+def _with_context(function: Callable[..., object]) -> Callable[..., object]:
+    """A filter that needs the render context."""
+    function.with_context = True  # type: ignore[attr-defined]
+    return function
+
+
+def _text(value: object) -> str:
+    """A Liquid value as text (nil is empty)."""
+    if value is None or isinstance(value, Undefined):
         return ""
+    return str(value)
+
+
+def _items(value: object) -> list[Any]:
+    """A Liquid value as a list."""
+    if isinstance(value, Undefined):
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if isinstance(value, Mapping):
+        return list(value.items())
+    return [] if value is None or not _text(value) else [value]
+
+
+def _field(item: object, name: str) -> object:
+    """item.name, for mappings (Liquid's `item.name`)."""
+    value: object = item
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
     return value
 
 
-def _evaluate(context: LiquidContext, expression: str) -> str | None:
-    """The value of a supported output expression, or None."""
-    if expression == "site.baseurl":
-        return context.base_url.rstrip("/")
-    if expression == "site.url":
-        return context.url
-    for prefix, values in (("site.", context.site), ("page.", context.page)):
-        if expression.startswith(prefix) and expression[len(prefix) :] in values:
-            return values[expression[len(prefix) :]]
-    literal = LITERAL.match(expression)
-    if not literal:
+def markdownify(value: object) -> str:
+    """Markdown → HTML (Jekyll's markdownify)."""
+    extensions = ["markdown.extensions.tables", "markdown.extensions.attr_list", "markdown.extensions.footnotes"]
+    return markdown.markdown(_text(value), extensions=extensions).strip() + "\n"
+
+
+def jsonify(value: object) -> str:
+    """A value as compact JSON."""
+    return json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _plain(value: object) -> object:
+    """Mappings and lists made JSON-ready; Undefined becomes null."""
+    if isinstance(value, Undefined):  # before Mapping: python-liquid's Undefined is one
         return None
-    value = literal[1] if literal[1] is not None else literal[2]
-    for name in re.findall(r"\|\s*(\w+)", literal[3]):
-        if name == "relative_url":
-            value = context.relative(value)
-        elif name == "absolute_url":
-            value = context.absolute(value)
-        else:
-            return None
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
     return value
+
+
+def _date(value: object) -> dt.datetime:
+    """A Liquid value as a date-time."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    text = _text(value).strip()
+    try:
+        return dt.datetime.fromisoformat(text.replace(" +", "+").replace(" -", "-"))
+    except ValueError:
+        raise FilterArgumentError(f"`{text}` is not a date", token=None) from None
+
+
+def _date_string(value: object, month: str, kind: object, style: object) -> str:
+    """Jekyll's date_to_string / date_to_long_string: `02 Jan 2024`, `Jan 2nd, 2024` (ordinal, US)."""
+    date = _date(value)
+    if kind != "ordinal":
+        return date.strftime(f"%d {month} %Y")
+    day = date.day
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    if style == "US":
+        return date.strftime(f"{month} {day}{suffix}, %Y")
+    return date.strftime(f"{day}{suffix} {month} %Y")
+
+
+def slugify(value: object, mode: object = "default") -> str:
+    """Jekyll's slugify: modes none, raw, default, pretty, ascii, latin."""
+    text = _text(value)
+    if mode == "none":
+        return text
+    patterns = {
+        "raw": r"\s+",
+        "pretty": r"[^\w._~!$&'()+,;=@]+",
+        "ascii": r"[^a-zA-Z0-9]+",
+        "latin": r"[^a-zA-Z0-9]+",
+    }
+    if mode == "latin":
+        import unicodedata
+
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    pattern = patterns.get(str(mode), r"[^\w]+|_+")
+    return re.sub(pattern, "-", text).strip("-").lower()
+
+
+def where(value: object, name: object, target: object = None) -> list[Any]:
+    """Items whose field equals target (or, for a list field, contains it)."""
+    wanted = _text(target)
+    kept = []
+    for item in _items(value):
+        got = _field(item, _text(name))
+        if isinstance(got, (list, tuple)):
+            if wanted in [_text(v) for v in got]:
+                kept.append(item)
+        elif _text(got) == wanted:
+            kept.append(item)
+    return kept
+
+
+def where_exp(value: object, variable: object, expression: object, *, context: RenderContext) -> list[Any]:
+    """Items for which a Liquid condition holds: `where_exp: "post", "post.draft != true"`."""
+    test = context.env.from_string(f"{{% if {_text(expression)} %}}1{{% endif %}}")
+    kept = []
+    for item in _items(value):
+        buffer = io.StringIO()
+        with context.extend({_text(variable): item}):
+            test.render_with_context(context, buffer, partial=True)
+        if buffer.getvalue() == "1":
+            kept.append(item)
+    return kept
+
+
+def sort(value: object, name: object = None, nils: object = "first") -> list[Any]:
+    """Items sorted (by a field, if named); missing values first, or last with `nils: "last"`."""
+    items = _items(value)
+    keyed = [(_field(item, _text(name)) if name else item, item) for item in items]
+    present = [pair for pair in keyed if pair[0] is not None]
+    missing = [item for key, item in keyed if key is None]
+    try:
+        present.sort(key=lambda pair: pair[0])  # type: ignore[arg-type, return-value]
+    except TypeError:
+        present.sort(key=lambda pair: _text(pair[0]))
+    ordered = [item for _, item in present]
+    return [*ordered, *missing] if nils == "last" else [*missing, *ordered]
+
+
+def group_by(value: object, name: object) -> list[dict[str, Any]]:
+    """Items grouped by a field: [{name, items, size}]."""
+    groups: dict[str, list[Any]] = {}
+    for item in _items(value):
+        groups.setdefault(_text(_field(item, _text(name))), []).append(item)
+    return [{"name": key, "items": items, "size": len(items)} for key, items in groups.items()]
+
+
+def array_to_sentence_string(value: object, connector: object = "and") -> str:
+    """`a, b, and c`."""
+    words = [_text(v) for v in _items(value)]
+    if len(words) <= 2:
+        return f" {connector} ".join(words)
+    return f"{', '.join(words[:-1])}, {connector} {words[-1]}"
+
+
+_JEKYLL_FILTERS = _jekyll_filters()

@@ -7,13 +7,12 @@ render can be finished for MathJax pages, MathML pages and the feed (see `finish
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import html
 import re
 import signal
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
@@ -89,6 +88,7 @@ class RenderInput:
     safe_html: bool
     mathml: bool = False  # pages show MathML: report what cannot be converted
     tags: str = "none"  # the site's equation numbering (MathML shows the numbers MathJax would)
+    lines: tuple[int, ...] = ()  # the file line of each body line, when Liquid moved them (else body_line + i)
 
 
 @dataclass(frozen=True)
@@ -215,6 +215,8 @@ def _render_document(job: RenderInput) -> Rendered:
     if job.mathml:
         spans, problems = with_mathml(spans, job.source)
         notes.extend(problems)
+    if job.lines:
+        notes, spans = [replace(n, line=_file_line(job, n.line)) for n in notes], _spans_in_file(job, spans)
     text = visible_text(body_html)
     return Rendered(
         html=body_html,
@@ -232,6 +234,17 @@ def _render_document(job: RenderInput) -> Rendered:
 def page_order(body_html: str, prefix: str) -> list[int]:
     """Span indexes in the order the page shows them (footnotes last)."""
     return list(dict.fromkeys(int(m[1]) for m in re.finditer(rf"{re.escape(prefix)}(\d+)q", body_html)))
+
+
+def _file_line(job: RenderInput, line: int) -> int:
+    """A line of the body Liquid gave as a line of the file."""
+    index = line - job.body_line
+    return job.lines[index] if 0 <= index < len(job.lines) else line
+
+
+def _spans_in_file(job: RenderInput, spans: Sequence[MathSpan]) -> tuple[MathSpan, ...]:
+    """Math spans placed at their lines in the file (the feed's MathML warnings name them)."""
+    return tuple(replace(s, line=_file_line(job, s.line), tex_line=_file_line(job, s.tex_line)) for s in spans)
 
 
 def _prepare(
@@ -255,7 +268,7 @@ def with_mathml(spans: Sequence[MathSpan], source: str) -> tuple[tuple[MathSpan,
     made, problems = [], []
     for span in spans:
         markup, problem = span_mathml(span)
-        made.append(dataclasses.replace(span, mathml=markup))
+        made.append(replace(span, mathml=markup))
         if problem:
             problems.append(warning(source, span.line, span.col, f"MathML: {problem}"))
     return tuple(made), problems

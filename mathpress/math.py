@@ -91,6 +91,13 @@ def protect(text: str, source: str = "", first_line: int = 1) -> Protected:
     return Protected("".join(scanner.out), tuple(scanner.spans), scanner.prefix, tuple(scanner.notes))
 
 
+def math_regions(text: str) -> tuple[tuple[int, int], ...]:
+    """Where each math span lies in text: (start, end) offsets, delimiters included."""
+    scanner = _Scanner(text, "", 1, choose_prefix(text))
+    scanner.run()
+    return tuple(scanner.regions)
+
+
 class _Scanner:
     """One left-to-right pass over Markdown text; code is copied, math is tokenised."""
 
@@ -102,6 +109,7 @@ class _Scanner:
         self.out: list[str] = []
         self.spans: list[MathSpan] = []
         self.notes: list[Diagnostic] = []
+        self.regions: list[tuple[int, int]] = []  # each span's (start, end) in text
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         # Every blank line as (start, end) of `\n[ \t]*\n`, found once: positions come from
         # bisecting these lists, never from counting from the start of the text for each span.
@@ -202,6 +210,8 @@ class _Scanner:
                 self.out.append(self.text[copied:at])
                 self.out.append(replacement)
                 copied = end
+                if len(self.regions) < len(self.spans):
+                    self.regions.append((at, end))
             pos = end
         self.out.append(self.text[copied:stop])
 

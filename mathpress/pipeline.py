@@ -37,14 +37,27 @@ from .content import Inventory, SourceFile, find_front_matter, inventory, parse_
 from .equations import Converted, MathMLKey, mathml_key, prepare_spans, span_mathml
 from .errors import BuildFailed, Diagnostic, SourceError, error, sort_diagnostics, warning
 from .images import ImageError, Picture, Variant, cover_picture
-from .liquid import LiquidContext, render_liquid
+from .liquid import LiquidContext, LiquidFiles, read_liquid_files, render_body
 from .markup import Rendered, RenderInput, finish, mathml_problems
 from .math import MathSpan, mathjax_markup, plain_text, protect, restore
 from .mathml import convert_item
 from .meta import Meta, read_meta
 from .output import Cached, Content, PublishReport, Stat, build_lock, check_output_dir, publish, scan
 from .pages import page_jobs, post_fact, record_written, render_pages
-from .site import Body, Cover, Post, Site, Tag, assemble, check_cover, plan_urls, reading_minutes, tag_key, tag_names
+from .site import (
+    Body,
+    Cover,
+    Post,
+    Site,
+    Tag,
+    assemble,
+    check_cover,
+    document_output,
+    plan_urls,
+    reading_minutes,
+    tag_key,
+    tag_names,
+)
 from .texmacros import macro_definitions, site_macros
 from .workers import Progress, can_fork, default_jobs, parallel_map, render_many
 
@@ -131,13 +144,15 @@ def _build(options: BuildOptions, config: Config, progress: Progress | None, sta
         found = inventory(config.root, templates.theme_dir() / "static", config.exclude)
     except SourceError as exc:
         raise BuildFailed([exc.diagnostic]) from None
-    inputs = _input_fingerprint(config, options, found)
+    liquid_files = read_liquid_files(config.root)
+    inputs = _input_fingerprint(config, options, found, liquid_files)
     current = scan(options.output_dir)
     unchanged = _unchanged_since_last_build(cache_root, inputs, options, current)
     if unchanged:
         return replace(unchanged, seconds=time.perf_counter() - started)
     old, new = load_state(cache_root), BuildState()
     findings = _Findings()
+    findings.add(liquid_files.notes)
     entries, skipped = _select(_read_all(found, config, old, findings), options)
     metas = [entry.meta for entry in entries]
     _check_layouts(metas, config, findings)
@@ -147,7 +162,7 @@ def _build(options: BuildOptions, config: Config, progress: Progress | None, sta
     findings.add(url_errors)
     findings.stop_on_errors()
     cache = RenderCache(cache_root)
-    planned = _plan_renders(entries, urls, config, findings)
+    planned = _plan_renders(entries, urls, config, liquid_files, findings)
     render = _page_math(config)
     summaries, fresh = _render(entries, planned, cache, config, render, workers, progress)
     covers = _check_covers(entries, assets, findings)
@@ -196,10 +211,11 @@ def _fresh_folder(path: Path) -> Path:
     return path
 
 
-def _input_fingerprint(config: Config, options: BuildOptions, found: Inventory) -> str:
-    """A hash of every input of a build: options, config, templates, every source file's stat."""
+def _input_fingerprint(config: Config, options: BuildOptions, found: Inventory, liquid: LiquidFiles) -> str:
+    """A hash of every input of a build: options, config, templates, every source file's stat, includes and data."""
     parts = [
         __version__,
+        liquid.digest,
         repr((options.drafts, options.future, options.strict, options.base_url)),
         str(options.output_dir.resolve()),
         config.fingerprint(),
@@ -339,18 +355,31 @@ class _Planned:
 
 
 def _plan_renders(
-    entries: Sequence[_Entry], urls: dict[str, str], config: Config, findings: _Findings
+    entries: Sequence[_Entry], urls: dict[str, str], config: Config, files: LiquidFiles, findings: _Findings
 ) -> list[_Planned]:
     """The render key of every document; unchanged files reuse the last build's key and warnings."""
     post_urls = {Path(e.meta.source).stem: urls[e.meta.source] for e in entries if e.meta.kind == "post"}
-    site_values = {"title": config.title, "description": config.description, "author": config.author}
-    liquid_base = digest(config.url, config.base_url, json.dumps(site_values), json.dumps(post_urls, sort_keys=True))
+    document_urls = {e.meta.source: urls[e.meta.source] for e in entries}
+    site_values = {  # extra last: an imported site's own `author: {name, email}` is what its Liquid reads
+        "title": config.title,
+        "description": config.description,
+        "author": config.author,
+        "lang": config.language,
+        **config.extra,
+    }
+    liquid_base = digest(
+        config.url,
+        config.base_url,
+        json.dumps(site_values, sort_keys=True, default=str),
+        json.dumps(document_urls, sort_keys=True),
+        files.digest,
+    )
     planned = []
     for entry in entries:
         meta, record = entry.meta, entry.record
-        page = {"title": meta.title, "url": urls[meta.source]}
-        liquid = digest(liquid_base, page["title"], page["url"])
-        context = LiquidContext(config.url, config.base_url, site_values, page, post_urls)
+        page = {**meta.front, "title": meta.title, "url": urls[meta.source], "date": meta.date, "path": meta.source}
+        liquid = digest(liquid_base, json.dumps(page, sort_keys=True, default=str))
+        context = LiquidContext(config.url, config.base_url, site_values, page, post_urls, files, document_urls)
         if record is not None and record.liquid in ("", liquid):
             valid = record.summary if record.summary.mode == config.math.render else None
             planned.append(
@@ -379,9 +408,11 @@ def _job(entry: _Entry, config: Config, context: LiquidContext) -> tuple[RenderI
     text = entry.text if entry.text is not None else read_source(entry.item).text
     _, body, line = find_front_matter(text, meta.source)
     notes: list[Diagnostic] = []
+    lines: tuple[int, ...] = ()
     used = meta.liquid and ("{%" in body or "{{" in body)
     if used:
-        body, notes = render_liquid(body, meta.source, line, context)
+        done = render_body(body, meta.source, line, context)
+        body, notes, lines = done.text, list(done.notes), done.lines
     job = RenderInput(
         source=meta.source,
         body=body,
@@ -393,6 +424,7 @@ def _job(entry: _Entry, config: Config, context: LiquidContext) -> tuple[RenderI
         safe_html=config.safe_html,
         mathml=config.math.render == "mathml",
         tags=config.math.tags,
+        lines=lines,
     )
     return job, notes, used
 
@@ -531,7 +563,7 @@ def _post(
         title_html=Markup(summary.title_html),
         date=meta.date,
         url=url,
-        output=url.lstrip("/") + ("index.html" if url.endswith("/") else ""),
+        output=document_output(url),
         tags=tuple({tags[tag_key(t)]: None for t in meta.tags}),
         categories=meta.categories,
         author=meta.author,

@@ -44,7 +44,7 @@ from .content import is_ignored
 from .errors import BuildFailed, SourceError, UsageError
 from .pipeline import BuildOptions, build
 
-WATCHED = ("content", "templates", "static")
+WATCHED = ("content", "templates", "static", "_includes", "_data")  # the last two: Liquid's includes and data
 # Litter that content.IGNORED_NAMES does not list: JetBrains' safe-write files, Kate and Chrome swaps.
 # A burst of saves is one rebuild: watchfiles yields once nothing changed for QUIET_MS (or after
 # LONGEST_BURST_MS of steady changes); what the two watchers yield within MERGE_SECONDS is one batch.
@@ -308,6 +308,8 @@ def change_kind(rel: str) -> str:
     top, _, rest = rel.partition("/")
     if top in ("templates", "static"):
         return top.removesuffix("s")
+    if top in ("_includes", "_data"):
+        return "include" if top == "_includes" else "data"
     if rest.endswith((".md", ".markdown")):
         return "post" if rest.startswith("posts/") else "page"
     return "content"
@@ -566,6 +568,8 @@ def find_route(output: Path, base_url: str, target: str) -> Route:
         if rel and not rel.endswith("/"):
             return Route(HTTPStatus.MOVED_PERMANENTLY, location=quote(path + "/", safe=URL_SAFE) + query)
         found = inside(output, rel + "index.html")
+    elif (found is None or not found.exists()) and rel and not rel.endswith("/"):
+        found = inside(output, rel + ".html")  # GitHub Pages serves /a from a.html (Jekyll's extension-less URLs)
     if found is None or not found.is_file():
         return not_found
     return Route(HTTPStatus.OK, found)

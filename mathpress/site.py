@@ -166,6 +166,15 @@ def output_for_url(url: str) -> str:
     return path + "index.html" if path == "" or path.endswith("/") else path
 
 
+def document_output(url: str) -> str:
+    """The file a post or page is written to: /a/ → a/index.html; /a/b and /a/b.php → a/b.html, a/b.php.html.
+
+    As Jekyll writes it, and GitHub Pages serves `/a/b` from `a/b.html`.
+    """
+    output = output_for_url(url)
+    return output if output.endswith((".html", "/index.html")) else output + ".html"
+
+
 def safe_url(raw: str) -> str:
     """Check a URL path from front matter: no `..`, no backslash, no hidden or empty parts."""
     text = unicodedata.normalize("NFC", unquote(raw.strip()))
@@ -190,17 +199,44 @@ def permalink_for(meta: Meta, config: Config) -> str:
     date = (meta.date or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)).astimezone(config.zone)
     slug = slugify(meta.slug) or _fallback_slug(meta.source)
     values = {
-        "year": f"{date.year:04d}",
-        "month": f"{date.month:02d}",
-        "day": f"{date.day:02d}",
-        "i_month": str(date.month),
-        "i_day": str(date.day),
-        "title": re.sub(r"[\s/\\?#]+", "-", meta.slug).strip("-") or slug,
+        **date_tokens(date),
+        "title": jekyll_title(meta.slug) or slug,
         "slug": slug,
         "categories": "/".join(filter(None, (slugify(c) for c in meta.categories))),
+        "name": slugify(meta.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]),
+        "output_ext": ".html",
     }
-    url = re.sub(r":(i_month|i_day|year|month|day|title|slug|categories)", lambda m: values[m[1]], pattern)
+    url = re.sub(":(" + "|".join(sorted(values, key=len, reverse=True)) + ")", lambda m: values[m[1]], pattern)
     return re.sub(r"/{2,}", "/", url)
+
+
+def date_tokens(date: dt.datetime) -> dict[str, str]:
+    """The permalink tokens a date gives, as Jekyll spells them (:week is the ISO week, :w_year its year)."""
+    return {
+        "year": f"{date.year:04d}",
+        "short_year": date.strftime("%y"),
+        "month": f"{date.month:02d}",
+        "i_month": str(date.month),
+        "short_month": date.strftime("%b"),
+        "long_month": date.strftime("%B"),
+        "day": f"{date.day:02d}",
+        "i_day": str(date.day),
+        "y_day": date.strftime("%j"),
+        "week": f"{date.isocalendar().week:02d}",
+        "w_year": str(date.isocalendar().year),
+        "w_day": str(date.isoweekday()),
+        "short_day": date.strftime("%a"),
+        "long_day": date.strftime("%A"),
+        "hour": date.strftime("%H"),
+        "minute": date.strftime("%M"),
+        "second": date.strftime("%S"),
+    }
+
+
+def jekyll_title(slug: str) -> str:
+    """Jekyll's :title: the slug as written (case kept), runs of characters a URL path cannot hold made `-`."""
+    text = unicodedata.normalize("NFC", slug)
+    return re.sub(r"[^\w.~!$&'()+,;=@]+", "-", text).strip("-")
 
 
 def _page_url(meta: Meta) -> str:
@@ -236,7 +272,7 @@ def plan_urls(
             key = "permalink" if meta.permalink else "slug"
             errors.append(_at_key(meta, key, f"`{key}` {exc}"))
             continue
-        output = output_for_url(url)
+        output = document_output(url)
         if output in claims:
             errors.append(_collision(meta, documents.get(output), url, claims[output]))
             continue

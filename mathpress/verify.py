@@ -142,6 +142,8 @@ class _PageParser(HTMLParser):
             self.canonical = values.get("href", "")
         elif tag == "meta":
             key = values.get("property") or values.get("name") or ""
+            if values.get("http-equiv", "").lower() == "refresh":
+                key = "http-equiv=refresh"
             if key == "description":
                 self.description = values.get("content", "")
             elif key:
@@ -255,6 +257,8 @@ def target_file(output: Output, address: Address, url: str) -> tuple[str | None,
         rel += "index.html"
     elif rel in output.folders:
         rel += "/index.html"  # GitHub Pages redirects /a to /a/
+    elif rel not in output.files and rel + ".html" in output.files:
+        rel += ".html"  # GitHub Pages serves /a from a.html (Jekyll's extension-less permalinks)
     return (rel if rel in output.files else None), unquote(parts.fragment)
 
 
@@ -313,6 +317,8 @@ def check_pages(output: Output, address: Address) -> Iterator[Problem]:
 def check_head(rel: str, page: Page) -> Iterator[Problem]:
     """What search engines and social sites read: lang, title, canonical, description, cards, JSON-LD."""
     meta = dict(page.meta)
+    if redirect(page):
+        return  # a page that only sends the reader on (an old URL) needs none of it
     needed = {
         "lang": (page.lang, "<html> has no lang"),
         "title": (page.title, "no <title>"),
@@ -329,6 +335,12 @@ def check_head(rel: str, page: Page) -> Iterator[Problem]:
         yield Problem(rel, "head-description", f"description holds markup: {page.description[:80]!r}")
     for block in page.jsonld:
         yield from check_jsonld(rel, block)
+
+
+def redirect(page: Page) -> bool:
+    """Whether a page is a redirect (`<meta http-equiv="refresh">`) that search engines are told to skip."""
+    meta = dict(page.meta)
+    return "http-equiv=refresh" in meta and "noindex" in meta.get("robots", "").lower()
 
 
 def check_jsonld(rel: str, block: str) -> Iterator[Problem]:
@@ -479,7 +491,7 @@ def check_sitemap(output: Output, address: Address, rel: str = "sitemap.xml") ->
         yield from check_own_url(output, address, rel, "loc", url)
         listed.add(target_file(output, address, url)[0] or "")
     for page in sorted(p for p in output.pages if p == "index.html" or p.endswith("/index.html")):
-        if page not in listed:
+        if page not in listed and not redirect(output.pages[page]):
             yield Problem(rel, "sitemap", f"{address.url_of(page)} is built but not listed")
 
 

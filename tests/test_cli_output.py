@@ -65,7 +65,7 @@ def test_without_a_terminal_there_are_no_control_codes_and_warnings_are_sorted(t
         "content/posts/2024-02-01-b.md:2:1: warning: unknown layout `wide` (known: page, post); using `post`",
         "content/posts/2024-02-01-b.md:4:2: warning: unknown TeX macro `\\fracc` (did you mean `\\frac`?)",
         "content/posts/2024-02-01-b.md:4:18: warning: unknown TeX macro `\\nope`",
-        "content/posts/2024-02-02-a.md:1:1: warning: Liquid tag `{% include %}` is not supported; left out",
+        "content/posts/2024-02-02-a.md:1:1: warning: `{% include x.html %}`: no file _includes/x.html; left out",
         "content/posts/2024-02-02-a.md:3:2: warning: unknown TeX macro `\\bad`",
     ]
     quiet = subprocess.run(

@@ -60,7 +60,7 @@ def test_every_corpus_post_builds_without_errors(tmp_path: Path) -> None:
     assert messages == [
         "content/posts/2018-12-22-distill.md:2:1: warning: unknown layout `distill` (known: page, post); using `post`",
         "content/posts/2019-08-08-text-and-typography.md:190:1: warning: "
-        "Liquid tag `{% include %}` is not supported; left out",
+        "`{% include embed/youtube.html %}`: no file _includes/embed/youtube.html; left out",
     ]
 
 

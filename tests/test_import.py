@@ -1,0 +1,483 @@
+"""`mathpress import`: Jekyll sites become mathpress sites at Jekyll's URLs, with their images, math and a report."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+import yaml
+
+from mathpress.cli import main
+from mathpress.errors import UsageError
+from mathpress.importer import ImportReport, import_site
+from mathpress.pipeline import BuildReport
+from mathpress.scaffold import workflow_text
+from mathpress.serve import find_route
+from mathpress.verify import run_check
+from tests.conftest import build_site, make_site
+
+HERE = Path(__file__).parent
+SITES = sorted([*(HERE / "fixtures/jekyll-sites").glob("*/"), *(HERE / "fixtures/jekyll").glob("*/")])
+URLS = HERE / "data" / "jekyll_urls"
+MATH = re.compile(r'<(?:span|div) class="math (inline|display)">\\[(\[](.*?)\\[)\]]</(?:span|div)>', re.S)
+DEPLOY = {".github/workflows/pages.yml": "name: pages\n"}
+
+
+def imported(tmp_path: Path, source: Path) -> tuple[Path, ImportReport, BuildReport]:
+    """Import one fixture and build it as the deploy workflow does (a full --base-url), every post shown.
+
+    Jekyll's recording has drafts and future posts too.
+    """
+    dest = tmp_path / "site"
+    report = import_site(source, dest, DEPLOY)
+    site = yaml.safe_load((dest / "site.yml").read_text(encoding="utf-8"))
+    address = site.get("url", "https://example.github.io") + "/" + site.get("base_url", "").strip("/")
+    return dest, report, build_site(dest, drafts=True, future=True, base_url=address)
+
+
+def carried(report: ImportReport) -> set[str]:
+    """Source paths of every document carried."""
+    return {*report.posts, *report.drafts, *report.pages}
+
+
+def tree_digest(root: Path) -> str:
+    """One hash of every file's path, bytes and mtime under root."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            digest.update(f"{path.relative_to(root)}:{path.stat().st_mtime_ns}".encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module", params=SITES, ids=[s.name for s in SITES])
+def fixture_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple:  # type: ignore[type-arg]
+    source: Path = request.param
+    before = tree_digest(source)
+    dest, report, build = imported(tmp_path_factory.mktemp(source.name), source)
+    assert tree_digest(source) == before, "the Jekyll site was written to"
+    return source, dest, report, build
+
+
+# What Jekyll publishes that mathpress does not take: its home page, 404 page, feed, Sass and paginated listing.
+LEFT_OUT = {
+    "minima": {"404.html", "assets/css/style.scss", "index.md"},
+    "al-folio": {"_pages/about.md", "blog/index.html"},
+    "config-keys": {"assets/css/style.scss", "feed.xml", "index.html"},
+}
+
+
+def test_every_document_is_at_jekylls_url_or_reported(fixture_site: tuple) -> None:  # type: ignore[type-arg]
+    source, dest, report, _ = fixture_site
+    jekyll = json.loads((URLS / f"{source.name}.json").read_text(encoding="utf-8"))
+    assert set(jekyll) - carried(report) == LEFT_OUT.get(source.name, set())
+    reported = {d.path for d in report.not_carried}
+    assert carried(report) <= set(jekyll), "a carried document Jekyll does not publish"
+    for rel, (url, output) in jekyll.items():
+        if rel not in carried(report):
+            assert rel in reported, f"{rel} ({url}) neither carried nor reported"
+            continue
+        page = dest / "_site" / output
+        assert page.is_file(), f"{rel}: not at Jekyll's {url}"
+        title = yaml.safe_load((source / rel).read_text(encoding="utf-8").split("---")[1] or "{}").get("title")
+        if isinstance(title, str):
+            assert html.escape(title.strip(), quote=False) in page.read_text(encoding="utf-8"), (rel, output)
+
+
+def test_builds_without_errors_and_passes_check(fixture_site: tuple, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[type-arg]
+    source, dest, _, build = fixture_site
+    assert [d for d in build.diagnostics if d.severity == "error"] == []
+    capsys.readouterr()
+    status = run_check(dest / "_site", None)
+    problems = [line for line in capsys.readouterr().err.splitlines() if line.endswith("]")]
+    jekyll = {output for _, output in json.loads((URLS / f"{source.name}.json").read_text(encoding="utf-8")).values()}
+    ours = [p for p in problems if not broken_in_jekyll_too(p, source, jekyll)]
+    assert ours == [] and (status == 0) == (problems == [])
+
+
+def broken_in_jekyll_too(problem: str, source: Path, jekyll: set[str]) -> bool:
+    """Whether `check` reports a link or image that is missing from the Jekyll site as well."""
+    match = re.match(r"^(.+?): <\w+ \w+> (\S+)(?::| is outside the site's base) .*\[link\]$", problem)
+    if not match:
+        return False
+    page = "/" + match[1].removesuffix("index.html")
+    path = urlsplit(urljoin(page, match[2])).path.lstrip("/")
+    return not (source / path).exists() and path not in jekyll and path + "index.html" not in jekyll
+
+
+def local_images(text: str) -> list[str]:
+    """Site paths of the images a post references in Markdown and <img>, `{{ site.baseurl }}` removed."""
+    found = re.findall(r"!\[[^\]]*\]\(\s*<?((?:\{\{.*?\}\})?[^)\s>]*)", text) + [
+        a or b for a, b in re.findall(r"<img\b[^>]*\bsrc=(?:\"([^\"]+)\"|'([^']+)')", text)
+    ]
+    paths = [re.sub(r"^\{\{\s*site\.baseurl\s*\}\}", "", p) for p in found]
+    paths = [re.sub(r"^\{\{\s*['\"]([^'\"]+)['\"]\s*\|\s*(?:relative|absolute)_url\s*\}\}$", r"\1", p) for p in paths]
+    return [p for p in paths if not re.match(r"^([a-z]+:)?//", p) and "{" not in p]
+
+
+def test_every_image_a_post_references_reaches_its_page(fixture_site: tuple) -> None:  # type: ignore[type-arg]
+    source, dest, report, _ = fixture_site
+    jekyll = json.loads((URLS / f"{source.name}.json").read_text(encoding="utf-8"))
+    checked = 0
+    for rel in sorted(carried(report)):
+        page = (dest / "_site" / jekyll[rel][1]).read_text(encoding="utf-8")
+        sources = set(re.findall(r"<img\b[^>]*\bsrc=\"([^\"]+)\"", page))
+        for path in local_images((source / rel).read_text(encoding="utf-8")):
+            if not path.startswith("/") or not (source / path.lstrip("/")).is_file():
+                continue
+            assert (dest / "_site" / path.lstrip("/")).is_file(), (rel, path)
+            assert any(s.endswith(path) for s in sources), (rel, path, sources)
+            checked += 1
+    if source.name.startswith("style-"):
+        assert checked == 2  # the Markdown image and the <img> of the two posts that have one
+    if source.name == "config-keys":
+        assert checked == 2  # through {{ site.baseurl }} and relative_url, under base_url /notes/
+
+
+def page_math(page: Path) -> list[tuple[str, bool]]:
+    """(TeX, display?) of every math element in a built page's body."""
+    text = page.read_text(encoding="utf-8")
+    return [(html.unescape(m[2]), m[1] == "display") for m in MATH.finditer(text[text.index("<main") :])]
+
+
+def test_kramdown_math_reaches_the_page_intact(fixture_site: tuple) -> None:  # type: ignore[type-arg]
+    source, dest, report, _ = fixture_site
+    jekyll = json.loads((URLS / f"{source.name}.json").read_text(encoding="utf-8"))
+    total = 0
+    for rel in sorted(r for r in carried(report) if "_posts/" in r):
+        record = URLS / "math" / f"{source.name}__{Path(rel).stem}.json"
+        expected = [(m["tex"], m["display"]) for m in json.loads(record.read_text(encoding="utf-8"))["math"]]
+        found = page_math(dest / "_site" / jekyll[rel][1])
+        remaining = iter(found)
+        assert all(any(item == other for other in remaining) for item in expected), (rel, expected, found)
+        total += len(expected)
+    if source.name in ("al-folio", "style-date"):
+        assert total > 0
+
+
+def test_minima_report_lists_exactly_what_was_not_carried(tmp_path: Path) -> None:
+    _, report, _ = imported(tmp_path, HERE / "fixtures/jekyll-sites/minima")
+    documents = {d.path for d in report.not_carried if not d.path.startswith(("_sass/", "_layouts/"))}
+    assert documents == {
+        "404.html",
+        "index.md",
+        "assets/css/style.scss",
+        "_posts/2016-05-20-my-example-post.md",
+        "_posts/2016-05-20-this-post-demonstrates-post-content-styles.md",
+    }
+    assert len(report.posts) == 6 and report.pages == ("about.md",)
+    assert {d.path for d in report.not_carried if d.path.startswith("_layouts/")} == {
+        "_layouts/base.html",
+        "_layouts/home.html",
+        "_layouts/page.html",
+        "_layouts/post.html",
+    }
+
+
+def test_config_keys_report_and_site_yml(tmp_path: Path) -> None:
+    dest, report, _ = imported(tmp_path, HERE / "fixtures/jekyll/config-keys")
+    lines = [f"{d.path}:{d.line}: {d.message}" for d in report.not_carried]
+    assert lines == [
+        "404.html:2: layout `default` not carried: shown with mathpress's `page` layout",
+        "_config.yml:12: `future` not carried: mathpress leaves future posts out unless `build --future`",
+        "_config.yml:13: `show_drafts` not carried: mathpress leaves drafts out unless `build --drafts`",
+        "_config.yml:18: kramdown `hard_wrap: true` not carried: mathpress reads Markdown as GitHub Pages' kramdown "
+        "defaults",
+        "_config.yml:37: `plugins` not carried: plugins do not run in mathpress",
+        "_config.yml:38: `theme` not carried: theme gems do not apply: the site uses mathpress's theme (templates/ "
+        "overrides it)",
+        "_config.yml:39: `sass` not carried: Sass is not compiled",
+        "_layouts/post.html:0: layout not carried: posts use mathpress's `post` layout, pages its `page` layout",
+        "_people/ada.md:0: collection `people` is not output by Jekyll (output: false): its data is not carried",
+        "_posts/2020-01-08-cover-html.md:3: `cover` is not an image path; kept as `jekyll_cover` (no cover shown)",
+        "_posts/2020-01-09-cover-video.md:3: `image` is not an image path (/assets/video/intro.mp4); kept under its "
+        "own key, no cover shown",
+        "_posts/2020-01-11-authors-list.md:4: front matter `comments` kept for templates (page.front.comments); our "
+        "theme does not use it",
+        "_posts/2020-01-11-authors-list.md:5: front matter `toc` kept for templates (page.front.toc); our theme does "
+        "not use it",
+        "_posts/2020-01-11-authors-list.md:6: layout `distill` not carried: shown with mathpress's `post` layout",
+        "_redirects:0: static file not carried: mathpress does not publish names starting with `_` or `.`",
+        "_sass/main.scss:0: Sass is not carried: mathpress's theme has its own CSS (static/ overrides it)",
+        "assets/css/style.scss:1: page with front matter not carried: Sass is not compiled",
+        "feed.xml:1: page with front matter not carried: mathpress writes its own",
+        "index.html:1: the home page is not carried: mathpress's index at / lists the posts",
+    ]
+    site = yaml.safe_load((dest / "site.yml").read_text(encoding="utf-8"))
+    assert {k: site[k] for k in ("title", "description", "author", "url", "base_url", "timezone", "paginate")} == {
+        "title": "Config keys",
+        "description": "Every config key the importer reads",
+        "author": "Ada Lovelace",
+        "url": "https://ada.example.org",
+        "base_url": "/notes",
+        "timezone": "Asia/Tokyo",
+        "paginate": 5,
+    }
+    assert site["excerpt_separator"] == "<!--cut-->"
+    assert site["permalink"] == "/:categories/:year/:month/:day/:title/"
+    assert site["math"] == {"tags": "ams", "macros": {"RR": "{\\mathbb R}", "norm": ["{\\lVert #1 \\rVert}", 1]}}
+    assert (dest / "_includes/figure.html").is_file() and (dest / "_data/people.yml").is_file()
+    assert (dest / "static/CNAME").read_text() == "ada.example.org\n"
+    assert (dest / "_site/favicon.ico").is_file() and (dest / "_site/files/paper.pdf").is_file()
+    assert not (dest / "static/private").exists() and not (dest / "static/README.md").exists()
+    assert (dest / ".github/workflows/pages.yml").read_text() == DEPLOY[".github/workflows/pages.yml"]
+    assert report.drafts == ("_drafts/a-draft.md", "_posts/2020-01-13-unpublished.md")
+
+
+@pytest.mark.parametrize(
+    ("post", "alt"),
+    [
+        ("2020/01/01/cover-image", "Cover image text"),
+        ("2020/01/02/cover-chirpy", "A cover"),
+        ("2020/01/03/cover-img", "Cover img"),
+        ("2020/01/04/cover-header", "Cover header-img"),
+        ("2020/01/05/cover-cover-img", "Cover cover-img"),
+        ("2020/01/06/cover-feature", "Cover feature_image"),
+        ("2020/01/07/cover-thumbnail", "Cover thumbnail"),
+    ],
+)
+def test_theme_cover_keys_become_the_cover(tmp_path: Path, post: str, alt: str) -> None:
+    dest = tmp_path / "site"
+    import_site(HERE / "fixtures/jekyll/config-keys", dest, DEPLOY)
+    build_site(dest)
+    page = (dest / "_site" / post / "index.html").read_text(encoding="utf-8")
+    assert re.search(rf'<img[^>]+alt="{re.escape(alt)}"', page), page[:3000]
+    assert "/notes/assets/img/cover.png" in page
+
+
+def test_values_that_are_not_images_stay_and_show_no_cover(tmp_path: Path) -> None:
+    dest = tmp_path / "site"
+    import_site(HERE / "fixtures/jekyll/config-keys", dest, DEPLOY)
+    text = (dest / "content/posts/2020-01-08-cover-html.md").read_text(encoding="utf-8")
+    assert 'jekyll_cover: <div class="hero">Hello</div>' in text and "\ncover:" not in text
+    build_site(dest)
+    page = (dest / "_site/2020/01/08/cover-html/index.html").read_text(encoding="utf-8")
+    assert "cover.png" not in page
+
+
+def test_categories_from_folders_and_defaults_keep_jekylls_url(tmp_path: Path) -> None:
+    dest = tmp_path / "site"
+    import_site(HERE / "fixtures/jekyll/style-date", dest, DEPLOY)
+    text = (dest / "content/posts/algebra/2017-03-04-groups.md").read_text(encoding="utf-8")
+    assert 'categories: ["algebra"]' in text
+    site = yaml.safe_load((dest / "site.yml").read_text(encoding="utf-8"))
+    assert site["permalink"] == "/:categories/:year/:month/:day/:title:output_ext"
+
+
+def test_the_pattern_is_carried_and_posts_keep_no_frozen_url_when_ours_agrees(tmp_path: Path) -> None:
+    dest = tmp_path / "site"
+    import_site(HERE / "fixtures/jekyll/style-custom", dest, DEPLOY)
+    frozen = [p.name for p in (dest / "content/posts").rglob("*.md") if "\npermalink:" in p.read_text()]
+    assert frozen == []
+    new = dest / "content/posts/2018-07-08-New_Post.md"
+    new.write_text("---\ntitle: New\ncategories: [x]\n---\nNew.\n", encoding="utf-8")
+    build_site(dest)
+    assert (dest / "_site/x/18/7/8/189/27/00-00-00/New_Post.html").is_file()
+
+
+def test_src_and_dest_are_checked(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="not a Jekyll site"):
+        import_site(tmp_path, tmp_path / "out", DEPLOY)
+    full = make_site(tmp_path / "full", {"x.txt": "x"})
+    with pytest.raises(UsageError, match="not empty"):
+        import_site(HERE / "fixtures/jekyll/style-date", full, DEPLOY)
+
+
+def test_build_on_a_jekyll_folder_says_to_import(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--source", str(HERE / "fixtures/jekyll/style-date")]) == 2
+    assert "it is a Jekyll site: `mathpress import" in capsys.readouterr().err
+
+
+def test_import_command_prints_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = str(HERE / "fixtures/jekyll-sites/minima")
+    assert main(["import", source, str(tmp_path / "out"), "--requirement", "mathpress==0.1.0"]) == 0
+    out = capsys.readouterr().out
+    assert "imported into" in out and "6 posts, 0 drafts, 1 pages" in out
+    assert "not carried: index.md:1: the home page is not carried" in out
+    assert (tmp_path / "out/.github/workflows/pages.yml").read_text() == workflow_text()
+    assert (tmp_path / "out/requirements.txt").read_text().splitlines()[-1] == "mathpress==0.1.0"
+
+
+def jekyll_site(root: Path, files: dict[str, str]) -> Path:
+    """A small Jekyll site from {relative path: text}."""
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_built_output_and_unknown_folders_are_left_out_and_listed_once(tmp_path: Path) -> None:
+    src = jekyll_site(
+        tmp_path / "src",
+        {
+            "_config.yml": "title: T\n",
+            "_posts/2020-01-01-a.html": "---\ntitle: A\n---\n<p>Price: 5 <em>dollars</em></p>\n",
+            "_site/2020/01/01/a.html": "<p>old build</p>\n",
+            "_notebooks/one.ipynb": "{}\n",
+            "_notebooks/two.ipynb": "{}\n",
+        },
+    )
+    report = import_site(src, tmp_path / "out", DEPLOY)
+    assert [str(d) for d in report.not_carried] == [
+        "_notebooks/: warning: _notebooks/ is a Jekyll folder mathpress does not read; not carried"
+    ]
+    assert not (tmp_path / "out/static/_site").exists() and report.files == ()
+    build_site(tmp_path / "out")
+    page = (tmp_path / "out/_site/2020/01/01/a.html").read_text(encoding="utf-8")
+    assert "Price: 5 <em>dollars</em></p>" in page  # the HTML as written (kramdown.py marks the <p>)
+
+
+def test_mathjax_2_settings_become_ours(tmp_path: Path) -> None:
+    src = jekyll_site(
+        tmp_path / "src",
+        {
+            "_config.yml": "title: T\n",
+            "_posts/2020-01-01-a.md": "---\ntitle: A\n---\n$$\\R$$\n",
+            "_layouts/default.html": (
+                '<script type="text/x-mathjax-config">\nMathJax.Hub.Config({ TeX: { equationNumbers: '
+                '{ autoNumber: "AMS" }, Macros: { R: "\\\\mathbb{R}" } },\n'
+                "  tex2jax: { inlineMath: [['\\\\(', '\\\\)']] } });\n</script>\n"
+            ),
+        },
+    )
+    report = import_site(src, tmp_path / "out", DEPLOY)
+    site = yaml.safe_load((tmp_path / "out/site.yml").read_text(encoding="utf-8"))
+    assert site["math"] == {"tags": "ams", "macros": {"R": "\\mathbb{R}"}}
+    assert [str(d) for d in report.not_carried] == [
+        "_layouts/default.html: warning: layout not carried: posts use mathpress's `post` layout, pages its `page` "
+        "layout",
+        "_layouts/default.html:3: warning: inlineMath without `$`: mathpress reads $…$ as math on every page",
+    ]
+    assert [d for d in build_site(tmp_path / "out").diagnostics if d.severity == "error"] == []
+
+
+@pytest.mark.parametrize("style", sorted(p.name for p in (HERE / "fixtures/jekyll").glob("style-*")))
+def test_posts_follow_the_carried_pattern_without_a_url_of_their_own(tmp_path: Path, style: str) -> None:
+    import_site(HERE / "fixtures/jekyll" / style, tmp_path / "site", DEPLOY)
+    frozen = [p.name for p in (tmp_path / "site/content/posts").rglob("*.md") if "\npermalink:" in p.read_text()]
+    assert frozen == []
+
+
+def test_import_refuses_a_folder_that_is_not_empty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out/x").write_text("x")
+    assert main(["import", str(HERE / "fixtures/jekyll/style-date"), str(tmp_path / "out")]) == 2
+    assert "is not empty" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_broken_config_is_an_error_at_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = jekyll_site(
+        tmp_path / "src", {"_config.yml": "title: T\npermalink: [oops\n", "_posts/2020-01-01-a.md": "---\n---\n"}
+    )
+    assert main(["import", str(src), str(tmp_path / "out")]) == 1
+    assert capsys.readouterr().err.startswith("_config.yml:3:1: invalid YAML: while parsing a flow sequence")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_damaged_cover_image_is_reported_not_fatal(tmp_path: Path) -> None:
+    src = jekyll_site(
+        tmp_path / "src",
+        {
+            "_config.yml": "title: T\n",
+            "_posts/2020-01-01-a.md": "---\ntitle: A\nimage: /assets/broken.jpg\n---\nHi.\n",
+            "assets/broken.jpg": "not a JPEG",
+        },
+    )
+    report = import_site(src, tmp_path / "out", DEPLOY)
+    assert [str(d) for d in report.not_carried] == [
+        "_posts/2020-01-01-a.md:3: warning: `image`: image /assets/broken.jpg cannot be read as an image; "
+        "no cover shown"
+    ]
+    assert [d for d in build_site(tmp_path / "out").diagnostics if d.severity == "error"] == []
+    assert (tmp_path / "out/_site/assets/broken.jpg").is_file()
+
+
+def test_config_values_we_cannot_read_are_reported(tmp_path: Path) -> None:
+    src = jekyll_site(
+        tmp_path / "src",
+        {
+            "_config.yml": "title: T\ntimezone: Mars/Olympus\npaginate: many\n",
+            "_posts/2020-01-01-a.md": "---\n---\nA\n",
+        },
+    )
+    report = import_site(src, tmp_path / "out", DEPLOY)
+    assert [str(d) for d in report.not_carried] == [
+        '_config.yml:2: warning: `timezone: "Mars/Olympus"` not carried: not a value mathpress reads',
+        '_config.yml:3: warning: `paginate: "many"` not carried: not a value mathpress reads',
+    ]
+    site = yaml.safe_load((tmp_path / "out/site.yml").read_text(encoding="utf-8"))
+    assert site["timezone"] == "UTC" and "paginate" not in site
+
+
+def test_a_permalink_from_defaults_is_the_pattern_carried(tmp_path: Path) -> None:
+    defaults = (
+        "defaults:\n  - scope: {path: '', type: posts}\n    values: {permalink: '/posts/:title/'}\n"
+        "  - scope: {path: '', type: tabs}\n    values: {permalink: '/:title/'}\n"
+    )
+    src = jekyll_site(
+        tmp_path / "src",
+        {
+            "_config.yml": "title: T\ncollections:\n  tabs:\n    output: true\n" + defaults,
+            "_posts/2020-01-01-First-Post.md": "---\ntitle: A\n---\nA\n",
+            "_tabs/about.md": "---\ntitle: About me\n---\nAbout.\n",
+        },
+    )
+    report = import_site(src, tmp_path / "out", DEPLOY)
+    assert yaml.safe_load((tmp_path / "out/site.yml").read_text(encoding="utf-8"))["permalink"] == "/posts/:title/"
+    assert "permalink" not in (tmp_path / "out/content/posts/2020-01-01-First-Post.md").read_text(encoding="utf-8")
+    assert report.pages == ("_tabs/about.md",)
+    build_site(tmp_path / "out")
+    assert (tmp_path / "out/_site/posts/First-Post/index.html").is_file()
+    assert "About me" in (tmp_path / "out/_site/about/index.html").read_text(encoding="utf-8")
+
+
+def test_the_dev_server_serves_extensionless_urls_from_html_files(tmp_path: Path) -> None:
+    dest = tmp_path / "site"
+    import_site(HERE / "fixtures/jekyll/style-extensionless", dest, DEPLOY)
+    build_site(dest)
+    route = find_route(dest / "_site", "/", "/2016/02/Hello-World")
+    assert route.file == (dest / "_site/2016/02/Hello-World.html").resolve()
+    assert find_route(dest / "_site", "/", "/2016/02/Nothing").file == (dest / "_site/404.html").resolve()
+
+
+def test_redirect_from_old_urls_sends_readers_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = jekyll_site(
+        tmp_path / "src",
+        {
+            "_config.yml": "title: T\nurl: https://example.org\nplugins: [jekyll-redirect-from]\n",
+            "_posts/2020-01-01-a.md": (
+                "---\ntitle: A\ncategories: [Big Ideas]\nredirect_from:\n  - /old/\n  - /deep/older.html\n---\nA\n"
+            ),
+        },
+    )
+    report = import_site(src, tmp_path / "out", DEPLOY)
+    assert "_posts/2020-01-01-a.md: redirect_from /old/ → a page sending readers on" in report.translated
+    build_site(tmp_path / "out")
+    site = tmp_path / "out/_site"
+    assert 'url=../big%20ideas/2020/01/01/a.html"' in (site / "old/index.html").read_text(encoding="utf-8")
+    assert 'url=../big%20ideas/2020/01/01/a.html"' in (site / "deep/older.html").read_text(encoding="utf-8")
+    assert (site / "big ideas/2020/01/01/a.html").is_file()
+    capsys.readouterr()
+    assert run_check(site, None) == 0, capsys.readouterr().err
+
+
+def test_nested_category_lists_are_flattened_and_build(tmp_path: Path) -> None:
+    # Jekyll 4.3 itself publishes this post at /["math", "logic"]/notes/math/logic/2020/01/01/a.html (it turns
+    # the inner list into text); that URL is not reproduced: the post is built, its categories flattened.
+    src = jekyll_site(
+        tmp_path / "src",
+        {
+            "_config.yml": "title: T\n",
+            "_posts/2020-01-01-a.md": "---\ntitle: A\ncategories: [[Math, Logic], Notes]\n---\nA\n",
+        },
+    )
+    import_site(src, tmp_path / "out", DEPLOY)
+    text = (tmp_path / "out/content/posts/2020-01-01-a.md").read_text(encoding="utf-8")
+    assert 'categories: ["Math", "Logic", "Notes"]' in text and "\npermalink:" not in text
+    assert [d for d in build_site(tmp_path / "out").diagnostics if d.severity == "error"] == []
+    assert (tmp_path / "out/_site/math/logic/notes/2020/01/01/a.html").is_file()
