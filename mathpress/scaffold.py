@@ -138,7 +138,7 @@ NOT_INSTALLABLE = (
     "this mathpress runs from a local folder, which GitHub's runner cannot install, so the site's "
     "Pages workflow will stop at its first step until requirements.txt names one it can. "
     f'Write a line such as "{EXAMPLE_REQUIREMENT}" (your repository and tag) in requirements.txt, '
-    "or give it to init: --requirement LINE."
+    "or give it to init or import: --requirement LINE."
 )
 
 
