@@ -28,7 +28,7 @@ from .math import MathSpan
 from .meta import Meta
 
 CACHE_DIR = ".mathpress-cache"
-FORMAT = 6
+FORMAT = 7  # 7: math spans carry their MathML TeX (equations.py)
 
 
 def digest(*parts: str | bytes) -> str:

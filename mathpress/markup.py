@@ -21,9 +21,11 @@ import markdown
 from markdown.extensions.toc import slugify_unicode
 
 from . import kramdown
+from .equations import Converted, prepare_spans, span_mathml
 from .errors import Diagnostic, error, warning
 from .math import MathSpan, Protected, plain_text, protect, restore
 from .mathcheck import check_spans
+from .texmacros import site_macros
 
 EXTENSIONS = [
     "markdown.extensions.tables",
@@ -81,10 +83,11 @@ class RenderInput:
     body_line: int
     excerpt_source: str | None
     separator: str
-    macros: tuple[str, ...]
+    macros: tuple[tuple[str, str, int], ...]  # the site's: (name, TeX, number of arguments)
     check_math: bool
     safe_html: bool
     mathml: bool = False  # pages show MathML: report what cannot be converted
+    tags: str = "none"  # the site's equation numbering (MathML shows the numbers MathJax would)
     lines: tuple[int, ...] = ()  # the file line of each body line, when Liquid moved them (else body_line + i)
 
 
@@ -206,9 +209,12 @@ def _render_document(job: RenderInput) -> Rendered:
         excerpt = _cut_excerpt(body_html, job.separator)
     notes = list(protected.diagnostics) + _lost_spans(protected, job.source, body_html, toc)
     if job.check_math:
-        notes.extend(check_spans(spans, job.source, job.macros))
+        notes.extend(check_spans(spans, job.source, tuple(name for name, _, _ in job.macros)))
+    spans, found = _prepare(job, spans, len(protected.spans), page_order(body_html, protected.token_prefix))
+    notes.extend(found)
     if job.mathml:
-        notes.extend(mathml_problems(spans, job.source))
+        spans, problems = with_mathml(spans, job.source)
+        notes.extend(problems)
     if job.lines:
         notes, spans = [replace(n, line=_file_line(job, n.line)) for n in notes], _spans_in_file(job, spans)
     text = visible_text(body_html)
@@ -225,6 +231,11 @@ def _render_document(job: RenderInput) -> Rendered:
     )
 
 
+def page_order(body_html: str, prefix: str) -> list[int]:
+    """Span indexes in the order the page shows them (footnotes last)."""
+    return list(dict.fromkeys(int(m[1]) for m in re.finditer(rf"{re.escape(prefix)}(\d+)q", body_html)))
+
+
 def _file_line(job: RenderInput, line: int) -> int:
     """A line of the body Liquid gave as a line of the file."""
     index = line - job.body_line
@@ -236,13 +247,38 @@ def _spans_in_file(job: RenderInput, spans: Sequence[MathSpan]) -> tuple[MathSpa
     return tuple(replace(s, line=_file_line(job, s.line), tex_line=_file_line(job, s.tex_line)) for s in spans)
 
 
-def mathml_problems(spans: Sequence[MathSpan], source: str) -> list[Diagnostic]:
-    """A warning for each span that cannot become MathML (it is shown as TeX instead)."""
-    from .mathml import convert_or_none
+def _prepare(
+    job: RenderInput, spans: tuple[MathSpan, ...], body: int, order: list[int]
+) -> tuple[tuple[MathSpan, ...], list[Diagnostic]]:
+    """Prepare the body's spans in page order, then a front matter excerpt's (a page of its own: index pages)."""
+    macros = site_macros(job.macros)
+    order = [index for index in order if index < body]
+    shown = set(order)
+    order += [index for index in range(body) if index not in shown]
+    prepared, found = prepare_spans(spans[:body], order, job.source, macros, job.tags)
+    if len(spans) > body:
+        excerpt = spans[body:]
+        more, notes = prepare_spans(excerpt, range(len(excerpt)), job.source, macros, job.tags)
+        prepared, found = prepared + more, found + notes
+    return prepared, found
 
+
+def with_mathml(spans: Sequence[MathSpan], source: str) -> tuple[tuple[MathSpan, ...], list[Diagnostic]]:
+    """Spans carrying their MathML (made here once, kept with the render), and what could not be converted."""
+    made, problems = [], []
+    for span in spans:
+        markup, problem = span_mathml(span)
+        made.append(replace(span, mathml=markup))
+        if problem:
+            problems.append(warning(source, span.line, span.col, f"MathML: {problem}"))
+    return tuple(made), problems
+
+
+def mathml_problems(spans: Sequence[MathSpan], source: str, converted: Converted | None = None) -> list[Diagnostic]:
+    """A warning for each span that cannot become MathML (it is shown as TeX instead)."""
     found = []
     for span in spans:
-        problem = convert_or_none(span.tex, span.display)[1]
+        problem = span_mathml(span, converted)[1]
         if problem:
             found.append(warning(source, span.line, span.col, f"MathML: {problem}"))
     return found
@@ -250,11 +286,12 @@ def mathml_problems(spans: Sequence[MathSpan], source: str) -> list[Diagnostic]:
 
 def _lost_spans(protected: Protected, source: str, *fragments: str) -> list[Diagnostic]:
     """Math whose placeholder did not come through Markdown: never lost in silence."""
-    text = "".join(fragments)
+    pattern = re.compile(rf"{re.escape(protected.token_prefix)}(\d+)q")
+    found = {int(m[1]) for fragment in fragments for m in pattern.finditer(fragment)}
     return [
         warning(source, span.line, span.col, "this math was lost in Markdown processing (please report it)")
         for index, span in enumerate(protected.spans)
-        if f"{protected.token_prefix}{index}q" not in text
+        if index not in found
     ]
 
 

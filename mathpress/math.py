@@ -15,6 +15,7 @@ elements, and recognises, with kramdown's meaning where kramdown had one:
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections.abc import Callable, Sequence
@@ -36,6 +37,10 @@ HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]|$)")
 HTML_BLOCK_START = re.compile(r"^[ \t]{0,3}<([A-Za-z][A-Za-z0-9-]*)")
 SKIPPED_ELEMENTS = ("script", "style", "pre", "code", "textarea", "math", "svg")
 REFERENCE = re.compile(r"\\(?:eq)?ref\{[^{}\n]{1,200}\}")
+BLANK_LINE = re.compile(r"\n(?=([ \t]*\n))")
+BACKTICKS = re.compile("`+")
+TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+BEGIN = re.compile(r"\\begin\{([A-Za-z]+\*?)\}")
 MATH_LOADER = re.compile(r"mathjax|katex", re.I)
 TEXY = re.compile(r"[\\^_=+{}<>|*/]|\d")
 
@@ -51,6 +56,9 @@ class MathSpan:
     delimiter: str
     tex_line: int = 0  # where the TeX itself starts (after the delimiter and spaces)
     tex_col: int = 0
+    mathml_tex: str = ""  # the TeX MathML is made from when it differs (macros expanded, numbers, references)
+    mathml_error: str = ""  # why this span cannot become MathML (reported where it was found)
+    mathml: str = ""  # its MathML, made once by the render when pages show MathML
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,11 @@ class _Scanner:
         self.notes: list[Diagnostic] = []
         self.regions: list[tuple[int, int]] = []  # each span's (start, end) in text
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        # Every blank line as (start, end) of `\n[ \t]*\n`, found once: positions come from
+        # bisecting these lists, never from counting from the start of the text for each span.
+        blanks = [(m.start(), m.end() + len(m[1])) for m in BLANK_LINE.finditer(text)]
+        self.blank_starts = [start for start, _ in blanks]
+        self.blank_ends = [end for _, end in blanks]
 
     # -- block level -------------------------------------------------------------------------
 
@@ -215,7 +228,7 @@ class _Scanner:
 
     def _code_span(self, at: int, stop: int) -> tuple[int, str | None]:
         """Skip an inline code span (a backtick run up to the next run of the same length)."""
-        run = re.match(r"`+", self.text[at:stop])
+        run = BACKTICKS.match(self.text, at, stop)
         assert run
         ticks = run.group()
         limit = self._paragraph_end(at, stop)
@@ -229,10 +242,10 @@ class _Scanner:
         if text.startswith("<!--", at):
             end = text.find("-->", at + 4, stop)
             return (stop if end < 0 else end + 3), None
-        tag = re.match(r"<(/?)([A-Za-z][A-Za-z0-9-]*)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", text[at:stop])
+        tag = TAG.match(text, at, stop)
         if not tag:
             return None
-        end = at + tag.end()
+        end = tag.end()
         name = tag[2].lower()
         if not tag[1] and name in SKIPPED_ELEMENTS and not tag.group().endswith("/>"):
             close = re.compile(rf"</{name}\s*>", re.I).search(text, end, stop)
@@ -287,15 +300,15 @@ class _Scanner:
 
     def _environment(self, at: int, stop: int) -> tuple[int, str] | None:
         """\\begin{align}…\\end{align} with no delimiter around it."""
-        name = re.match(r"\\begin\{([A-Za-z]+\*?)\}", self.text[at:stop])
+        name = BEGIN.match(self.text, at, stop)
         if not name or name[1] not in MATH_ENVIRONMENTS:
             return None
         env = re.escape(name[1])
         depth = 0
-        for match in re.finditer(rf"\\(begin|end)\{{{env}\}}", self.text[at:stop]):
+        for match in re.compile(rf"\\(begin|end)\{{{env}\}}").finditer(self.text, at, stop):
             depth += 1 if match[1] == "begin" else -1
             if depth == 0:
-                end = at + match.end()
+                end = match.end()
                 era = bool(KRAMDOWN_ERA.search(self.text, at, end))
                 return end, self._span(at, (at, end), True, "\\begin", era)
         self._note(at, f"`\\begin{{{name[1]}}}` is never closed by `\\end{{{name[1]}}}`")
@@ -378,13 +391,15 @@ class _Scanner:
 
     def _paragraph_end(self, at: int, stop: int) -> int:
         """The offset of the next blank line (inline constructs never cross one)."""
-        match = re.compile(r"\n[ \t]*\n").search(self.text, at, stop)
-        return match.start() if match else stop
+        index = bisect.bisect_left(self.blank_starts, at)
+        if index < len(self.blank_starts) and self.blank_ends[index] <= stop:
+            return self.blank_starts[index]
+        return stop
 
     def _position(self, at: int) -> tuple[int, int]:
         """File line and column of a text offset."""
-        line_start = self.text.rfind("\n", 0, at) + 1
-        return self.text.count("\n", 0, at) + self.first_line, at - line_start + 1
+        index = bisect.bisect_right(self.line_starts, at) - 1
+        return index + self.first_line, at - self.line_starts[index] + 1
 
     def _span(self, at: int, inner: tuple[int, int], display: bool, delimiter: str, kramdown: bool = False) -> str:
         """Record the span whose TeX is text[inner[0]:inner[1]]; return its token."""
@@ -414,11 +429,11 @@ def _reads_as_prose(tex: str) -> bool:
 Render = Callable[[MathSpan, bool], str]
 
 
-NUMBERED_ENVIRONMENT = re.compile(r"\\begin\{(?:equation|align|gather|multline|eqnarray|alignat|flalign)\}")
+NUMBERED_ENVIRONMENT = re.compile(r"\\begin\{(?:equation|align|gather|multline|eqnarray|alignat|flalign)\*?\}")
 
 
 def numbered_if_labelled(span: MathSpan) -> str:
-    """A display with a \\label but no numbered environment gets one, so \\eqref has a number."""
+    """A display with a \\label but no amsmath environment gets `equation`, so \\eqref has a number."""
     if span.display and "\\label{" in span.tex and not NUMBERED_ENVIRONMENT.search(span.tex):
         return "\\begin{equation}" + span.tex + "\\end{equation}"
     return span.tex
@@ -445,13 +460,14 @@ def restore(markup: str, prefix: str, spans: Sequence[MathSpan], render: Render)
         return render(span, True) if span.display else match.group()
 
     markup = alone.sub(block, markup)
-    parts = re.split(r"(<[^>]*>)", markup)
-    for index, part in enumerate(parts):
-        if index % 2:
-            parts[index] = _restore_in_tag(part, token, spans)
-        else:
-            parts[index] = token.sub(lambda m: render(spans[int(m[1])], False), part)
-    return "".join(parts)
+    tag_or_token = re.compile(rf"<[^>]*>|{re.escape(prefix)}(\d+)q")  # one pass: tags as re.split found them
+
+    def one(match: re.Match[str]) -> str:
+        if match[1] is None:
+            return _restore_in_tag(match.group(), token, spans) if prefix in match.group() else match.group()
+        return render(spans[int(match[1])], False)
+
+    return tag_or_token.sub(one, markup)
 
 
 def _restore_in_tag(tag: str, token: re.Pattern[str], spans: Sequence[MathSpan]) -> str:

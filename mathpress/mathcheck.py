@@ -43,8 +43,10 @@ class Names:
 
     def with_definitions(self, tex: str) -> Names:
         """These names plus what `tex` defines with \\def, \\newcommand, \\newenvironment, …"""
-        macros = {a or b for a, b in DEFINED_MACRO.findall(tex)}
-        environments = set(DEFINED_ENV.findall(tex))
+        macros = {a or b for a, b in DEFINED_MACRO.findall(tex)} - self.macros
+        environments = set(DEFINED_ENV.findall(tex)) - self.environments
+        if not macros and not environments:
+            return self  # most spans define nothing: no copy of every MathJax name per span
         return Names(self.macros | macros, self.environments | environments)
 
 
@@ -69,9 +71,15 @@ def check_spans(spans: Sequence[MathSpan], source: str, macros: tuple[str, ...])
     base = mathjax_names()
     names = Names(base.macros | {name.lstrip("\\") for name in macros}, base.environments)
     found: list[Diagnostic] = []
+    checked: dict[str, list[tuple[int, str]]] = {}  # by TeX, while the names stay the same
     for span in spans:
-        names = names.with_definitions(span.tex)
-        for offset, message in check_tex(span.tex, names):
+        defined = names.with_definitions(span.tex)
+        if defined is not names:
+            names, checked = defined, {}
+        problems = checked.get(span.tex)
+        if problems is None:
+            problems = checked[span.tex] = check_tex(span.tex, names)
+        for offset, message in problems:
             line, col = tex_position(span, offset)
             found.append(warning(source, line, col, message))
     return sorted(found)

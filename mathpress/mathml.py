@@ -20,9 +20,10 @@ The result is `<math display=…><semantics>CONTENT<annotation encoding="applica
 holding the original TeX (CR/CRLF → LF, characters XML forbids → U+FFFD); Chromium and
 Firefox render it natively.
 
-Equation numbers: amsmath environments become unnumbered tables (like MathJax's default
-`tags: none`); `\\label`, `\\notag`, `\\nonumber`, `\\require` are dropped; an explicit
-`\\tag{n}` stays visible as an `mtext` "(n)" after a `\\qquad` at the end of its row (`_prepare`).
+Equation numbers: amsmath environments become unnumbered tables; `\\label`, `\\notag`,
+`\\nonumber`, `\\require` are dropped; a `\\tag{n}` stays visible as an `mtext` "(n)" after a
+`\\qquad` at the end of its row (`_prepare`). The numbers MathJax gives automatically come
+here already written as `\\tag{n}`, with macros expanded (equations.py).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from xml.etree import ElementTree
 
 from latex2mathml.converter import convert_to_element
 
-__all__ = ["MathMLError", "convert_or_none", "mathml_markup", "tex_to_mathml"]
+__all__ = ["MathMLError", "convert_item", "convert_or_none", "fallback", "mathml_markup", "tex_to_mathml"]
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 MAX_TEX = 20_000
@@ -152,9 +153,14 @@ def _char(match: re.Match[str]) -> str:
     return chr(code) if code <= 0x10FFFF else "\ufffd"
 
 
+PLAIN_TEXT = re.compile(r"[\x20-\x25\x27-\x3b=\x3f-\x7e]*")  # printable ASCII but & < >: nothing to do
+
+
 def _text(raw: str | None) -> str:
     """latex2mathml text (may hold `&#x…;` strings) as escaped XML/HTML text."""
-    return html.escape(_clean(CHAR_REF.sub(_char, raw or "")), quote=False)
+    if not raw or PLAIN_TEXT.fullmatch(raw):
+        return raw or ""
+    return html.escape(_clean(CHAR_REF.sub(_char, raw)), quote=False)
 
 
 def _attributes(node: ElementTree.Element) -> str:
@@ -187,9 +193,8 @@ def _failure(error: Exception, tex: str) -> MathMLError:
     return MathMLError(f"{what} in `{excerpt}`")
 
 
-@functools.lru_cache(maxsize=4096)
-def tex_to_mathml(tex: str, display: bool) -> str:
-    """TeX → one `<math>` element (semantics + TeX annotation); MathMLError if impossible."""
+def tex_to_mathml(tex: str, display: bool, annotation: str = "") -> str:
+    """TeX → one `<math>` element (semantics + the TeX, or `annotation`, kept); MathMLError if impossible."""
     if len(tex) > MAX_TEX:
         raise MathMLError(f"TeX too long for MathML ({len(tex)} characters, limit {MAX_TEX})")
     source = _clean(tex)
@@ -202,8 +207,9 @@ def tex_to_mathml(tex: str, display: bool) -> str:
     except Exception as error:  # latex2mathml raises IndexError, StopIteration, its own…
         raise _failure(error, source) from error
     body = body if len(root) == 1 else f"<mrow>{body}</mrow>"
-    annotation = f'<annotation encoding="application/x-tex">{html.escape(source, quote=False)}'
-    markup = f'<math xmlns="{MATHML_NS}" display="{mode}"><semantics>{body}{annotation}'
+    kept = _clean(annotation) if annotation else source
+    markup = f'<math xmlns="{MATHML_NS}" display="{mode}"><semantics>{body}'
+    markup += f'<annotation encoding="application/x-tex">{html.escape(kept, quote=False)}'
     markup += "</annotation></semantics></math>"
     try:
         ElementTree.fromstring(markup)
@@ -212,13 +218,23 @@ def tex_to_mathml(tex: str, display: bool) -> str:
     return markup
 
 
-@functools.lru_cache(maxsize=4096)
-def convert_or_none(tex: str, display: bool) -> tuple[str, str | None]:
-    """(markup, None) on success, else (readable `<code>` fallback, the error message)."""
+@functools.lru_cache(maxsize=1 << 15)  # by TeX: a build converts each distinct formula once
+def convert_or_none(tex: str, display: bool, annotation: str = "") -> tuple[str, str | None]:
+    """(markup, None) on success, else (readable `<code>` fallback of the TeX as written, the error message)."""
     try:
-        return tex_to_mathml(tex, display), None
+        return tex_to_mathml(tex, display, annotation), None
     except MathMLError as error:
-        return f'<code class="math-tex">{html.escape(_clean(tex), quote=False)}</code>', str(error)
+        return fallback(annotation or tex), str(error)
+
+
+def convert_item(item: tuple[str, bool, str]) -> tuple[str, str | None]:
+    """convert_or_none of one (TeX, display, annotation), for worker processes."""
+    return convert_or_none(*item)
+
+
+def fallback(tex: str) -> str:
+    """TeX that cannot become MathML, shown as code."""
+    return f'<code class="math-tex">{html.escape(_clean(tex), quote=False)}</code>'
 
 
 def mathml_markup(tex: str, display: bool) -> str:

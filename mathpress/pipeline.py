@@ -34,12 +34,13 @@ from .cache import (
 )
 from .config import Config, load_config
 from .content import Inventory, SourceFile, find_front_matter, inventory, parse_document, read_source
+from .equations import Converted, MathMLKey, mathml_key, prepare_spans, span_mathml
 from .errors import BuildFailed, Diagnostic, SourceError, error, sort_diagnostics, warning
 from .images import ImageError, Picture, Variant, cover_picture
 from .liquid import LiquidContext, LiquidFiles, read_liquid_files, render_body
 from .markup import Rendered, RenderInput, finish, mathml_problems
 from .math import MathSpan, mathjax_markup, plain_text, protect, restore
-from .mathml import convert_or_none
+from .mathml import convert_item
 from .meta import Meta, read_meta
 from .output import Cached, Content, PublishReport, Stat, build_lock, check_output_dir, publish, scan
 from .pages import facet_hashes, page_jobs, post_fact, record_written, render_pages
@@ -57,7 +58,8 @@ from .site import (
     tag_key,
     tag_names,
 )
-from .workers import Progress, default_jobs, parallel_map, render_many
+from .texmacros import macro_definitions, site_macros
+from .workers import Progress, can_fork, default_jobs, parallel_map, render_many
 
 MathRender = Callable[[MathSpan, bool], str]
 
@@ -213,8 +215,9 @@ def _build(
     site = assemble(config, [p for p in posts if p.kind == "post"], [p for p in posts if p.kind == "page"])
     facts = {post.source: post_fact(post) for post in posts}
     env = templates.make_environment(config)
-    findings.add(_feed_problems(site, cache))
-    jobs = page_jobs(site, env, facts, _feed_math(cache))
+    feed_mathml = _feed_mathml(site, cache, workers)
+    findings.add(_feed_problems(site, cache, feed_mathml))
+    jobs = page_jobs(site, env, facts, _feed_math(cache, feed_mathml))
     pending = _fresh_folder(cache_root / CACHE_DIR / "pending") if cache_root else None
     hashes = facet_hashes(site, facts)
     results = render_pages(site, jobs, facts, old, current, workers, options.output_dir, pending, progress, hashes)
@@ -498,10 +501,11 @@ def _job(entry: _Entry, config: Config, context: LiquidContext) -> tuple[RenderI
         body_line=line,
         excerpt_source=meta.excerpt,
         separator=meta.excerpt_separator,
-        macros=tuple(sorted(config.math.macros)),
+        macros=macro_definitions(config.math.macros),
         check_math=config.math.check,
         safe_html=config.safe_html,
         mathml=config.math.render == "mathml",
+        tags=config.math.tags,
         lines=lines,
     )
     return job, notes, used
@@ -537,7 +541,7 @@ def _render(
 
 def summarize(meta: Meta, result: Rendered, config: Config, render: MathRender) -> Summary:
     """What the site needs from a render besides the body, with its math finished."""
-    title = title_forms(meta.title, render)
+    title = title_forms(meta.title, render, macro_definitions(config.math.macros))
     return Summary(
         mode=config.math.render,
         title_text=title.text,
@@ -667,7 +671,7 @@ def _page_math(config: Config) -> MathRender:
 
 def _mathml_markup(span: MathSpan, block: bool) -> str:
     """A span as MathML (or readable TeX where it cannot be converted: the render reported it)."""
-    return convert_or_none(span.tex, span.display)[0]
+    return span_mathml(span)[0]
 
 
 def _pictures(
@@ -739,23 +743,43 @@ def _picture_record(task: tuple[Path, str], widths: tuple[int, ...], cache_root:
     return [stat.st_size, stat.st_mtime_ns, hashed, picture.width, picture.height, picture.mime, variants]
 
 
-def _feed_problems(site: Site, cache: RenderCache) -> list[Diagnostic]:
+FEED_PARALLEL_FORMULAS = 500  # about 0.1 s of conversion: more than a pool of forked workers costs
+
+
+def _feed_mathml(site: Site, cache: RenderCache, workers: int) -> Converted:
+    """Every formula in the feed's posts as MathML, each converted once, across the workers."""
+    keys: dict[MathMLKey, None] = {}
+    for post in site.posts[: site.config.feed_entries]:
+        full = cache.get(post.render_key)
+        if full is not None:
+            keys.update(dict.fromkeys(mathml_key(s) for s in full.spans if not (s.mathml or s.mathml_error)))
+    items = list(keys)
+    # Worth a pool only for many formulas, and only where workers fork cheaply: the dev server
+    # (threads, no fork) converts in its own process, whose cache keeps them from save to save.
+    spread = workers if len(items) >= FEED_PARALLEL_FORMULAS and can_fork() else 1
+    return dict(zip(items, parallel_map(convert_item, items, spread), strict=True))
+
+
+def _feed_problems(site: Site, cache: RenderCache, converted: Converted) -> list[Diagnostic]:
     """What the feed cannot show as MathML, by post and line (its readers run no JavaScript)."""
     problems: list[Diagnostic] = []
     for post in site.posts[: site.config.feed_entries]:
         full = cache.get(post.render_key)
         if full is not None:
-            problems.extend(mathml_problems(full.spans, post.source))
+            problems.extend(mathml_problems(full.spans, post.source, converted))
     return problems
 
 
-def _feed_math(cache: RenderCache) -> feeds.Finish:
+def _feed_math(cache: RenderCache, converted: Converted) -> feeds.Finish:
     """Feed entries carry MathML (feed readers run no JavaScript)."""
+
+    def render(span: MathSpan, block: bool) -> str:
+        return span_mathml(span, converted)[0]
 
     def finish_post(post: Post) -> tuple[str, str]:
         result = cache.get(post.render_key)
         assert result is not None
-        return finish(result, result.html, _mathml_markup), finish(result, result.excerpt, _mathml_markup)
+        return finish(result, result.html, render), finish(result, result.excerpt, render)
 
     return finish_post
 
@@ -785,9 +809,10 @@ class TitleForms:
     html: Markup
 
 
-def title_forms(title: str, render: MathRender) -> TitleForms:
-    """Both forms of a title, from one scan for its math."""
+def title_forms(title: str, render: MathRender, macros: tuple[tuple[str, str, int], ...] = ()) -> TitleForms:
+    """Both forms of a title, from one scan for its math (the site's macros expanded for MathML)."""
     found = protect(title)
     text = plain_text(found.text, found.token_prefix, found.spans)
-    markup = Markup(restore(html.escape(found.text), found.token_prefix, found.spans, render))
+    spans, _ = prepare_spans(found.spans, range(len(found.spans)), "", site_macros(macros), "none")
+    markup = Markup(restore(html.escape(found.text), found.token_prefix, spans, render))
     return TitleForms(text, markup)

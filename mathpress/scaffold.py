@@ -138,7 +138,7 @@ NOT_INSTALLABLE = (
     "this mathpress runs from a local folder, which GitHub's runner cannot install, so the site's "
     "Pages workflow will stop at its first step until requirements.txt names one it can. "
     f'Write a line such as "{EXAMPLE_REQUIREMENT}" (your repository and tag) in requirements.txt, '
-    "or give it to init: --requirement LINE."
+    "or give it to init or import: --requirement LINE."
 )
 
 
@@ -150,10 +150,13 @@ def deploy_files(requirement: str | None) -> dict[str, str]:
 
 def running_requirement() -> str | None:
     """The requirement that installs exactly the running mathpress, or None when no runner could install it."""
-    try:
-        return requirement_for(metadata.distribution("mathpress"))
-    except metadata.PackageNotFoundError:  # run from a checkout on PYTHONPATH, not installed
-        return None
+    here = Path(__file__).resolve().parent
+    for dist in metadata.distributions(name="mathpress"):
+        # Only an installer's record of this very code counts: a checkout's mathpress.egg-info (left by
+        # `pip install -e .`) or an editable install's dist-info describes code no index serves.
+        if dist.read_text("INSTALLER") and Path(str(dist.locate_file("mathpress"))).resolve() == here:
+            return requirement_for(dist)
+    return None
 
 
 def requirement_for(dist: metadata.Distribution) -> str | None:

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+import mathpress
 from mathpress import __version__, verify
 from mathpress.cli import main as cli
 from mathpress.scaffold import (
@@ -316,10 +317,13 @@ def test_the_requirement_pins_exactly_the_installed_mathpress(
     assert requirement_for(installed(tmp_path, direct_url)) == requirement
 
 
-def test_this_mathpress_is_pinned_as_importlib_metadata_describes_it() -> None:
-    """running_requirement reads the distribution Python finds (here an editable or a built install)."""
-    dist = metadata.distribution("mathpress")
-    assert running_requirement() == requirement_for(dist)
+def test_a_checkout_is_never_pinned_as_if_an_index_served_it() -> None:
+    """These tests run mathpress from its checkout: whatever metadata lies about (the checkout's
+    mathpress.egg-info left by `pip install -e .` has no direct_url.json), no runner can install this code.
+    tests/test_wheel.py shows an installed wheel pinned as mathpress==VERSION."""
+    assert Path(mathpress.__file__).resolve().parent == REPO / "mathpress"
+    assert metadata.distribution("mathpress").version == __version__
+    assert running_requirement() is None
 
 
 def test_the_requirements_file_pins_or_says_what_to_do() -> None:
@@ -347,11 +351,8 @@ def test_init_says_plainly_when_a_runner_cannot_install_this_mathpress(
     """From a local folder (as in development) init warns, naming --requirement; from elsewhere it is silent."""
     assert cli(["init", str(tmp_path / "blog")]) == 0
     err = capsys.readouterr().err
-    if running_requirement() is None:
-        assert err == f"mathpress: warning: {NOT_INSTALLABLE}\n"
-        assert "--requirement" in NOT_INSTALLABLE and EXAMPLE_REQUIREMENT in NOT_INSTALLABLE
-    else:
-        assert err == ""
+    assert err == f"mathpress: warning: {NOT_INSTALLABLE}\n"
+    assert "--requirement" in NOT_INSTALLABLE and EXAMPLE_REQUIREMENT in NOT_INSTALLABLE
 
 
 @pytest.mark.parametrize(

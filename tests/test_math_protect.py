@@ -157,12 +157,15 @@ def test_a_lone_list_item_of_double_dollars_is_display_like_kramdown() -> None:
 
 def test_an_excerpt_never_cuts_an_equation() -> None:
     """A separator inside math is TeX, not a cut; a cut inside a block closes the block."""
-    job = RenderInput("p.md", "A $$x\n<!--more-->\ny$$ b\n\n> quote $q$ <!--more--> rest\n", 1, None, "<!--more-->",
-                      (), False, False)
+    job = RenderInput(
+        "p.md", "A $$x\n<!--more-->\ny$$ b\n\n> quote $q$ <!--more--> rest\n", 1, None, "<!--more-->", (), False, False
+    )
     result = render_document(job)
     excerpt = restore(result.excerpt, result.prefix, result.spans, mathjax_markup)
-    assert excerpt == '<p>A <span class="math inline">\\(x\n&lt;!--more--&gt;\ny\\)</span> b</p>\n' \
+    assert (
+        excerpt == '<p>A <span class="math inline">\\(x\n&lt;!--more--&gt;\ny\\)</span> b</p>\n'
         '<blockquote>\n<p>quote <span class="math inline">\\(q\\)</span></p></blockquote>'
+    )
 
 
 def test_math_in_attributes_becomes_plain_tex() -> None:

@@ -33,15 +33,11 @@ def at(line: int, col: int, message: str) -> str:
 
 
 def test_unclosed_brace_is_reported_at_the_brace() -> None:
-    assert check("Some text $\\frac{a}{b$ here", first_line=5) == [
-        at(5, 20, "unbalanced `{`: never closed")
-    ]
+    assert check("Some text $\\frac{a}{b$ here", first_line=5) == [at(5, 20, "unbalanced `{`: never closed")]
 
 
 def test_extra_close_brace_is_reported_where_it_is() -> None:
-    assert check("Text $a^{2}} + b$.\n", first_line=3) == [
-        at(3, 12, "unbalanced `}`: no `{` to close")
-    ]
+    assert check("Text $a^{2}} + b$.\n", first_line=3) == [at(3, 12, "unbalanced `}`: no `{` to close")]
 
 
 def test_escaped_braces_are_not_groups() -> None:
@@ -95,16 +91,12 @@ def test_unknown_environment_with_and_without_hint() -> None:
     assert check("$\\begin{bmatrx} 1 \\end{bmatrx}$") == [
         at(1, 9, "unknown environment `bmatrx` (did you mean `bmatrix`?)")
     ]
-    assert check("$\\begin{tabular}{cc} 1 & 2 \\end{tabular}$") == [
-        at(1, 9, "unknown environment `tabular`")
-    ]
+    assert check("$\\begin{tabular}{cc} 1 & 2 \\end{tabular}$") == [at(1, 9, "unknown environment `tabular`")]
 
 
 def test_environment_without_delimiters_keeps_file_positions() -> None:
     text = "Before.\n\n\\begin{align}\na &= \\fracc{1}{2}\n\\end{align}\n\nAfter.\n"
-    assert check(text, first_line=7) == [
-        at(10, 6, "unknown TeX macro `\\fracc` (did you mean `\\frac`?)")
-    ]
+    assert check(text, first_line=7) == [at(10, 6, "unknown TeX macro `\\fracc` (did you mean `\\frac`?)")]
 
 
 def test_left_right_pairs() -> None:
@@ -160,9 +152,7 @@ def test_macro_defined_in_an_earlier_span() -> None:
 
 
 def test_macro_used_before_its_definition_span() -> None:
-    assert check("Let $x \\in \\RR$.\n\n$\\def\\RR{\\mathbb{R}}$") == [
-        at(1, 12, "unknown TeX macro `\\RR`")
-    ]
+    assert check("Let $x \\in \\RR$.\n\n$\\def\\RR{\\mathbb{R}}$") == [at(1, 12, "unknown TeX macro `\\RR`")]
 
 
 def test_hidden_definition_block_at_the_top() -> None:
