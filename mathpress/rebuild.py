@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import os
 import shutil
 import tempfile
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from . import clock
+from . import clock, feeds
 from .cache import BuildState, DocumentRecord, PageRecord, Summary, write_atomic
 from .config import Config
 from .content import Asset, SourceFile, parse_document, read_source
@@ -36,6 +37,8 @@ from .pipeline import (
     _body_loader,
     _Entry,
     _feed_math,
+    _feed_mathml,
+    _feed_problems,
     _Findings,
     _page_math,
     _plan_renders,
@@ -162,8 +165,11 @@ def _update_documents(built: Built, fresh: Sequence[_Entry]) -> Update | None:
         hashes = {**built.hashes, BODIES: bodies_hash(site)}
     else:
         hashes = facet_hashes(site, facts)
+    feed = _feed_finish(built, site, set(replaced), findings)
+    if any(d.severity == "error" for d in findings.items):
+        return None
     outputs = _affected(built, site, set(replaced), {n for n in hashes if hashes[n] != built.hashes.get(n)})
-    pages = _render_affected(built, site, facts, hashes, outputs)
+    pages = _render_affected(built, site, facts, hashes, outputs, feed)
     if pages is None:
         return None
     written, records, pages_rendered = pages
@@ -229,12 +235,23 @@ def _affected(built: Built, site: Site, sources: set[str], facets: set[str]) -> 
     return outputs
 
 
+def _feed_finish(built: Built, site: Site, sources: set[str], findings: _Findings) -> feeds.Finish:
+    """The feed's math: converted now when an edited post is in the feed (what it cannot show is
+    reported, as a build does), else only if the feed is rendered again."""
+    if any(p.source in sources for p in site.posts[: site.config.feed_entries]):
+        converted = _feed_mathml(site, built.cache, 1)
+        findings.add(_feed_problems(site, built.cache, converted))
+        return _feed_math(built.cache, converted)
+    later = functools.cache(lambda: _feed_mathml(site, built.cache, 1))
+    return lambda post: _feed_math(built.cache, later())(post)
+
+
 def _render_affected(
-    built: Built, site: Site, facts: dict[str, str], hashes: dict[str, str], outputs: set[str]
+    built: Built, site: Site, facts: dict[str, str], hashes: dict[str, str], outputs: set[str], feed: feeds.Finish
 ) -> tuple[tuple[str, ...], dict[str, PageRecord], int] | None:
     """Render the pages whose fingerprint moved and write those whose bytes changed."""
     output = built.options.output_dir
-    jobs = page_jobs(site, built.env, facts, _feed_math(built.cache), outputs)
+    jobs = page_jobs(site, built.env, facts, feed, outputs)
     current = {job.output: _stat(output / job.output) for job in jobs}
     present = {rel: stat for rel, stat in current.items() if stat is not None}
     results = render_pages(site, jobs, facts, built.state, present, 1, output, None, None, hashes)
