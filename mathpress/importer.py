@@ -255,9 +255,11 @@ def _post_or_draft(
     """A file under _posts/ or _drafts/."""
     draft = "/_drafts/" in f"/{rel}"
     text = _read_text(src / rel)
-    if text is None or not text.startswith("---") or not rel.endswith((*jekyll.MARKDOWN_EXTS, *jekyll.HTML_EXTS)):
-        where = "_drafts" if draft else "_posts"
-        notes.skip(rel, 0, f"not a post (no front matter, or not Markdown or HTML): Jekyll skips it in {where}/")
+    if text is None:
+        notes.skip(rel, 0, "not carried: not UTF-8 text (Jekyll cannot read it either); save it as UTF-8")
+        return
+    if not rel.endswith((*jekyll.MARKDOWN_EXTS, *jekyll.HTML_EXTS)):
+        notes.skip(rel, 0, "post not carried: not Markdown or HTML (Jekyll publishes it unconverted)")
         return
     special = "_drafts" if draft else "_posts"
     above, inside = f"/{rel}".split(f"/{special}/", 1)

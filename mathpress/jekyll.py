@@ -87,8 +87,9 @@ def _in_scope(rel: str, path: str) -> bool:
 
 
 def categories(rel: str, data: Mapping[str, Any], special: str = "_posts") -> list[str]:
-    """A post's categories in Jekyll's order: front matter (and defaults), then the folders above _posts/."""
-    found: list[str] = []
+    """A post's categories in Jekyll's order: the folders above _posts/, then front matter (and defaults)."""
+    above = rel.split(f"{special}/", 1)[0] if f"{special}/" in rel else ""
+    found = [part for part in above.split("/") if part]
     for key in ("categories", "category"):
         value = data.get(key)
         if isinstance(value, str):
@@ -97,8 +98,6 @@ def categories(rel: str, data: Mapping[str, Any], special: str = "_posts") -> li
             found += [str(v) for v in _flat(value) if v is not None]
         elif value is not None and not isinstance(value, dict):
             found.append(str(value))
-    above = rel.split(f"{special}/", 1)[0] if f"{special}/" in rel else ""
-    found += [part for part in above.split("/") if part]
     return list(dict.fromkeys(found))
 
 

@@ -4,7 +4,8 @@ Three rewrites, all outside fenced code: kramdown attribute lists (`{: .class}`)
 to where Python-Markdown's attr_list applies them or dropped, never printed; list items
 indented by their content column (2 or 3 spaces, as kramdown and GFM allow) are re-indented
 to Python-Markdown's 4; raw `<p>` and `<h1>`…`<h6>` blocks get Markdown inside them (real
-posts write `<h4>__bold__</h4>` and mean bold).
+posts write `<h4>__bold__</h4>` and mean bold), except inside a raw HTML container, which
+Markdown leaves as written (the attribute would reach the page).
 """
 
 from __future__ import annotations
@@ -22,16 +23,54 @@ THEMATIC_BREAK = re.compile(r"^[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 CONTAINER_TAG = re.compile(
     r"^\s*<(?:div|section|article|aside|details|figure|header|footer|main|nav|blockquote)\b[^>]*?()/?>", re.I
 )
+RAW_CONTAINER = re.compile(r"^<(?:div|section|article|aside|figure|blockquote)\b(?![^>]*\bmarkdown=)[^>]*>", re.I)
+RAW_CONTAINER_OPEN = re.compile(r"<(?:div|section|article|aside|figure|blockquote)\b[^>]*?(?<!/)>", re.I)
+RAW_CONTAINER_CLOSE = re.compile(r"</(?:div|section|article|aside|figure|blockquote)\s*>", re.I)
+FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
 SPAN_HTML_BLOCK = re.compile(r"^<(p|h[1-6])((?:\s[^>]*)?)>", re.I)
 
 
 def normalize(text: str) -> str:
     """Apply the three kramdown rewrites."""
-    lines = text.split("\n")
+    lines = _drop_unused_footnotes(text.split("\n"))
     lines = _reindent_lists(lines)
     lines = _place_block_ials(lines)
     lines = _open_html_ancestors(lines)
-    return "\n".join(_rewrite_spans(line) for line in lines)
+    raw = _inside_raw_html(lines)
+    return "\n".join(line if inside else _rewrite_spans(line) for line, inside in zip(lines, raw, strict=True))
+
+
+def _drop_unused_footnotes(lines: list[str]) -> list[str]:
+    """kramdown drops a footnote definition nothing refers to (Python-Markdown would list it, linking nowhere)."""
+    code = _code_mask(lines)
+    starts = {i: m[1] for i, line in enumerate(lines) if not code[i] and (m := FOOTNOTE_DEF.match(line))}
+    if not starts:
+        return lines
+    text = "\n".join(FOOTNOTE_DEF.sub("", line) for line in lines)
+    unused = {i for i, label in starts.items() if f"[^{label}]" not in text}
+    out: list[str] = []
+    dropping = False
+    for index, line in enumerate(lines):
+        if index in starts:
+            dropping = index in unused
+        elif dropping and line.strip() and not line.startswith((" ", "\t")):
+            dropping = False
+        if not dropping or not line.strip():
+            out.append(line)
+    return out
+
+
+def _inside_raw_html(lines: list[str]) -> list[bool]:
+    """True for lines inside a raw HTML container (one without markdown=): Markdown leaves them, so do we."""
+    inside = [False] * len(lines)
+    depth = 0
+    for index, (line, code) in enumerate(zip(lines, _code_mask(lines), strict=True)):
+        inside[index] = depth > 0
+        if code:
+            continue
+        if depth or RAW_CONTAINER.match(line):
+            depth = max(0, depth + len(RAW_CONTAINER_OPEN.findall(line)) - len(RAW_CONTAINER_CLOSE.findall(line)))
+    return inside
 
 
 def _code_mask(lines: list[str]) -> list[bool]:

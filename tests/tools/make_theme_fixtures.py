@@ -1,7 +1,10 @@
 """Write the robustness fixture sites (bytes exact: CRLF, BOM, Latin-1, UTF-16)."""
+
 from pathlib import Path
 import sys
+
 ROOT = Path(sys.argv[1])
+
 
 def w(site, rel, text, enc="utf-8", crlf=False, bom=False):
     p = ROOT / site / rel
@@ -13,15 +16,26 @@ def w(site, rel, text, enc="utf-8", crlf=False, bom=False):
         data = b"\xef\xbb\xbf" + data
     p.write_bytes(data)
 
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
 def png(site, rel):
-    p = ROOT / site / rel; p.parent.mkdir(parents=True, exist_ok=True); p.write_bytes(PNG)
+    p = ROOT / site / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(PNG)
+
 
 # chirpy: _tabs collection, image {path, alt}, math: true, tags with spaces, CRLF, BOM, raw, highlight,
 # missing theme include, site.data, files with spaces, empty baseurl, no url, posts in subfolders
 S = "theme-chirpy"
-w(S, "_config.yml", """\
+w(
+    S,
+    "_config.yml",
+    """\
 title: Chirpy notes
 tagline: math and code
 baseurl: ""
@@ -40,11 +54,19 @@ defaults:
 kramdown:
   syntax_highlighter: rouge
   footnote_backlink: "&#8617;&#xfe0e;"
-""")
-w(S, "_tabs/about.md", "---\n# the default layout is 'page'\nicon: fas fa-info-circle\norder: 4\n---\n\n> Add Markdown syntax content to file `_tabs/about.md`{: .filepath } and it will show up on this page.\n{: .prompt-tip }\n")
+""",
+)
+w(
+    S,
+    "_tabs/about.md",
+    "---\n# the default layout is 'page'\nicon: fas fa-info-circle\norder: 4\n---\n\n> Add Markdown syntax content to file `_tabs/about.md`{: .filepath } and it will show up on this page.\n{: .prompt-tip }\n",
+)
 w(S, "_tabs/archives.md", "---\nlayout: archives\nicon: fas fa-archive\norder: 3\n---\n")
 w(S, "_data/authors.yml", "ada:\n  name: Ada Lovelace\n  url: https://example.org/ada\n")
-w(S, "_posts/2019/2019-08-08-text-and-typography.md", """\
+w(
+    S,
+    "_posts/2019/2019-08-08-text-and-typography.md",
+    """\
 ---
 title: Text and Typography
 author: ada
@@ -102,8 +124,13 @@ _Full screen width and center alignment_
 {% include embed/youtube.html id='Balreaj8Yqs' %}
 
 [^footnote]: The footnote source
-""", crlf=True)
-w(S, "_posts/2019/2019-08-09-getting-started.md", """\
+""",
+    crlf=True,
+)
+w(
+    S,
+    "_posts/2019/2019-08-09-getting-started.md",
+    """\
 ---
 title: Getting Started
 date: 2019-08-09 20:55:00 +0800
@@ -117,8 +144,14 @@ image:
 ---
 
 Read the [Text and Typography]({% post_url 2019/2019-08-08-text-and-typography %}) post.
-""", bom=True)
-w(S, "_posts/2020-01-01-Ünïcödé-Títle.md", "---\ntitle: \"Ünïcödé Títle: ∑ and ∫\"\ncategories: Mathématiques\ntags: [algèbre linéaire]\n---\n\nEuler: $$e^{i\\pi} + 1 = 0$$.\n")
+""",
+    bom=True,
+)
+w(
+    S,
+    "_posts/2020-01-01-Ünïcödé-Títle.md",
+    '---\ntitle: "Ünïcödé Títle: ∑ and ∫"\ncategories: Mathématiques\ntags: [algèbre linéaire]\n---\n\nEuler: $$e^{i\\pi} + 1 = 0$$.\n',
+)
 w(S, "_drafts/unfinished-thought.md", "---\ntitle: Unfinished\n---\n\nA draft with $$x$$.\n")
 png(S, "assets/img/devices mockup.png")
 png(S, "assets/img/favicons/favicon-32x32.png")
@@ -126,7 +159,10 @@ png(S, "assets/img/favicons/favicon-32x32.png")
 # beautiful-jekyll: header-img / cover-img, subtitle, baseurl without leading slash, .markdown and .html posts,
 # permalink with trailing .html, YAML anchors, categories as a string
 S = "theme-beautiful"
-w(S, "_config.yml", """\
+w(
+    S,
+    "_config.yml",
+    """\
 title: My Website
 author: Some Person
 url: "https://someone.github.io/"
@@ -155,10 +191,18 @@ exclude:
   - CHANGELOG.md
   - Gemfile
   - "vendor"
-""")
-w(S, "aboutme.md", "---\ntitle: About me\nsubtitle: Why you'd want to go on a date with me\n---\n\nMy name is Inigo Montoya. ![me]({{ 'assets/img/my photo.jpg' | relative_url }})\n")
+""",
+)
+w(
+    S,
+    "aboutme.md",
+    "---\ntitle: About me\nsubtitle: Why you'd want to go on a date with me\n---\n\nMy name is Inigo Montoya. ![me]({{ 'assets/img/my photo.jpg' | relative_url }})\n",
+)
 w(S, "CHANGELOG.md", "# changes\n")
-w(S, "_posts/2020-02-28-sample-markdown.markdown", """\
+w(
+    S,
+    "_posts/2020-02-28-sample-markdown.markdown",
+    """\
 ---
 layout: post
 title: Sample blog post
@@ -205,9 +249,17 @@ var foo = function(x) {
   return(x + 5);
 }
 {% endhighlight %}
-""")
-w(S, "_posts/2020-02-26-flake-it-till-you-make-it.md", "---\ntitle: Flake it till you make it\nsubtitle: Excerpt from Soulshaping\ncover-img: /assets/img/path.jpg\nthumbnail-img: /assets/img/thumb.png\nshare-img: /assets/img/path.jpg\ntags: [books, test]\ncategories: personal essays\npermalink: /flake.html\n---\n\nUnder what circumstances should we step off a path?\n\n![Crepe]({{ site.baseurl }}/assets/img/path.jpg)\n")
-w(S, "_posts/2021-03-01-html-post.html", """\
+""",
+)
+w(
+    S,
+    "_posts/2020-02-26-flake-it-till-you-make-it.md",
+    "---\ntitle: Flake it till you make it\nsubtitle: Excerpt from Soulshaping\ncover-img: /assets/img/path.jpg\nthumbnail-img: /assets/img/thumb.png\nshare-img: /assets/img/path.jpg\ntags: [books, test]\ncategories: personal essays\npermalink: /flake.html\n---\n\nUnder what circumstances should we step off a path?\n\n![Crepe]({{ site.baseurl }}/assets/img/path.jpg)\n",
+)
+w(
+    S,
+    "_posts/2021-03-01-html-post.html",
+    """\
 ---
 title: An HTML post
 date: 2021-03-02 10:00:00
@@ -217,7 +269,8 @@ date: 2021-03-02 10:00:00
 <div>
 <p>Nested paragraph.</p>
 </div>
-""")
+""",
+)
 png(S, "assets/img/path.jpg")
 png(S, "assets/img/thumb.png")
 png(S, "assets/img/my photo.jpg")
@@ -225,7 +278,10 @@ png(S, "assets/img/my photo.jpg")
 # TeXt: excerpt_separator, non-ASCII file names, published: false, mathjax, sharing keys, posts in category
 # folders (cat/_posts), .textile, a post without front matter and one with empty front matter
 S = "theme-text"
-w(S, "_config.yml", """\
+w(
+    S,
+    "_config.yml",
+    """\
 text_skin: default
 highlight_theme: default
 lang: zh
@@ -249,8 +305,12 @@ mathjax_autoNumber: true
 markdown: kramdown
 highlighter: rouge
 permalink: date
-""")
-w(S, "_posts/2018-06-01-header-image.md", """\
+""",
+)
+w(
+    S,
+    "_posts/2018-06-01-header-image.md",
+    """\
 ---
 title: Page - Header Image
 tags: TeXt
@@ -275,15 +335,28 @@ a &= b \\\\
 c &= d
 \\end{aligned}
 $$
-""")
-w(S, "_posts/2018-07-02-中文标题.md", "---\ntitle: 数学笔记\ntags: [数学, 线性 代数]\n---\n\n矩阵 $$A^{-1}$$ 的性质。\n")
+""",
+)
+w(
+    S,
+    "_posts/2018-07-02-中文标题.md",
+    "---\ntitle: 数学笔记\ntags: [数学, 线性 代数]\n---\n\n矩阵 $$A^{-1}$$ 的性质。\n",
+)
 w(S, "_posts/2018-07-03-unpublished.md", "---\ntitle: Hidden\npublished: false\n---\n\nNot yet.\n")
 w(S, "_posts/2018-07-04-no-front-matter.md", "# No front matter\n\nJekyll does not read this as a post.\n")
 w(S, "_posts/2018-07-05-empty-front-matter.md", "---\n---\n\nA post whose front matter is empty, $$x^2$$.\n")
-w(S, "_posts/2018-07-06-textile-post.textile", "---\ntitle: Textile\n---\n\nh1. Textile heading\n\nSome *strong* text.\n")
+w(
+    S,
+    "_posts/2018-07-06-textile-post.textile",
+    "---\ntitle: Textile\n---\n\nh1. Textile heading\n\nSome *strong* text.\n",
+)
 w(S, "physics/_posts/2018-08-01-waves.md", "---\ntitle: Waves\n---\n\n$$\\nabla^2 u = \\frac{1}{c^2} u_{tt}$$\n")
 w(S, "physics/quantum/_posts/2018-08-02-spin.md", "---\ntitle: Spin\ncategories: [notes]\n---\n\nSpin $$\\tfrac12$$.\n")
-w(S, "_posts/2018-09-01-date-override.md", "---\ntitle: Dated in front matter\ndate: 2018-09-15\n---\n\nThe URL uses the front matter date.\n")
+w(
+    S,
+    "_posts/2018-09-01-date-override.md",
+    "---\ntitle: Dated in front matter\ndate: 2018-09-15\n---\n\nThe URL uses the front matter date.\n",
+)
 w(S, "_posts/2018-09-02-broken-yaml.md", "---\ntitle: Broken: yaml: here\ntags: [a, b\n---\n\nBroken.\n")
 w(S, "_posts/2018-09-03-latin1.md", "---\ntitle: Caf\xe9 cr\xe8me\n---\n\nD\xe9j\xe0 vu, $$x$$.\n", enc="latin-1")
 w(S, "_posts/2018-09-04-utf16.md", "---\ntitle: Wide\n---\n\nUTF-16 text.\n", enc="utf-16")
@@ -291,7 +364,10 @@ png(S, "docs/assets/images/cover3.jpg")
 
 # minimal-mistakes: header.overlay_image / teaser, categories string, defaults with author_profile, includes
 S = "theme-mm"
-w(S, "_config.yml", """\
+w(
+    S,
+    "_config.yml",
+    """\
 minimal_mistakes_skin: default
 locale: en-US
 title: Site Title
@@ -335,10 +411,18 @@ defaults:
     values:
       layout: single
       author_profile: true
-""")
-w(S, "_pages/about.md", "---\npermalink: /about/\ntitle: \"About\"\n---\n\nAbout the theme. {% include toc %}\n")
-w(S, "_pages/category-archive.md", "---\ntitle: \"Posts by Category\"\nlayout: categories\npermalink: /categories/\nauthor_profile: true\n---\n")
-w(S, "_posts/2017-11-28-post-header-overlay-image.md", """\
+""",
+)
+w(S, "_pages/about.md", '---\npermalink: /about/\ntitle: "About"\n---\n\nAbout the theme. {% include toc %}\n')
+w(
+    S,
+    "_pages/category-archive.md",
+    '---\ntitle: "Posts by Category"\nlayout: categories\npermalink: /categories/\nauthor_profile: true\n---\n',
+)
+w(
+    S,
+    "_posts/2017-11-28-post-header-overlay-image.md",
+    """\
 ---
 title: "Layout: Header Overlay Image"
 header:
@@ -365,16 +449,28 @@ This post should display a **header with an overlay image**.
 {% include figure image_path="/assets/images/unsplash-image-1.jpg" alt="this is a placeholder image" caption="A caption." %}
 
 $$\\sum_{i=0}^n i = \\frac{n(n+1)}{2}$$
-""")
-w(S, "_posts/2010-01-07-post-modified.md", "---\ntitle: \"Post: Modified Date\"\nlast_modified_at: 2016-03-09T16:20:02-05:00\ncategories: Post Formats\ntags: readability\n---\n\nThis post has been updated.\n{% include base_path %}\n")
-w(S, "_posts/2009-05-15-edge-case-nested-and-mixed-lists.md", "---\ntitle: \"Edge Case: Nested and Mixed Lists\"\ncategories:\n  - Edge Case\ntags: [content, css, edge case, lists]\n---\n\n* Item $$a_1$$\n  1. Nested\n  2. List\n")
+""",
+)
+w(
+    S,
+    "_posts/2010-01-07-post-modified.md",
+    '---\ntitle: "Post: Modified Date"\nlast_modified_at: 2016-03-09T16:20:02-05:00\ncategories: Post Formats\ntags: readability\n---\n\nThis post has been updated.\n{% include base_path %}\n',
+)
+w(
+    S,
+    "_posts/2009-05-15-edge-case-nested-and-mixed-lists.md",
+    '---\ntitle: "Edge Case: Nested and Mixed Lists"\ncategories:\n  - Edge Case\ntags: [content, css, edge case, lists]\n---\n\n* Item $$a_1$$\n  1. Nested\n  2. List\n',
+)
 png(S, "assets/images/unsplash-image-1.jpg")
 png(S, "assets/images/500x300.png")
 png(S, "assets/images/bio-photo.jpg")
 
 # hyde/lanyon/jekyll-now: pretty permalink or /:year/:month/:title, plain config, posts with MathJax in head
 S = "theme-hyde"
-w(S, "_config.yml", """\
+w(
+    S,
+    "_config.yml",
+    """\
 # Setup
 title:               Hyde
 tagline:             'A Jekyll theme'
@@ -393,11 +489,27 @@ author:
 version:             2.1.0
 github:
   repo:              https://github.com/poole/hyde
-""")
-w(S, "_includes/head.html", "<script type=\"text/javascript\" async src=\"https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.1/MathJax.js?config=TeX-MML-AM_CHTML\"></script>\n<script type=\"text/x-mathjax-config\">\nMathJax.Hub.Config({ tex2jax: { inlineMath: [['$','$'], ['\\\\(','\\\\)']] } });\n</script>\n")
-w(S, "about.md", "---\nlayout: page\ntitle: About\n---\n\n<p class=\"message\">\n  Hey there! This page is included as an example.\n</p>\n\nIn the novel, *The Strange Case of Dr. Jeykll and Mr. Hyde*, Mr. Poole is Dr. Jekyll's servant.\n")
-w(S, "_posts/2013-12-31-whats-jekyll.md", "---\nlayout: post\ntitle: What's Jekyll?\n---\n\n[Jekyll](http://jekyllrb.com) is a static site generator, an open-source tool for creating simple yet powerful websites of all shapes and sizes. From [the project's readme](https://github.com/mojombo/jekyll/blob/master/README.markdown):\n\n  > Jekyll is a simple, blog aware, static site generator.\n\nHave $$\\alpha$$.\n")
-w(S, "_posts/2014-01-01-example-content.md", """\
+""",
+)
+w(
+    S,
+    "_includes/head.html",
+    "<script type=\"text/javascript\" async src=\"https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.1/MathJax.js?config=TeX-MML-AM_CHTML\"></script>\n<script type=\"text/x-mathjax-config\">\nMathJax.Hub.Config({ tex2jax: { inlineMath: [['$','$'], ['\\\\(','\\\\)']] } });\n</script>\n",
+)
+w(
+    S,
+    "about.md",
+    '---\nlayout: page\ntitle: About\n---\n\n<p class="message">\n  Hey there! This page is included as an example.\n</p>\n\nIn the novel, *The Strange Case of Dr. Jeykll and Mr. Hyde*, Mr. Poole is Dr. Jekyll\'s servant.\n',
+)
+w(
+    S,
+    "_posts/2013-12-31-whats-jekyll.md",
+    "---\nlayout: post\ntitle: What's Jekyll?\n---\n\n[Jekyll](http://jekyllrb.com) is a static site generator, an open-source tool for creating simple yet powerful websites of all shapes and sizes. From [the project's readme](https://github.com/mojombo/jekyll/blob/master/README.markdown):\n\n  > Jekyll is a simple, blog aware, static site generator.\n\nHave $$\\alpha$$.\n",
+)
+w(
+    S,
+    "_posts/2014-01-01-example-content.md",
+    """\
 ---
 layout: post
 title: Example content
@@ -420,14 +532,22 @@ Cum sociis natoque penatibus et magnis <a href="#">dis parturient montes</a>, na
 // Example can be run directly in your JavaScript console
 var adder = new Function("a", "b", "return a + b");
 {% endhighlight %}
-""")
-w(S, "_posts/2014-01-02-introducing-lanyon.html", "---\nlayout: post\ntitle: Introducing Lanyon\n---\n<p>Lanyon is an unassuming <a href=\"http://jekyllrb.com\">Jekyll</a> theme.</p>\n<p>Here's a formula: \\(x^2\\).</p>\n<pre><code>code stays\n</code></pre>\n")
+""",
+)
+w(
+    S,
+    "_posts/2014-01-02-introducing-lanyon.html",
+    '---\nlayout: post\ntitle: Introducing Lanyon\n---\n<p>Lanyon is an unassuming <a href="http://jekyllrb.com">Jekyll</a> theme.</p>\n<p>Here\'s a formula: \\(x^2\\).</p>\n<pre><code>code stays\n</code></pre>\n',
+)
 w(S, "public/css/hyde.css", "body { color: #333; }\n")
 png(S, "public/apple-touch-icon-precomposed.png")
 
 # jekyll-now / BAIR: /:year/:month/:title style, img key, posts with HTML figures, blog/ folder of posts
 S = "theme-bair"
-w(S, "_config.yml", """\
+w(
+    S,
+    "_config.yml",
+    """\
 name: The BAIR Blog
 description: The BAIR Blog
 permalink: /:year/:month/:day/:title/
@@ -438,9 +558,13 @@ kramdown:
   input: GFM
   math_engine: mathjax
 exclude: ["_site", "README.md"]
-""")
+""",
+)
 w(S, "README.md", "Readme not published.\n")
-w(S, "blog/_posts/2019-05-14-temporal-value-models.md", """\
+w(
+    S,
+    "blog/_posts/2019-05-14-temporal-value-models.md",
+    """\
 ---
 layout:             post
 title:              "Temporal Difference Models: Model-Free Deep RL for Model-Based Control"
@@ -469,7 +593,8 @@ Q(s_t, a_t) = \\mathbb{E}\\left[ r_t + \\gamma \\max_a Q(s_{t+1}, a) \\right]
 $$
 
 <img src="{{ site.baseurl }}/assets/tdm/figure 1.png" alt="figure with space" width="400">
-""")
+""",
+)
 png(S, "assets/tdm/figure 1.png")
-w(S, "images/logo old.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n")
+w(S, "images/logo old.svg", '<svg xmlns="http://www.w3.org/2000/svg"/>\n')
 w(S, "about.md", "---\nlayout: page\ntitle: About BAIR\npermalink: /about\n---\n\n![logo](/images/logo old.svg)\n")

@@ -47,9 +47,7 @@ def _utf8(path: Path) -> bool:
 
 def record_math(site: Path) -> None:
     """kramdown's math for every post of one site, into OUT/math/."""
-    posts = sorted(
-        p for p in site.rglob("*") if "_posts" in p.parts and p.suffix in (".md", ".markdown") and _utf8(p)
-    )
+    posts = sorted(p for p in site.rglob("*") if "_posts" in p.parts and p.suffix in (".md", ".markdown") and _utf8(p))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / site.name
         folder.mkdir()
