@@ -102,7 +102,7 @@ def test_builds_without_errors_and_passes_check(fixture_site: tuple, capsys: pyt
 
 
 def test_no_markdown_attribute_reaches_a_page(fixture_site: tuple) -> None:  # type: ignore[type-arg]
-    _, dest, report, _ = fixture_site
+    _, dest, _, _ = fixture_site
     pages = [p for p in (dest / "_site").rglob("*") if p.suffix in (".html", ".xml")]
     leaked = [
         p.relative_to(dest / "_site") for p in pages if re.search(r"\bmarkdown=(\"|'|&quot;)", p.read_text("utf-8"))
