@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__, clock
+from .baseline import BASELINE_FILE, read_baseline
 from .config import load_config
 from .errors import BuildFailed, Diagnostic, SourceError, UsageError
 from .importer import ImportReport
@@ -52,6 +53,7 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("output", nargs="?", type=Path, help="the built site (default: SOURCE/_site)")
     _source_argument(check)
     check.add_argument("--base-url", help="where it is served, as given to build (default: from index.html)")
+    _baseline_argument(check, "problems")
     return top
 
 
@@ -86,6 +88,15 @@ def _requirement_argument(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _baseline_argument(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help=f"accept the {what} listed in FILE (the jekyll-baseline.txt `import` writes): only new ones count",
+    )
+
+
 def _source_argument(command: argparse.ArgumentParser) -> None:
     command.add_argument("--source", type=Path, default=Path("."), help="the site folder (default: .)")
 
@@ -96,6 +107,7 @@ def _build_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--base-url", help="base URL, e.g. /repo/ or https://u.github.io/repo/ (overrides site.yml)")
     _visibility_arguments(command)
     command.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    _baseline_argument(command, "warnings")
     command.add_argument("--quiet", action="store_true", help="print only warnings and errors")
     command.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
     command.add_argument("--no-cache", action="store_true", help="ignore and do not write .mathpress-cache/")
@@ -175,7 +187,7 @@ def _dispatch(options: argparse.Namespace) -> int:
     if options.command == "check":
         from .verify import run_check
 
-        return run_check(options.output or options.source / "_site", options.base_url)
+        return run_check(options.output or options.source / "_site", options.base_url, options.baseline)
     if options.command == "serve":
         from .serve import serve
 
@@ -187,6 +199,7 @@ def _dispatch(options: argparse.Namespace) -> int:
         drafts=options.drafts,
         future=options.future,
         strict=options.strict,
+        accepted=read_baseline(options.baseline).build if options.baseline else (),
         jobs=options.jobs,
         use_cache=not options.no_cache,
     )
@@ -210,7 +223,7 @@ def _import(src: Path, dest: Path, given: str | None) -> int:
     from .importer import import_site
 
     requirement = _requirement(given)
-    report = import_site(src, dest, deploy_files(requirement))
+    report = import_site(src, dest, deploy_files(requirement, BASELINE_FILE))
     print_import_report(report)
     if requirement is None:
         print(f"mathpress: warning: {NOT_INSTALLABLE}", file=sys.stderr)
@@ -228,6 +241,10 @@ def print_import_report(report: ImportReport) -> None:
     for item in report.not_carried:
         print(f"not carried: {item}".replace(": warning: ", ": "))
     print(f"{len(report.not_carried)} item(s) not carried")
+    for line in report.baseline:
+        print(f"baseline: {line}")
+    if report.baseline:
+        print(f"{len(report.baseline)} warning(s) and problem(s) the site already has: recorded in {BASELINE_FILE}")
 
 
 class TerminalProgress:

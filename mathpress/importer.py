@@ -14,6 +14,7 @@ import os
 import posixpath
 import re
 import shutil
+import tempfile
 import warnings
 import zoneinfo
 from collections.abc import Iterator, Mapping
@@ -26,11 +27,14 @@ import yaml
 from PIL import Image, UnidentifiedImageError
 
 from . import jekyll
+from .baseline import BASELINE_FILE, baseline_text
 from .config import CONFIG_NAME, PERMALINK_TOKENS, Config, load_config
 from .content import Source, find_front_matter, inventory, is_ignored, parse_document
-from .errors import Diagnostic, SourceError, UsageError, warning
+from .errors import BuildFailed, Diagnostic, SourceError, UsageError, warning
 from .meta import Meta, parse_date_text, read_meta
+from .pipeline import BuildOptions, build
 from .site import document_output, permalink_for, plan_urls, safe_url, tag_names
+from .verify import Problem, check_output
 from .yamlio import EMPTY, YamlMap, parse_mapping
 
 COVER_KEYS = ("cover", "image", "img", "header-img", "cover-img", "feature_image", "thumbnail")
@@ -94,6 +98,7 @@ class ImportReport:
     files: tuple[str, ...]
     translated: tuple[str, ...]
     not_carried: tuple[Diagnostic, ...]
+    baseline: tuple[str, ...] = ()  # the warnings and check problems recorded in BASELINE_FILE
 
 
 @dataclass(frozen=True)
@@ -120,8 +125,12 @@ class _Findings:
         self.skipped.append(warning(path, line, 0, message))
 
 
-def import_site(src: Path, dest: Path, deploy_files: Mapping[str, str]) -> ImportReport:
-    """Read the Jekyll site in src and write a mathpress site to dest (which must be new or empty)."""
+def import_site(src: Path, dest: Path, deploy_files: Mapping[str, str], record_baseline: bool = True) -> ImportReport:
+    """Read the Jekyll site in src and write a mathpress site to dest (which must be new or empty).
+
+    With record_baseline, the new site is built once and its warnings and check problems written to
+    BASELINE_FILE, which the deploy workflow accepts (see baseline.py).
+    """
     _check_folders(src, dest)
     config_map = _read_jekyll_config(src)
     config = dict(config_map.data)
@@ -138,6 +147,7 @@ def import_site(src: Path, dest: Path, deploy_files: Mapping[str, str]) -> Impor
     shutil.rmtree(stage, ignore_errors=True)
     try:
         kept = _write_stage(src, stage, site_yml, docs, files, deploy_files, notes)
+        known = _write_baseline(stage, notes) if record_baseline else ()
         if dest.exists():
             dest.rmdir()
         stage.rename(dest)
@@ -151,6 +161,7 @@ def import_site(src: Path, dest: Path, deploy_files: Mapping[str, str]) -> Impor
         files=tuple(sorted(files)),
         translated=tuple(notes.translated),
         not_carried=tuple(sorted(notes.skipped)),
+        baseline=known,
     )
 
 
@@ -842,6 +853,31 @@ def _write_stage(
     kept = _match_urls(stage, kept, notes)
     _write_redirects(stage, kept, notes)
     return _drop_collisions(stage, kept, load_config(stage), notes)
+
+
+def _write_baseline(stage: Path, notes: _Findings) -> tuple[str, ...]:
+    """Build the staged site as the workflow does (outside it) and record what it already has; its lines.
+
+    The workflow builds with a full address from GitHub Pages; without `url` in site.yml a stand-in one is
+    used, so the baseline does not accept the "not an absolute URL" problems only an address-less build has.
+    """
+    config = load_config(stage)
+    address = (config.url or "https://example.github.io").rstrip("/") + "/" + config.base_url.strip("/")
+    with tempfile.TemporaryDirectory(prefix="mathpress-import-") as tmp:
+        output = Path(tmp) / "_site"
+        try:
+            report = build(BuildOptions(source=stage, output=output, base_url=address, use_cache=False))
+        except BuildFailed as exc:  # errors no baseline can accept: the user fixes them before deploying
+            for item in exc.diagnostics:
+                notes.skip(item.path, item.line, f"the imported site does not build: {item.message}")
+            found = [d for d in exc.diagnostics if d.severity == "warning"]
+            problems: list[Problem] = []
+        else:
+            found = [d for d in report.diagnostics if d.severity == "warning"]
+            problems = list(check_output(output).problems)
+    text = baseline_text(found, problems)
+    _write(stage / BASELINE_FILE, text)
+    return tuple(line for line in text.splitlines() if line and not line.startswith(("#", "[")))
 
 
 REDIRECT = """<!doctype html>

@@ -18,6 +18,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import __version__, clock, feeds, templates
+from .baseline import beyond, diagnostic_key
 from .cache import (
     CACHE_DIR,
     BuildStamp,
@@ -77,6 +78,7 @@ class BuildOptions:
     jobs: int = 0  # 0: every core
     use_cache: bool = True
     now: dt.datetime | None = None  # the build's clock (tests); else SOURCE_DATE_EPOCH, else now
+    accepted: tuple[str, ...] = ()  # warnings --strict lets through (a baseline's [build] keys)
 
     @property
     def output_dir(self) -> Path:
@@ -108,10 +110,11 @@ class _Findings:
     def add(self, items: Iterable[Diagnostic]) -> None:
         self.items.extend(items)
 
-    def stop_on_errors(self, strict: bool = False) -> None:
-        """Fail the build if there are errors (or, with --strict, warnings)."""
-        if strict and self.items:
-            raise BuildFailed(d.as_error() for d in self.items)
+    def stop_on_errors(self, strict: bool = False, accepted: tuple[str, ...] = ()) -> None:
+        """Fail the build if there are errors (or, with --strict, warnings beyond the accepted ones)."""
+        new = beyond(self.items, diagnostic_key, accepted) if strict else []
+        if new:
+            raise BuildFailed(d.as_error() if d in new else d for d in self.items)
         if any(d.severity == "error" for d in self.items):
             raise BuildFailed(self.items)
 
@@ -222,7 +225,7 @@ def _build(
     hashes = facet_hashes(site, facts)
     results = render_pages(site, jobs, facts, old, current, workers, options.output_dir, pending, progress, hashes)
     findings.add(results.diagnostics)
-    findings.stop_on_errors(strict=options.strict)
+    findings.stop_on_errors(strict=options.strict, accepted=options.accepted)
     files: dict[str, Content] = {**results.files, **_extra_files(config), **cover_files, **assets}
     report = publish(files, options.output_dir, cache_root / CACHE_DIR / "publish" if cache_root else None, current)
     new.pages = record_written(results, report.manifest)
@@ -302,7 +305,7 @@ def _unchanged_since_last_build(
     if {rel: value[:2] for rel, value in current.items()} != stamp.outputs:
         return None
     diagnostics = stamp.diagnostics
-    if options.strict and diagnostics:
+    if options.strict and beyond(diagnostics, diagnostic_key, options.accepted):
         raise BuildFailed(d.as_error() for d in diagnostics)
     manifest = {rel: value[:2] for rel, value in current.items()}
     return BuildReport(

@@ -142,10 +142,29 @@ NOT_INSTALLABLE = (
 )
 
 
-def deploy_files(requirement: str | None) -> dict[str, str]:
-    """A site's deploy files: the Pages workflow and the requirements.txt it installs mathpress from."""
+def deploy_files(requirement: str | None, baseline: str | None = None) -> dict[str, str]:
+    """A site's deploy files: the Pages workflow and the requirements.txt it installs mathpress from.
+
+    With a baseline file (an imported site's), the workflow's build and check accept what it lists.
+    """
     pins = PINNED_REQUIREMENTS.format(requirement=requirement) if requirement else UNPINNED_REQUIREMENTS
-    return {".github/workflows/pages.yml": workflow_text(), "requirements.txt": pins}
+    workflow = workflow_text() if baseline is None else baseline_workflow(baseline)
+    return {".github/workflows/pages.yml": workflow, "requirements.txt": pins}
+
+
+BUILD_LINE = "run: mathpress build --strict "
+CHECK_LINE = "run: python -m mathpress.verify _site"
+
+
+def baseline_workflow(baseline: str) -> str:
+    """The Pages workflow with `--baseline FILE` on its build and check lines."""
+    text = workflow_text()
+    if text.count(BUILD_LINE) != 1 or text.count(CHECK_LINE) != 1:
+        raise AssertionError("pages.yml: the build or check line moved; update scaffold.BUILD_LINE/CHECK_LINE")
+    text = text.replace(BUILD_LINE, f"{BUILD_LINE}--baseline {baseline} ")
+    text = text.replace(CHECK_LINE, f"{CHECK_LINE} --baseline {baseline}")
+    note = f"# {baseline} lists what the imported Jekyll site already had; --baseline lets only new problems fail.\n"
+    return text.replace("name: Pages\n", note + "name: Pages\n", 1)
 
 
 def running_requirement() -> str | None:

@@ -24,6 +24,9 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import quote, unquote, urljoin, urlsplit
 from urllib.request import urlopen
 
+from .baseline import beyond, problem_key, read_baseline
+from .errors import UsageError
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "poster"})
@@ -580,18 +583,29 @@ def summary(report: Report) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m mathpress.verify [OUTPUT] [--source DIR] [--base-url URL]`: exit 1 if there is a problem."""
     args = argument_parser().parse_args(argv)
-    return run_check(args.output or args.source / "_site", args.base_url)
+    try:
+        return run_check(args.output or args.source / "_site", args.base_url, args.baseline)
+    except UsageError as exc:
+        print(f"mathpress check: {exc}", file=sys.stderr)
+        return 2
 
 
-def run_check(output: Path, base_url: str | None = None) -> int:
-    """Print every problem of an output folder and a summary; the exit code (0 clean, 1, 2 no folder)."""
+def run_check(output: Path, base_url: str | None = None, baseline: Path | None = None) -> int:
+    """Print every problem of an output folder and a summary; the exit code (0 clean, 1, 2 no folder).
+
+    With a baseline, the problems it lists are printed as known and do not count.
+    """
     if not output.is_dir():
         print(f"mathpress check: {output} is not a folder (build first)", file=sys.stderr)
         return 2
+    accepted = read_baseline(baseline).check if baseline else ()
     report = check_output(output, base_url)
-    print_problems(report.problems)
-    print(summary(report), file=sys.stderr if report.problems else sys.stdout)
-    return 1 if report.problems else 0
+    new = beyond(report.problems, lambda p: problem_key(str(p)), [problem_key(line) for line in accepted])
+    print_problems(new)
+    known = len(report.problems) - len(new)
+    line = summary(report) + (f" ({known} already in {baseline}, {len(new)} new)" if baseline else "")
+    print(line, file=sys.stderr if new else sys.stdout)
+    return 1 if new else 0
 
 
 def argument_parser() -> argparse.ArgumentParser:
@@ -602,6 +616,12 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("output", nargs="?", type=Path, help="the built site (default: SOURCE/_site)")
     parser.add_argument("--source", type=Path, default=Path("."), help="the site folder (default: .)")
     parser.add_argument("--base-url", help="where it is served, as given to build (default: from index.html)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="accept the problems listed in FILE (the jekyll-baseline.txt `import` writes): only new ones count",
+    )
     return parser
 
 

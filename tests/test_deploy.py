@@ -248,6 +248,88 @@ def test_the_workflow_lines_build_and_check_a_new_site(
     assert (tmp_path / "blog" / "_site" / ".nojekyll").is_file()
 
 
+JEKYLL_SITES = REPO / "tests" / "fixtures" / "jekyll-sites"
+
+
+def imported_site(tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[str, Any]]:
+    """`mathpress import` of a fixture Jekyll site; the working folder is the new site, as in the workflow."""
+    dest = tmp_path / name
+    assert cli(["import", str(JEKYLL_SITES / name), str(dest), "--requirement", "mathpress==0.1.0"]) == 0
+    monkeypatch.chdir(dest)
+    return dest, load(dest / ".github" / "workflows" / "pages.yml")
+
+
+def workflow_build(workflow: dict[str, Any], pages_base_url: str) -> int:
+    """Run the workflow's build line as configure-pages fills it in."""
+    line = run_line(workflow, "mathpress build").replace(BASE_URL_EXPRESSION, pages_base_url)
+    return cli([*shlex.split(line)[1:], "--jobs", "1"])
+
+
+def workflow_check(workflow: dict[str, Any]) -> int:
+    """Run the workflow's check line."""
+    return verify.main(shlex.split(run_line(workflow, "python -m mathpress.verify"))[3:])
+
+
+@pytest.mark.parametrize(
+    ("name", "pages_base_url"),
+    [
+        ("minima", "https://someone.github.io/notes"),  # moved to a project site: its links follow the base
+        ("minima", "https://math.example.org"),
+        ("al-folio", "https://someone.github.io"),  # where it was: its HTML links to /courses/ and the like
+    ],
+)
+def test_an_imported_site_deploys_with_no_edit(
+    name: str, pages_base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The imported site's own workflow lines pass: what the Jekyll site already had is in its baseline."""
+    dest, workflow = imported_site(tmp_path, name, monkeypatch)
+    assert "--baseline" in run_line(workflow, "mathpress build") and "--strict" in run_line(workflow, "mathpress")
+    assert workflow_build(workflow, pages_base_url) == 0
+    assert workflow_check(workflow) == 0
+    baseline = (dest / "jekyll-baseline.txt").read_text(encoding="utf-8")
+    if name == "al-folio":  # a plugin's tag and images its Jekyll repository does not have
+        assert "`{% twitter %}` is a plugin's tag" in baseline and "/assets/img/10.jpg" in baseline
+    else:
+        assert [line for line in baseline.splitlines() if not line.startswith("#")] == ["[build]", "", "[check]"]
+
+
+def test_an_imported_site_still_fails_on_anything_new(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new plugin tag fails the strict build and a new broken link fails the check, baseline or not."""
+    dest, workflow = imported_site(tmp_path, "al-folio", monkeypatch)
+    post = dest / "content" / "posts" / "2020-09-28-twitter.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\n{% twitter https://x.com/a/status/1 %}\n", "utf-8")
+    assert workflow_build(workflow, "https://math.example.org") == 1
+    post.write_text(post.read_text(encoding="utf-8").replace("{% twitter https://x.com/a/status/1 %}", ""), "utf-8")
+    assert workflow_build(workflow, "https://math.example.org") == 0
+    assert workflow_check(workflow) == 0
+    (dest / "_site" / "blog" / "2020" / "twitter" / "index.html").write_text(
+        '<!doctype html><html lang="en"><title>t</title><a href="/nowhere/">x</a>', encoding="utf-8"
+    )
+    assert workflow_check(workflow) == 1
+
+
+def test_init_writes_no_baseline_into_its_workflow(tmp_path: Path) -> None:
+    assert "--baseline" not in SHIPPED.read_text(encoding="utf-8")
+    assert deploy_files(None)[".github/workflows/pages.yml"] == SHIPPED.read_text(encoding="utf-8")
+    imported = load_text(deploy_files(None, "b.txt")[".github/workflows/pages.yml"])
+    assert shlex.split(run_line(imported, "mathpress build"))[:5] == [
+        "mathpress",
+        "build",
+        "--strict",
+        "--baseline",
+        "b.txt",
+    ]
+    assert shlex.split(run_line(imported, "python -m mathpress.verify"))[3:] == ["_site", "--baseline", "b.txt"]
+
+
+def load_text(text: str) -> dict[str, Any]:
+    """A workflow's text as data."""
+    data: dict[str, Any] = yaml.safe_load(text)
+    if True in data:
+        data["on"] = data.pop(True)
+    return data
+
+
 @pytest.mark.browser
 def test_the_workflow_vnu_line_passes_on_a_new_site(tmp_path: Path) -> None:
     """The shipped Nu HTML Checker line, run with the same vnu.jar, accepts a new site's output."""
