@@ -16,7 +16,7 @@ from mathpress.cli import main
 from mathpress.errors import UsageError
 from mathpress.importer import ImportReport, import_site
 from mathpress.pipeline import BuildReport
-from mathpress.scaffold import workflow_text
+from mathpress.scaffold import baseline_workflow
 from mathpress.serve import find_route
 from mathpress.verify import run_check
 from tests.conftest import build_site, make_site
@@ -309,7 +309,8 @@ def test_import_command_prints_the_report(tmp_path: Path, capsys: pytest.Capture
     out = capsys.readouterr().out
     assert "imported into" in out and "6 posts, 0 drafts, 1 pages" in out
     assert "not carried: index.md:1: the home page is not carried" in out
-    assert (tmp_path / "out/.github/workflows/pages.yml").read_text() == workflow_text()
+    assert (tmp_path / "out/.github/workflows/pages.yml").read_text() == baseline_workflow("jekyll-baseline.txt")
+    assert "0 warning(s) and problem(s)" not in out and "baseline:" not in out  # minima has none
     assert (tmp_path / "out/requirements.txt").read_text().splitlines()[-1] == "mathpress==0.1.0"
 
 
@@ -509,3 +510,31 @@ def test_html_posts_keep_their_html_and_unused_footnotes_are_dropped(tmp_path: P
     assert "<p>One <em>x</em></p>" in a and "<p>Two</p>" in a and "markdown=" not in a
     b = (tmp_path / "out/_site/2020/01/02/b.html").read_text(encoding="utf-8")
     assert "used" in b and "never used" not in b and "still b" not in b and "<p>After.</p>" in b
+
+
+def test_the_baseline_lists_plugin_tags_and_links_jekyll_had_broken(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = jekyll_site(
+        tmp_path / "src",
+        {
+            "_config.yml": "title: T\nurl: https://example.org\n",
+            "_posts/2020-01-01-a.md": "---\ntitle: A\n---\n{% gist 1234 %}\n\n[old](/gone.pdf)\n",
+        },
+    )
+    assert main(["import", str(src), str(tmp_path / "out"), "--requirement", "mathpress==0.1.0"]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith("baseline: ")]
+    assert len(lines) == 2 and "content/posts/2020-01-01-a.md: `{% gist %}`" in lines[0] and "/gone.pdf" in lines[1]
+    assert "2 warning(s) and problem(s) the site already has: recorded in jekyll-baseline.txt" in out
+    site = str(tmp_path / "out")
+    assert main(["build", "--source", site, "--strict"]) == 1
+    assert main(["build", "--source", site, "--strict", "--baseline", f"{site}/jekyll-baseline.txt"]) == 0
+    assert main(["check", "--source", site]) == 1
+    assert main(["check", "--source", site, "--baseline", f"{site}/jekyll-baseline.txt"]) == 0
+    capsys.readouterr()
+    assert main(["check", "--source", site, "--baseline", f"{site}/nothing.txt"]) == 2
+    assert "cannot read the baseline" in capsys.readouterr().err
+    (tmp_path / "bad.txt").write_text("stray line\n", encoding="utf-8")
+    assert main(["check", "--source", site, "--baseline", str(tmp_path / "bad.txt")]) == 2
+    assert f"{tmp_path / 'bad.txt'}:1: a baseline line before [build] or [check]" in capsys.readouterr().err
