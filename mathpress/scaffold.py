@@ -154,6 +154,15 @@ def deploy_files(requirement: str | None, baseline: str | None = None) -> dict[s
 
 BUILD_LINE = "run: mathpress build --strict "
 CHECK_LINE = "run: python -m mathpress.verify _site"
+HTML_STEP = "      - name: Check the HTML (Nu HTML Checker)\n"
+# HTML carried as written from a Jekyll site is often not valid (an <img> without alt) and a baseline
+# cannot list it without running vnu at import time, so an imported site's HTML check reports, not blocks.
+HTML_STEP_REPORTING = (
+    "      # Imported pages keep the Jekyll site's HTML as written, which the checker may reject: it reports\n"
+    "      # here without blocking the deploy. Delete continue-on-error once this step passes.\n"
+    "      - name: Check the HTML (Nu HTML Checker)\n"
+    "        continue-on-error: true\n"
+)
 
 
 def baseline_workflow(baseline: str) -> str:
@@ -163,6 +172,9 @@ def baseline_workflow(baseline: str) -> str:
         raise AssertionError("pages.yml: the build or check line moved; update scaffold.BUILD_LINE/CHECK_LINE")
     text = text.replace(BUILD_LINE, f"{BUILD_LINE}--baseline {baseline} ")
     text = text.replace(CHECK_LINE, f"{CHECK_LINE} --baseline {baseline}")
+    if text.count(HTML_STEP) != 1:
+        raise AssertionError("pages.yml: the Nu HTML Checker step moved; update scaffold.HTML_STEP")
+    text = text.replace(HTML_STEP, HTML_STEP_REPORTING)
     note = f"# {baseline} lists what the imported Jekyll site already had; --baseline lets only new problems fail.\n"
     return text.replace("name: Pages\n", note + "name: Pages\n", 1)
 

@@ -322,6 +322,18 @@ def test_init_writes_no_baseline_into_its_workflow(tmp_path: Path) -> None:
     assert shlex.split(run_line(imported, "python -m mathpress.verify"))[3:] == ["_site", "--baseline", "b.txt"]
 
 
+def test_an_imported_sites_workflow_is_valid_and_its_html_check_reports(tmp_path: Path) -> None:
+    """actionlint and GitHub's schema accept the imported site's workflow; only its vnu step may fail."""
+    path = tmp_path / "pages.yml"
+    path.write_text(deploy_files(None, "jekyll-baseline.txt")[".github/workflows/pages.yml"], encoding="utf-8")
+    result = subprocess.run([*actionlint(), str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    test_workflows_match_githubs_schema(path)
+    lenient = [s["name"] for s in steps(load(path), "build") if s.get("continue-on-error")]
+    assert lenient == ["Check the HTML (Nu HTML Checker)"]
+    assert not any(s.get("continue-on-error") for s in steps(load(SHIPPED), "build"))
+
+
 def load_text(text: str) -> dict[str, Any]:
     """A workflow's text as data."""
     data: dict[str, Any] = yaml.safe_load(text)
