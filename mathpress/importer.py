@@ -30,7 +30,7 @@ from . import jekyll
 from .baseline import BASELINE_FILE, baseline_text
 from .config import CONFIG_NAME, PERMALINK_TOKENS, Config, load_config
 from .content import Source, find_front_matter, inventory, is_ignored, parse_document
-from .errors import BuildFailed, Diagnostic, SourceError, UsageError, warning
+from .errors import BuildFailed, Diagnostic, SourceError, UsageError, error, warning
 from .meta import Meta, parse_date_text, read_meta
 from .pipeline import BuildOptions, build
 from .site import document_output, permalink_for, plan_urls, safe_url, tag_names
@@ -84,6 +84,7 @@ APPLIED = {
     "exclude": "applied: excluded files were not copied",
     "include": "applied: included files were copied",
 }
+TOP_KEY = re.compile(r"^([^\s#:'\"\-?][^:]*?)\s*:(?:\s|$)")
 GENERATED_PATHS = ("feed.xml", "sitemap.xml", "404.html", "index.html")
 
 
@@ -132,9 +133,9 @@ def import_site(src: Path, dest: Path, deploy_files: Mapping[str, str], record_b
     BASELINE_FILE, which the deploy workflow accepts (see baseline.py).
     """
     _check_folders(src, dest)
-    config_map = _read_jekyll_config(src)
-    config = dict(config_map.data)
     notes = _Findings()
+    config_map = _read_jekyll_config(src, notes)
+    config = dict(config_map.data)
     zone = _zone(config)
     sources = list(_walk(src, config))
     docs: list[_Doc] = []
@@ -175,12 +176,48 @@ def _check_folders(src: Path, dest: Path) -> None:
         raise UsageError(f"{dest} is inside {src}; the Jekyll site is never written to, give a folder outside it")
 
 
-def _read_jekyll_config(src: Path) -> YamlMap:
+def _read_jekyll_config(src: Path, notes: _Findings) -> YamlMap:
     """_config.yml with the line of every key (an empty mapping when there is none)."""
     path = src / "_config.yml"
     if not path.is_file():
         return EMPTY
-    return parse_mapping(path.read_text(encoding="utf-8-sig"), "_config.yml")
+    text = _read_text(path)
+    if text is None:
+        raise SourceError(error("_config.yml", 1, 1, "not UTF-8 text: save it as UTF-8"))
+    return parse_mapping(_last_of_duplicates("_config.yml", text, 1, notes), "_config.yml")
+
+
+def _last_of_duplicates(rel: str, yaml_text: str, first_line: int, notes: _Findings) -> str:
+    """YAML with each top-level key written twice kept at its last place, as Jekyll reads it (reported).
+
+    The earlier copies' lines are blanked, not removed, so every other line keeps its number.
+    """
+    lines = yaml_text.split("\n")
+    starts = [(i, m[1]) for i, line in enumerate(lines) if (m := TOP_KEY.match(line))]
+    last = {key: index for index, key in starts}
+    for number, (index, key) in enumerate(starts):
+        if last[key] == index:
+            continue
+        end = starts[number + 1][0] if number + 1 < len(starts) else len(lines)
+        for blank in range(index, end):
+            lines[blank] = ""
+        message = f"`{key}` is written again on line {last[key] + first_line}: Jekyll keeps that one, so do we"
+        notes.skip(rel, index + first_line, message)
+    return "\n".join(lines)
+
+
+def _document_text(src: Path, rel: str, notes: _Findings) -> str | None:
+    """A document's text with duplicate front matter keys resolved as Jekyll does; None when not UTF-8."""
+    text = _read_text(src / rel)
+    if text is None:
+        return None
+    try:
+        yaml_text, body, _ = find_front_matter(text, rel)
+    except SourceError:
+        return text  # reported when its front matter is read
+    if yaml_text is None:
+        return text
+    return "---\n" + _last_of_duplicates(rel, yaml_text, 2, notes) + "\n---\n" + body
 
 
 def _zone(config: Mapping[str, Any]) -> zoneinfo.ZoneInfo:
@@ -265,11 +302,11 @@ def _post_or_draft(
 ) -> None:
     """A file under _posts/ or _drafts/."""
     draft = "/_drafts/" in f"/{rel}"
-    text = _read_text(src / rel)
+    text = _document_text(src, rel, notes)
     if text is None:
         notes.skip(rel, 0, "not carried: not UTF-8 text (Jekyll cannot read it either); save it as UTF-8")
         return
-    if not rel.endswith((*jekyll.MARKDOWN_EXTS, *jekyll.HTML_EXTS)):
+    if not jekyll.has_ext(rel, (*jekyll.MARKDOWN_EXTS, *jekyll.HTML_EXTS)):
         notes.skip(rel, 0, "post not carried: not Markdown or HTML (Jekyll publishes it unconverted)")
         return
     special = "_drafts" if draft else "_posts"
@@ -298,7 +335,7 @@ def _post_or_draft(
     cats = jekyll.categories(rel, data, special)
     body = _edit(src, rel, text, fm, data, cats, extra, notes, kind="post")
     kind = "draft" if draft or data.get("published") is False else "post"
-    docs.append(_Doc(rel, kind, dest, _html_body(rel, body), jekyll.output_file(url)))
+    docs.append(_Doc(rel, kind, dest, _html_body(rel, body), jekyll.output_file(url, data.get("permalink"))))
 
 
 def _markdown_ext(rel: str) -> str:
@@ -344,8 +381,10 @@ def _collection_file(
     """A document of a Jekyll collection: a page at its URL when the collection is output, else reported."""
     label = rel.split("/", 1)[0][1:]
     settings = settings if isinstance(settings, dict) else {}
-    text = _read_text(src / rel)
-    is_doc = text is not None and text.startswith("---") and rel.endswith((*jekyll.MARKDOWN_EXTS, *jekyll.HTML_EXTS))
+    text = _document_text(src, rel, notes)
+    is_doc = (
+        text is not None and text.startswith("---") and jekyll.has_ext(rel, (*jekyll.MARKDOWN_EXTS, *jekyll.HTML_EXTS))
+    )
     if not settings.get("output"):
         notes.skip(rel, 0, f"collection `{label}` is not output by Jekyll (output: false): its data is not carried")
         return
@@ -365,7 +404,7 @@ def _collection_file(
         return
     dest = "content/" + rel.removeprefix("_").rsplit(".", 1)[0] + ".md"
     body = _edit(src, rel, text, fm, data, [], {}, notes, kind="page")
-    docs.append(_Doc(rel, "doc", dest, _html_body(rel, body), jekyll.output_file(url)))
+    docs.append(_Doc(rel, "doc", dest, _html_body(rel, body), jekyll.output_file(url, data.get("permalink"))))
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -378,11 +417,11 @@ def _page_or_static(
     if not _has_front_matter(src / rel):
         _static(src, rel, files, notes)
         return
-    text = _read_text(src / rel)
+    text = _document_text(src, rel, notes)
     if text is None:
         notes.skip(rel, 1, "not carried: not UTF-8 text")
         return
-    if not rel.endswith((*jekyll.MARKDOWN_EXTS, *jekyll.HTML_EXTS)):
+    if not jekyll.has_ext(rel, (*jekyll.MARKDOWN_EXTS, *jekyll.HTML_EXTS)):
         why = "Sass is not compiled" if rel.endswith((".scss", ".sass")) else "only Markdown and HTML pages are carried"
         if PurePosixPath(rel).name in ("feed.xml", "sitemap.xml", "robots.txt"):
             why = "mathpress writes its own"
@@ -405,7 +444,7 @@ def _page_or_static(
     parts = rel.rsplit(".", 1)[0].split("/")
     dest = "content/" + "/".join(p.lstrip("_") for p in parts) + _markdown_ext(rel)
     body = _edit(src, rel, text, fm, data, [], {}, notes, kind="page")
-    docs.append(_Doc(rel, "page", dest, _html_body(rel, body), jekyll.output_file(url)))
+    docs.append(_Doc(rel, "page", dest, _html_body(rel, body), jekyll.output_file(url, data.get("permalink"))))
 
 
 def _static(src: Path, rel: str, files: dict[str, Path], notes: _Findings) -> None:
@@ -445,7 +484,7 @@ def _front_matter(rel: str, text: str, notes: _Findings) -> YamlMap | None:
 
 def _html_body(rel: str, text: str) -> str:
     """An HTML page becomes Markdown that holds its HTML untouched."""
-    if not rel.endswith(jekyll.HTML_EXTS):
+    if not jekyll.has_ext(rel, jekyll.HTML_EXTS):
         return text
     yaml_text, body, _ = find_front_matter(text, rel)
     head = "" if yaml_text is None else f"---\n{yaml_text}\n---\n"
@@ -933,6 +972,10 @@ def _match_urls(stage: Path, docs: list[_Doc], notes: _Findings) -> list[_Doc]:
             url = "/" + doc.jekyll_output.removesuffix("index.html")
             text = _set_permalink(doc, url)
             _write(stage / doc.dest, text)
+            ours = _safe(url)
+            if ours != "/\0" and document_output(ours) != doc.jekyll_output:  # /feed.xml holding HTML
+                message = f"Jekyll writes it as {doc.jekyll_output}; mathpress writes {document_output(ours)}"
+                notes.skip(doc.rel, 0, message)
         kept.append(doc)
     return kept
 

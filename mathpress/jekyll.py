@@ -167,12 +167,24 @@ def jekyll_slug(text: str) -> str:
     return re.sub(r"[\W_]+", "-", text).strip("-").lower()
 
 
-def output_file(url: str) -> str:
-    """The file Jekyll writes a document's URL to: /a/ → a/index.html, /a → a.html."""
+def output_file(url: str, permalink: Any = None) -> str:
+    """The file Jekyll writes a document's URL to: /a/ → a/index.html, /a → a.html.
+
+    A document's own permalink (front matter or defaults) that ends in an extension sets its output
+    extension, so `/old/page.htm` is written as old/page.htm (Jekyll's permalink_ext).
+    """
     path = url.lstrip("/")
     if path == "" or path.endswith("/"):
         return path + "index.html"
+    own = str(permalink or "")
+    if own and not own.endswith("/") and PurePosixPath(own).suffix:
+        return path
     return path if path.endswith(".html") else path + ".html"
+
+
+def has_ext(rel: str, exts: Sequence[str]) -> bool:
+    """Whether a file name ends in one of the extensions, in any case (Jekyll reads `.MD` as Markdown)."""
+    return rel.lower().endswith(tuple(exts))
 
 
 def excluded(rel: str, exclude: Sequence[str], include: Sequence[str]) -> bool:

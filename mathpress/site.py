@@ -184,10 +184,11 @@ def output_for_url(url: str) -> str:
 def document_output(url: str) -> str:
     """The file a post or page is written to: /a/ → a/index.html; /a/b and /a/b.php → a/b.html, a/b.php.html.
 
-    As Jekyll writes it, and GitHub Pages serves `/a/b` from `a/b.html`.
+    As Jekyll writes it, and GitHub Pages serves `/a/b` from `a/b.html`; `/a/b.htm` stays a/b.htm (HTML
+    served as HTML, as Jekyll writes a page whose own permalink ends in it).
     """
     output = output_for_url(url)
-    return output if output.endswith((".html", "/index.html")) else output + ".html"
+    return output if output.lower().endswith((".html", ".htm", ".xhtml")) else output + ".html"
 
 
 def safe_url(raw: str) -> str:
@@ -195,6 +196,8 @@ def safe_url(raw: str) -> str:
     text = unicodedata.normalize("NFC", unquote(raw.strip()))
     if "\\" in text or CONTROL.search(text):
         raise ValueError("may not contain backslashes or control characters")
+    if "#" in text or "?" in text:
+        raise ValueError("may not contain `#` or `?` (in a link they start a fragment or a query)")
     trailing = text.endswith("/")
     parts = [part for part in text.split("/") if part != ""]
     for part in parts:

@@ -538,3 +538,27 @@ def test_the_baseline_lists_plugin_tags_and_links_jekyll_had_broken(
     (tmp_path / "bad.txt").write_text("stray line\n", encoding="utf-8")
     assert main(["check", "--source", site, "--baseline", str(tmp_path / "bad.txt")]) == 2
     assert f"{tmp_path / 'bad.txt'}:1: a baseline line before [build] or [check]" in capsys.readouterr().err
+
+
+def test_duplicate_keys_keep_the_last_as_jekyll_does_and_are_reported(tmp_path: Path) -> None:
+    dest, report, _ = imported(tmp_path, HERE / "fixtures/jekyll/edge-names")
+    lines = [str(d) for d in report.not_carried]
+    assert "_config.yml:1: warning: `title` is written again on line 2: Jekyll keeps that one, so do we" in lines
+    assert (
+        "_posts/2020-01-05-dup.md:2: warning: `title` is written again on line 4: Jekyll keeps that one, so do we"
+        in (lines)
+    )
+    assert yaml.safe_load((dest / "site.yml").read_text(encoding="utf-8"))["title"] == "Edge names, the last title"
+    assert (dest / "_site/old/page.htm").is_file() and (dest / "_site/2020/01/03/upper.html").is_file()
+
+
+def test_a_permalink_with_a_fragment_or_query_sign_is_reported(tmp_path: Path) -> None:
+    src = jekyll_site(
+        tmp_path / "src",
+        {"_config.yml": "title: T\n", "odd.md": "---\ntitle: Odd\npermalink: /a#b?.txt\n---\nx\n"},
+    )
+    report = import_site(src, tmp_path / "out", DEPLOY)
+    assert [str(d) for d in report.not_carried] == [
+        "odd.md: warning: not carried: `permalink` may not contain `#` or `?` (in a link they start a fragment or a "
+        "query)"
+    ]
