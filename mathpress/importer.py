@@ -137,7 +137,7 @@ def import_site(src: Path, dest: Path, deploy_files: Mapping[str, str], record_b
     config_map = _read_jekyll_config(src, notes)
     config = dict(config_map.data)
     zone = _zone(config)
-    sources = list(_walk(src, config))
+    sources = list(_walk(src, config, notes))
     docs: list[_Doc] = []
     files: dict[str, Path] = {}
     for rel in sources:
@@ -228,7 +228,7 @@ def _zone(config: Mapping[str, Any]) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("UTC")
 
 
-def _walk(src: Path, config: Mapping[str, Any]) -> Iterator[str]:
+def _walk(src: Path, config: Mapping[str, Any], notes: _Findings) -> Iterator[str]:
     """Every file Jekyll reads, as a posix path relative to src, sorted; _site and caches left out."""
     exclude = [*jekyll.DEFAULT_EXCLUDE, *_strings(config.get("exclude"))]
     include = _strings(config.get("include"))
@@ -237,9 +237,12 @@ def _walk(src: Path, config: Mapping[str, Any]) -> Iterator[str]:
     for folder, dirs, names in os.walk(src):
         dirs.sort()
         here = Path(folder).relative_to(src).as_posix()
-        for name in sorted(names):
+        for name in sorted(names + [d for d in dirs if os.path.islink(os.path.join(folder, d))]):
             rel = name if here == "." else f"{here}/{name}"
             if rel.startswith(skipped):
+                continue
+            if os.path.islink(src / rel):  # GitHub Pages' Jekyll (safe mode) does not follow them either
+                notes.skip(rel, 0, "symbolic link not carried: copy the file it points to in its place")
                 continue
             if _special(rel) or not jekyll.excluded(rel, exclude, include):
                 yield rel

@@ -562,3 +562,16 @@ def test_a_permalink_with_a_fragment_or_query_sign_is_reported(tmp_path: Path) -
         "odd.md: warning: not carried: `permalink` may not contain `#` or `?` (in a link they start a fragment or a "
         "query)"
     ]
+
+
+def test_symbolic_links_are_reported_not_followed(tmp_path: Path) -> None:
+    src = jekyll_site(tmp_path / "src", {"_config.yml": "title: T\n", "_posts/2020-01-01-a.md": "---\n---\nA\n"})
+    (tmp_path / "secret").write_text("outside the site", encoding="utf-8")
+    (src / "assets").mkdir()
+    (src / "assets/secret").symlink_to(tmp_path / "secret")
+    (src / "assets/gone").symlink_to(tmp_path / "nothing")
+    (src / "assets/up").symlink_to("..")
+    report = import_site(src, tmp_path / "out", DEPLOY)
+    message = "warning: symbolic link not carried: copy the file it points to in its place"
+    assert [str(d) for d in report.not_carried] == [f"assets/{n}: {message}" for n in ("gone", "secret", "up")]
+    assert not (tmp_path / "out/static").exists()
