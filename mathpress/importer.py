@@ -37,7 +37,12 @@ from .site import document_output, permalink_for, plan_urls, safe_url, tag_names
 from .verify import Problem, check_output
 from .yamlio import EMPTY, YamlMap, parse_mapping
 
-COVER_KEYS = ("cover", "image", "img", "header-img", "cover-img", "feature_image", "thumbnail")
+COVER_KEYS = (
+    "cover", "image", "img", "header-img", "cover-img", "feature_image", "thumbnail", "thumbnail-img", "header",
+    "article_header",
+)  # fmt: skip
+# Themes that keep the cover inside a mapping: minimal-mistakes' `header`, TeXt's `article_header`.
+NESTED_COVERS = {"header": ("overlay_image", "image", "teaser"), "article_header": ("background_image.src",)}
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg")
 TEXT_KEYS = ("title", "slug", "excerpt", "description", "cover_alt", "excerpt_separator", "lang")
 FLAG_KEYS = ("published", "draft", "math", "render_with_liquid")
@@ -563,6 +568,8 @@ def _cover(
         if value is None or value == "":
             continue
         path, alt = (value.get("path"), value.get("alt")) if isinstance(value, dict) else (value, None)
+        if key in NESTED_COVERS:
+            path, alt = _nested_cover(value, NESTED_COVERS[key]), None
         line = fm.where(key)[0]
         clean = re.sub(r"^\{\{\s*site\.baseurl\s*\}\}", "", path.strip()) if isinstance(path, str) else ""
         if isinstance(path, str) and _image_path(path) and not found and not _exists(src, clean):
@@ -588,6 +595,17 @@ def _cover(
         elif not found and isinstance(path, str):
             message = f"`{key}` is not an image path ({_short(path)}); kept under its own key, no cover shown"
             notes.skip(rel, line, message)
+
+
+def _nested_cover(value: Any, paths: tuple[str, ...]) -> str | None:
+    """The first image path found at one of the dotted paths inside a theme's mapping."""
+    for dotted in paths:
+        found = value
+        for part in dotted.split("."):
+            found = found.get(part) if isinstance(found, dict) else None
+        if isinstance(found, str) and found:
+            return found
+    return None
 
 
 def _exists(src: Path, path: str) -> bool:

@@ -575,3 +575,28 @@ def test_symbolic_links_are_reported_not_followed(tmp_path: Path) -> None:
     message = "warning: symbolic link not carried: copy the file it points to in its place"
     assert [str(d) for d in report.not_carried] == [f"assets/{n}: {message}" for n in ("gone", "secret", "up")]
     assert not (tmp_path / "out/static").exists()
+
+
+@pytest.mark.parametrize(
+    ("site", "post", "image"),
+    [
+        (
+            "theme-mm",
+            "layout/uncategorized/post-header-overlay-image/index.html",
+            "/mm/assets/images/unsplash-image-1.jpg",
+        ),
+        ("theme-text", "2018/06/01/header-image.html", "/docs/assets/images/cover3.jpg"),
+        ("theme-chirpy", "posts/text-and-typography/index.html", "/assets/img/devices%20mockup.png"),
+        ("theme-bair", "2018/04/26/temporal-value-models/index.html", "/assets/tdm/figure%201.png"),
+        ("theme-beautiful", "flake.html", "/blog/assets/img/path.jpg"),
+    ],
+)
+def test_theme_covers_in_mappings_and_with_spaces_reach_the_page(
+    tmp_path: Path, site: str, post: str, image: str
+) -> None:
+    dest = tmp_path / "site"
+    import_site(HERE / "fixtures/jekyll" / site, dest, DEPLOY)
+    build_site(dest)
+    page = (dest / "_site" / post).read_text(encoding="utf-8")
+    assert re.search(rf'<img[^>]+src="{re.escape(image)}"', page), page[page.index("<main") :][:1500]
+    assert (dest / "_site" / image.removeprefix("/mm").removeprefix("/blog").lstrip("/").replace("%20", " ")).is_file()
