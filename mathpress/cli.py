@@ -65,6 +65,8 @@ IMPORT_HELP = (
         "drafts; static files (assets/, images, PDFs, CNAME, favicon) keep their paths; _includes/ and _data/ are "
         "copied unchanged for the Liquid in posts; theme cover keys become `cover`; the GitHub Pages workflow and "
         "requirements.txt that `init` writes are added. "
+        "It builds the new site once and records the warnings and check problems it already has in "
+        "jekyll-baseline.txt, which the workflow's build --strict and check accept (--baseline): only new ones fail. "
         "It prints what it carried and every thing it did not carry as `path:line: message`."
     ),
     "Then: mathpress build --source DEST && mathpress check DEST/_site",
