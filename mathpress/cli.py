@@ -69,7 +69,7 @@ IMPORT_HELP = (
         "jekyll-baseline.txt, which the workflow's build --strict and check accept (--baseline): only new ones fail. "
         "It prints what it carried and every thing it did not carry as `path:line: message`."
     ),
-    "Then: mathpress build --source DEST && mathpress check DEST/_site",
+    "Then: mathpress build --source DEST && mathpress check DEST/_site --baseline DEST/jekyll-baseline.txt",
 )
 
 
