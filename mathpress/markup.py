@@ -20,7 +20,7 @@ from typing import Any
 import markdown
 from markdown.extensions.toc import slugify_unicode
 
-from . import kramdown
+from . import kramdown, mdext
 from .equations import Converted, prepare_spans, span_mathml
 from .errors import Diagnostic, error, warning
 from .math import MathSpan, Protected, plain_text, protect, restore
@@ -109,7 +109,7 @@ class Rendered:
 @lru_cache(maxsize=1)
 def _markdown() -> markdown.Markdown:
     """One Markdown instance per process, reset between documents (building one costs ~60 ms)."""
-    return markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+    return mdext.install(markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS))
 
 
 BLOCK_TAG = re.compile(

@@ -1,0 +1,97 @@
+"""The tuned Markdown instance renders exactly what plain Python-Markdown renders, only faster."""
+
+from __future__ import annotations
+
+import re
+
+import markdown
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mathpress import markup, mdext
+
+
+def plain() -> markdown.Markdown:
+    """Python-Markdown with mathpress's extensions and no tuning."""
+    return markdown.Markdown(extensions=markup.EXTENSIONS, extension_configs=markup.EXTENSION_CONFIGS)
+
+
+def convert(md: markdown.Markdown, text: str) -> tuple[str, str]:
+    """One document through one instance, reset first, as markup.to_html does."""
+    md.reset()
+    return md.convert(text), getattr(md, "toc", "")
+
+
+def test_every_inline_pattern_has_a_known_trigger() -> None:
+    """A pattern added by a new extension must be looked at (and listed) before it is skipped."""
+    names = {item.name for item in plain().inlinePatterns._priority}
+    assert names == set(mdext.TRIGGERS)
+
+
+def test_the_tuned_instance_uses_the_triggered_processor() -> None:
+    assert isinstance(markup._markdown().treeprocessors["inline"], mdext.TriggeredInlineProcessor)
+
+
+NOISE = st.text("ab `\\[]^!()<>&;#*_~:/@. \n-=|{}\"'x1", max_size=60)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(NOISE)
+def test_no_pattern_matches_text_without_its_trigger(text: str) -> None:
+    """Each trigger is necessary: with it removed from the text, the pattern's regex finds nothing."""
+    md = plain()
+    for item in md.inlinePatterns._priority:
+        cleaned = text
+        for trigger in mdext.TRIGGERS[item.name]:
+            cleaned = cleaned.replace(trigger, "")
+        if any(trigger in cleaned for trigger in mdext.TRIGGERS[item.name]):
+            continue  # removing one trigger made another; not a text without triggers
+        regex: re.Pattern[str] = md.inlinePatterns[item.name].getCompiledRegExp()
+        assert regex.search(cleaned) is None, (item.name, cleaned)
+
+
+LINE = st.lists(
+    st.sampled_from(
+        [
+            "word",
+            " ",
+            "*em*",
+            "**strong**",
+            "_u_",
+            "~~del~~",
+            "`code`",
+            "[link](http://x.org)",
+            "![img](a.png)",
+            "[ref][r]",
+            "[r]",
+            "<b>x</b>",
+            "<http://a.org>",
+            "<a@b.org>",
+            "&amp;",
+            "\\*",
+            "[^1]",
+            "  \n",
+            "*",
+            "_",
+            "[",
+            "]",
+            "<",
+            "&",
+            "`",
+            "{: .c}",
+            "HTML",
+        ]
+    ),
+    max_size=12,
+).map("".join)
+BLOCK = st.sampled_from(["", "# ", "## ", "- ", "1. ", "> ", "    ", "| a | b |\n|---|---|\n| "])
+DOCUMENT = st.lists(st.tuples(BLOCK, LINE).map("".join), max_size=6).map(
+    lambda blocks: "\n\n".join(blocks) + "\n\n[r]: http://r.org\n[^1]: a note\n*[HTML]: Hypertext\n"
+)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(DOCUMENT)
+def test_tuned_output_equals_plain_output(text: str) -> None:
+    """Random documents of every inline construct render to the same bytes, table of contents included."""
+    assert convert(markup._markdown(), text) == convert(plain(), text)
