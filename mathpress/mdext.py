@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import markdown
-from markdown import inlinepatterns, util
+from markdown import util
 from markdown.treeprocessors import InlineProcessor
 
 # What each inline pattern's regex cannot match without (any one of the strings). Checked
@@ -42,7 +42,7 @@ class TriggeredInlineProcessor(InlineProcessor):
 
     def __init__(self, md: markdown.Markdown) -> None:
         super().__init__(md)
-        self._patterns: list[inlinepatterns.InlineProcessor] = []
+        self._patterns: list[Any] = []  # the stubs type the registry wrongly (tree processors)
         self._triggers: list[tuple[str, ...] | None] = []
 
     def run(self, tree: Any, ancestors: list[str] | None = None) -> Any:
