@@ -36,7 +36,7 @@ EXTENSIONS = [
     "markdown.extensions.abbr",
     "markdown.extensions.toc",
     "pymdownx.superfences",
-    "pymdownx.highlight",
+    "mathpress.mdext",  # pymdownx.highlight with Pygments lexers looked up once (see mdext)
     "pymdownx.tasklist",
     "pymdownx.tilde",
     # Python-Markdown 3.11's own emphasis drops a character after `* ` in text like
@@ -51,7 +51,7 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
         "toc_depth": "2-4",
     },
     "markdown.extensions.footnotes": {"BACKLINK_TITLE": "Back to the text of note %d"},
-    "pymdownx.highlight": {"guess_lang": False, "css_class": "highlight", "pygments_lang_class": True},
+    "mathpress.mdext": {"guess_lang": False, "css_class": "highlight", "pygments_lang_class": True},
     "pymdownx.tilde": {"subscript": False},
 }
 

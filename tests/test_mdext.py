@@ -11,9 +11,18 @@ from hypothesis import strategies as st
 from mathpress import markup, mdext
 
 
+def untuned(name: str) -> str:
+    """The stock extension an extension of mdext stands in for."""
+    return "pymdownx.highlight" if name == "mathpress.mdext" else name
+
+
+PLAIN_EXTENSIONS = [untuned(name) for name in markup.EXTENSIONS]
+PLAIN_CONFIGS = {untuned(name): config for name, config in markup.EXTENSION_CONFIGS.items()}
+
+
 def plain() -> markdown.Markdown:
     """Python-Markdown with mathpress's extensions and no tuning."""
-    return markdown.Markdown(extensions=markup.EXTENSIONS, extension_configs=markup.EXTENSION_CONFIGS)
+    return markdown.Markdown(extensions=PLAIN_EXTENSIONS, extension_configs=PLAIN_CONFIGS)
 
 
 def convert(md: markdown.Markdown, text: str) -> tuple[str, str]:
@@ -35,7 +44,7 @@ def test_the_tuned_instance_uses_the_triggered_processor() -> None:
 NOISE = st.text("ab `\\[]^!()<>&;#*_~:/@. \n-=|{}\"'x1", max_size=60)
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(NOISE)
 def test_no_pattern_matches_text_without_its_trigger(text: str) -> None:
     """Each trigger is necessary: with it removed from the text, the pattern's regex finds nothing."""
@@ -90,8 +99,28 @@ DOCUMENT = st.lists(st.tuples(BLOCK, LINE).map("".join), max_size=6).map(
 )
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(DOCUMENT)
 def test_tuned_output_equals_plain_output(text: str) -> None:
     """Random documents of every inline construct render to the same bytes, table of contents included."""
     assert convert(markup._markdown(), text) == convert(plain(), text)
+
+
+CODE = st.sampled_from(["python", "py", "c", "rust", "text", "", "nosuchlanguage", "PYTHON", "{.python}", "bash"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(CODE, st.text("ab(){}=;:'\"#\\ \n\t<>&x1", max_size=40)), min_size=1, max_size=4))
+def test_code_blocks_render_as_with_a_fresh_lexer_each(blocks: list[tuple[str, str]]) -> None:
+    """Fenced code through cached lexers (languages repeated, unknown, differently cased) renders the same."""
+    text = "\n\n".join(f"```{language}\n{code}\n```" for language, code in blocks)
+    assert convert(markup._markdown(), text) == convert(plain(), text)
+
+
+def test_the_tuned_instance_highlights_with_cached_lexers() -> None:
+    """superfences got the caching highlighter, and a language's lexer is made once."""
+    md = markup._markdown()
+    convert(md, "```python\nx = 1\n```\n\n```python\ny = 2\n```")
+    assert md.preprocessors["fenced_code_block"].highlighter is mdext.CachedLexerHighlight
+    lexers = [lexer for key, (lexer, _) in mdext.CachedLexerHighlight._lexers.items() if key[0] == "python"]
+    assert len(lexers) == 1
