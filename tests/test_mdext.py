@@ -124,3 +124,38 @@ def test_the_tuned_instance_highlights_with_cached_lexers() -> None:
     assert md.preprocessors["fenced_code_block"].highlighter is mdext.CachedLexerHighlight
     lexers = [lexer for key, (lexer, _) in mdext.CachedLexerHighlight._lexers.items() if key[0] == "python"]
     assert len(lexers) == 1
+
+
+def pathological_reference(body: str) -> str:
+    """markup.pathological as first written: every character and every line counted."""
+    depth = unclosed = 0
+    for char in body:
+        if char == "[":
+            depth += 1
+        elif char == "]" and depth:
+            depth -= 1
+        unclosed = max(unclosed, depth)
+    if unclosed > markup.MAX_OPEN_BRACKETS:
+        return f"{unclosed} `[` open at once (at most {markup.MAX_OPEN_BRACKETS}); Markdown would take minutes"
+    if max(map(markup._nesting, body.split("\n")), default=0) > markup.MAX_NESTING:
+        return f"nested too deeply to render (lists or quotes more than {markup.MAX_NESTING} levels deep)"
+    return ""
+
+
+PIECES = st.sampled_from(
+    ["[", "]", "[" * 500, "]" * 3, "\n", ">", "> " * 40, "\t" * 49, "\t", " " * 30, "- ", "1. ", "x"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(PIECES, max_size=40).map("".join))
+def test_pathological_skips_only_bodies_that_cannot_be(body: str) -> None:
+    """The quick checks (few `[`, no deeply indented line) give the full count's answer."""
+    assert markup.pathological(body) == pathological_reference(body)
+
+
+def test_pathological_at_its_limits() -> None:
+    """Just past each limit is caught; just inside is not."""
+    assert markup.pathological("\t" * 50 + "- x") != "" and markup.pathological("\t" * 49 + "- x") == ""
+    assert markup.pathological(">" * 101 + " x") != "" and markup.pathological(">" * 100 + " x") == ""
+    assert markup.pathological("[" * 1001) != "" and markup.pathological("[" * 1000) == ""
