@@ -50,6 +50,7 @@ from liquid.undefined import Undefined
 
 from .errors import Diagnostic, error, warning
 from .math import math_regions
+from .yamlio import shape_problem
 
 INCLUDES_DIR = "_includes"
 DATA_DIR = "_data"
@@ -180,7 +181,7 @@ def _store_data(data: dict[str, Any], rel: str, raw: bytes, notes: list[Diagnost
         problem = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else f"not valid {kind}"
         notes.append(warning(rel, line, col, f"{problem}; site.data.{stem} is left empty"))
         return
-    if _too_big(value):
+    if shape_problem(value, MAX_DATA_VALUES):
         notes.append(warning(rel, 0, 0, f"expands past {MAX_DATA_VALUES} values through aliases; left empty"))
         return
     target = data
@@ -198,21 +199,6 @@ def _problem_place(exc: Exception) -> tuple[int, int]:
 
 
 MAX_DATA_VALUES = 1_000_000  # once YAML aliases are expanded ("billion laughs" is small on disk)
-
-
-def _too_big(data: Any) -> bool:
-    """Whether a value holds itself or expands past MAX_DATA_VALUES values."""
-    count = 0
-    stack: list[tuple[Any, frozenset[int]]] = [(data, frozenset())]
-    while stack:
-        value, parents = stack.pop()
-        count += 1
-        if count > MAX_DATA_VALUES or id(value) in parents:
-            return True
-        if isinstance(value, dict | list):
-            inner = parents | {id(value)}
-            stack.extend((item, inner) for item in (value.values() if isinstance(value, dict) else value))
-    return False
 
 
 # -- rendering one document -------------------------------------------------------------------

@@ -68,16 +68,26 @@ MAX_VALUES = 100_000  # values once aliases are expanded ("billion laughs" stays
 
 def _shape_problem(data: Any) -> str:
     """Why parsed YAML cannot be used: it contains itself, or expands to a huge size ("" if fine)."""
+    match shape_problem(data, MAX_VALUES):
+        case "too big":
+            return f"front matter expands to more than {MAX_VALUES} values through aliases (`*name`)"
+        case "contains itself":
+            return "front matter contains itself (an alias `*name` used inside its own anchor `&name`)"
+    return ""
+
+
+def shape_problem(data: Any, limit: int) -> str:
+    """ "contains itself", "too big" (past limit values once aliases are expanded), or "" for usable YAML data."""
     count = 0
     stack: list[tuple[Any, frozenset[int]]] = [(data, frozenset())]
     while stack:
         value, parents = stack.pop()
         count += 1
-        if count > MAX_VALUES:
-            return f"front matter expands to more than {MAX_VALUES} values through aliases (`*name`)"
+        if count > limit:
+            return "too big"
         if isinstance(value, dict | list):
             if id(value) in parents:
-                return "front matter contains itself (an alias `*name` used inside its own anchor `&name`)"
+                return "contains itself"
             inner = parents | {id(value)}
             items = list(value.keys()) + list(value.values()) if isinstance(value, dict) else value
             stack.extend((item, inner) for item in items)

@@ -413,6 +413,7 @@ def test_math_warnings_after_an_include_name_the_line_in_the_file(tmp_path: Path
     ]
 
 
+@pytest.mark.devserver
 def test_the_dev_server_rebuilds_when_an_include_changes(tmp_path: Path) -> None:
     from tests.serve_helpers import Served
 

@@ -17,6 +17,8 @@ from mathpress.serve import change_kind, is_litter
 from tests.conftest import make_site
 from tests.serve_helpers import Served
 
+pytestmark = pytest.mark.devserver
+
 SECRET = "TOP-SECRET-7f3a9c"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
 PROJECT_SITE = {
