@@ -20,7 +20,7 @@ from typing import Any
 import markdown
 from markdown.extensions.toc import slugify_unicode
 
-from . import kramdown
+from . import kramdown, mdext
 from .equations import Converted, prepare_spans, span_mathml
 from .errors import Diagnostic, error, warning
 from .math import MathSpan, Protected, plain_text, protect, restore
@@ -36,7 +36,7 @@ EXTENSIONS = [
     "markdown.extensions.abbr",
     "markdown.extensions.toc",
     "pymdownx.superfences",
-    "pymdownx.highlight",
+    "mathpress.mdext",  # pymdownx.highlight with Pygments lexers looked up once (see mdext)
     "pymdownx.tasklist",
     "pymdownx.tilde",
     # Python-Markdown 3.11's own emphasis drops a character after `* ` in text like
@@ -51,7 +51,7 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
         "toc_depth": "2-4",
     },
     "markdown.extensions.footnotes": {"BACKLINK_TITLE": "Back to the text of note %d"},
-    "pymdownx.highlight": {"guess_lang": False, "css_class": "highlight", "pygments_lang_class": True},
+    "mathpress.mdext": {"guess_lang": False, "css_class": "highlight", "pygments_lang_class": True},
     "pymdownx.tilde": {"subscript": False},
 }
 
@@ -109,7 +109,7 @@ class Rendered:
 @lru_cache(maxsize=1)
 def _markdown() -> markdown.Markdown:
     """One Markdown instance per process, reset between documents (building one costs ~60 ms)."""
-    return markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+    return mdext.install(markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS))
 
 
 BLOCK_TAG = re.compile(
@@ -148,6 +148,17 @@ LIST_MARKER = re.compile(r"^([ \t]*)(?:[-+*]|\d{1,9}[.)])[ \t]")
 
 def pathological(body: str) -> str:
     """Why a body would take Python-Markdown minutes, or ""."""
+    unclosed = _most_open_brackets(body) if body.count("[") > MAX_OPEN_BRACKETS else 0
+    if unclosed > MAX_OPEN_BRACKETS:
+        return f"{unclosed} `[` open at once (at most {MAX_OPEN_BRACKETS}); Markdown would take minutes"
+    depth = max(map(_nesting, body.split("\n")), default=0) if DEEP_LINE.search(body) else 0
+    if depth > MAX_NESTING:
+        return f"nested too deeply to render (lists or quotes more than {MAX_NESTING} levels deep)"
+    return ""
+
+
+def _most_open_brackets(body: str) -> int:
+    """The most `[` open at once (never more than the body has: callers skip bodies with few)."""
     depth = unclosed = 0
     for char in re.sub(r"[^\[\]\n]", "", body):
         if char == "[":
@@ -155,15 +166,13 @@ def pathological(body: str) -> str:
         elif char == "]" and depth:
             depth -= 1
         unclosed = max(unclosed, depth)
-    if unclosed > MAX_OPEN_BRACKETS:
-        return f"{unclosed} `[` open at once (at most {MAX_OPEN_BRACKETS}); Markdown would take minutes"
-    depth = max(map(_nesting, body.split("\n")), default=0)
-    if depth > MAX_NESTING:
-        return f"nested too deeply to render (lists or quotes more than {MAX_NESTING} levels deep)"
-    return ""
+    return unclosed
 
 
 MAX_NESTING = 100  # lists and quotes; Python-Markdown recurses once per level
+# A line nested past MAX_NESTING starts with more than 100 `>` or 200 columns of indentation
+# (50 tabs at least); bodies without such a line skip the per-line count.
+DEEP_LINE = re.compile(r"^[ \t>]{50,}", re.M)
 
 
 def _nesting(line: str) -> int:
