@@ -268,6 +268,10 @@ class BuildState:
     pages: dict[str, PageRecord] = field(default_factory=dict)
     images: dict[str, list[Any]] = field(default_factory=dict)
     lines: dict[int, str] = field(default_factory=dict)  # id(record) → its line in the file it came from
+    # (and IMAGES_LINE → the images line, written back as it was when the images are the same)
+
+
+IMAGES_LINE = 0  # the key of the images line in BuildState.lines (never the id of a record)
 
 
 def state_path(root: Path) -> Path:
@@ -367,6 +371,7 @@ def _load_line(state: BuildState, line: str) -> None:
         state.pages = {k: PageRecord(str(v[0]), tuple(map(str, v[1])), int(v[2]), int(v[3])) for k, v in value.items()}
     elif kind == "images":
         state.images = {str(k): list(v) for k, v in value.items()}
+        state.lines[IMAGES_LINE] = line
     else:
         raise ValueError("bad line")
 
@@ -384,7 +389,8 @@ def save_state(root: Path | None, state: BuildState, previous: BuildState | None
         )
     pages = {k: [v.fingerprint, list(v.facets), v.size, v.mtime_ns] for k, v in state.pages.items()}
     lines.append(json.dumps(["pages", "", pages], ensure_ascii=False))
-    lines.append(json.dumps(["images", "", state.images], ensure_ascii=False))
+    same_images = previous is not None and IMAGES_LINE in kept and previous.images == state.images
+    lines.append(kept[IMAGES_LINE] if same_images else json.dumps(["images", "", state.images], ensure_ascii=False))
     write_atomic(state_path(root), ("\n".join(lines) + "\n").encode("utf-8"))
 
 

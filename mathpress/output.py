@@ -21,6 +21,7 @@ import ctypes.util
 import errno
 import fcntl
 import filecmp
+import functools
 import json
 import os
 import shutil
@@ -183,7 +184,10 @@ def publish(
             raise ValueError(f"refusing to write {rel!r}: it is not a plain path inside the output folder")
     recover(output)
     current = scan(output) if current is None else current
-    changed = sorted(rel for rel, content in files.items() if not _same(output, rel, current.get(rel), content))
+    cached_stat = functools.cache(os.stat)  # resized images are shared by the covers of the same bytes: look once
+    changed = sorted(
+        rel for rel, content in files.items() if not _same(output, rel, current.get(rel), content, cached_stat)
+    )
     removed = sorted(set(current) - set(files))
     manifest = {rel: current[rel][:2] for rel in files if rel in current}
     if not changed and not removed and output.is_dir():
@@ -225,8 +229,10 @@ def _save_listing(tree: Path, listing: Mapping[str, Stat]) -> None:
     os.replace(temp, path)
 
 
-def _same(output: Path, rel: str, stat: Stat | None, content: Content) -> bool:
-    """Whether the output file already holds this content."""
+def _same(
+    output: Path, rel: str, stat: Stat | None, content: Content, cached_stat: Callable[[Path], os.stat_result] = os.stat
+) -> bool:
+    """Whether the output file already holds this content (`cached_stat` stats the cache's files)."""
     if stat is None or stat[2] < 0:
         return False
     if isinstance(content, Keep):
@@ -234,7 +240,7 @@ def _same(output: Path, rel: str, stat: Stat | None, content: Content) -> bool:
     if isinstance(content, Pending):
         return False
     if isinstance(content, Cached):
-        source = content.path.stat()
+        source = cached_stat(content.path)
         return stat[2] == source.st_ino or (stat[0], stat[1]) == (source.st_size, source.st_mtime_ns)
     if isinstance(content, Path):
         source = content.stat()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import gc
 import html
 import json
 import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -164,8 +166,24 @@ def build_site(
     options = replace(options, now=build_clock(options))  # one "now" for every decision in this build
     config = load_config(options.source, options.base_url)
     check_output_dir(options.output_dir, options.source)
-    with build_lock(options.source, options.output_dir, waiting or _tell_stderr):
+    with build_lock(options.source, options.output_dir, waiting or _tell_stderr), fewer_collections():
         return _build(asked, options, config, progress, started, keep)
+
+
+GC_THRESHOLD = 100_000  # allocations between young collections during a build (Python's default: 700)
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect cyclic garbage less often while a build runs: the build state, site model and page jobs
+    of a large site are hundreds of thousands of long-lived objects that each collection walks
+    again (at 5,000 posts, 0.4 s of a one-post edit's 2 s). Memory stays bounded."""
+    before = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _tell_stderr(message: str) -> None:

@@ -47,6 +47,7 @@ from .pipeline import (
     _render,
     _tell_stderr,
     build_site,
+    fewer_collections,
 )
 from .site import Body, IndexPage, Post, Site, Tag, TagPage, permalink_for, safe_url
 
@@ -68,7 +69,8 @@ class Update:
 def rebuild(options: BuildOptions, built: Built | None, changed: Sequence[str]) -> Update:
     """The site after a change: updated in place when the change allows it, else built again in full."""
     if built is not None:
-        done = update(built, changed)
+        with fewer_collections():  # the kept site is large: a collection would walk all of it
+            done = update(built, changed)
         if done is not None:
             return done
     report, following = build_site(options, keep=True)

@@ -684,16 +684,34 @@ class Handler(BaseHTTPRequestHandler):
         ctype = content_type(route.file) if route.file else HTML_TYPE
         if ctype == HTML_TYPE:
             data = inject(data, snapshot)
+        elif route.status == HTTPStatus.OK:  # assets: the browser keeps them and asks whether they changed
+            tag = entity_tag(data)
+            if if_none_match(self.headers.get("If-None-Match")) & {tag, "*"}:
+                self.send(HTTPStatus.NOT_MODIFIED, b"", False, ctype, etag=tag)
+                return
+            self.send(route.status, data, body, ctype, etag=tag)
+            return
         self.send(route.status, data, body, ctype)
 
     def send(
-        self, status: HTTPStatus, data: bytes, body: bool, ctype: str = "text/plain; charset=utf-8", location: str = ""
+        self,
+        status: HTTPStatus,
+        data: bytes,
+        body: bool,
+        ctype: str = "text/plain; charset=utf-8",
+        location: str = "",
+        etag: str = "",
     ) -> None:
-        """Status line, headers (never cached) and, for GET, the body."""
+        """Status line, headers and, for GET, the body: never stored, except that a response with an entity
+        tag may be kept if the browser revalidates it on every use (`no-cache`: a 304 when the bytes are
+        the same), so a reload does not fetch unchanged stylesheets again."""
         self.send_response(status)
         self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
+        if status != HTTPStatus.NOT_MODIFIED:
+            self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-cache" if etag else "no-store")
+        if etag:
+            self.send_header("ETag", etag)
         self.send_header("X-Content-Type-Options", "nosniff")
         if location:
             self.send_header("Location", location)
@@ -713,6 +731,18 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(f"event: reload\ndata: {snapshot.version}\n\n".encode())
                 return
             self.wfile.write(b": still here\n\n")  # fails once the page is gone, ending this thread
+
+
+def entity_tag(data: bytes) -> str:
+    """A strong entity tag of a response's bytes."""
+    return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+
+
+def if_none_match(header: str | None) -> set[str]:
+    """The entity tags an If-None-Match header lists (weak ones compared by their opaque part)."""
+    if not header:
+        return set()
+    return {tag.strip().removeprefix("W/") for tag in header.split(",")}
 
 
 def status_json(snapshot: Snapshot) -> bytes:

@@ -215,40 +215,48 @@ def permalink_for(meta: Meta, config: Config) -> str:
     else:
         return _page_url(meta)
     date = (meta.date or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)).astimezone(config.zone)
-    slug = slugify(meta.slug) or _fallback_slug(meta.source)
-    values = {
-        **date_tokens(date),
-        "title": jekyll_title(meta.slug) or slug,
+    slug = functools.cache(lambda: slugify(meta.slug) or _fallback_slug(meta.source))
+    values: dict[str, Callable[[], str]] = {  # each token worked out only where the pattern has it
+        "title": lambda: jekyll_title(meta.slug) or slug(),
         "slug": slug,
-        "categories": "/".join(filter(None, (slugify(c) for c in meta.categories))),
-        "name": slugify(meta.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]),
-        "output_ext": ".html",
+        "categories": lambda: "/".join(filter(None, (slugify(c) for c in meta.categories))),
+        "name": lambda: slugify(meta.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]),
+        "output_ext": lambda: ".html",
     }
-    url = re.sub(":(" + "|".join(sorted(values, key=len, reverse=True)) + ")", lambda m: values[m[1]], pattern)
+    url = PERMALINK_TOKEN.sub(lambda m: DATE_TOKENS[m[1]](date) if m[1] in DATE_TOKENS else values[m[1]](), pattern)
     return re.sub(r"/{2,}", "/", url)
+
+
+DATE_TOKENS: dict[str, Callable[[dt.datetime], str]] = {
+    "year": lambda date: f"{date.year:04d}",
+    "short_year": lambda date: date.strftime("%y"),
+    "month": lambda date: f"{date.month:02d}",
+    "i_month": lambda date: str(date.month),
+    "short_month": lambda date: date.strftime("%b"),
+    "long_month": lambda date: date.strftime("%B"),
+    "day": lambda date: f"{date.day:02d}",
+    "i_day": lambda date: str(date.day),
+    "y_day": lambda date: date.strftime("%j"),
+    "week": lambda date: f"{date.isocalendar().week:02d}",
+    "w_year": lambda date: str(date.isocalendar().year),
+    "w_day": lambda date: str(date.isoweekday()),
+    "short_day": lambda date: date.strftime("%a"),
+    "long_day": lambda date: date.strftime("%A"),
+    "hour": lambda date: date.strftime("%H"),
+    "minute": lambda date: date.strftime("%M"),
+    "second": lambda date: date.strftime("%S"),
+}
+# the longest name first, so that :short_year is not read as :short... or :year
+PERMALINK_TOKEN = re.compile(
+    ":("
+    + "|".join(sorted([*DATE_TOKENS, "title", "slug", "categories", "name", "output_ext"], key=len, reverse=True))
+    + ")"
+)
 
 
 def date_tokens(date: dt.datetime) -> dict[str, str]:
     """The permalink tokens a date gives, as Jekyll spells them (:week is the ISO week, :w_year its year)."""
-    return {
-        "year": f"{date.year:04d}",
-        "short_year": date.strftime("%y"),
-        "month": f"{date.month:02d}",
-        "i_month": str(date.month),
-        "short_month": date.strftime("%b"),
-        "long_month": date.strftime("%B"),
-        "day": f"{date.day:02d}",
-        "i_day": str(date.day),
-        "y_day": date.strftime("%j"),
-        "week": f"{date.isocalendar().week:02d}",
-        "w_year": str(date.isocalendar().year),
-        "w_day": str(date.isoweekday()),
-        "short_day": date.strftime("%a"),
-        "long_day": date.strftime("%A"),
-        "hour": date.strftime("%H"),
-        "minute": date.strftime("%M"),
-        "second": date.strftime("%S"),
-    }
+    return {name: token(date) for name, token in DATE_TOKENS.items()}
 
 
 def jekyll_title(slug: str) -> str:

@@ -75,12 +75,16 @@ class Served:
         self.port = int(self.wait_for_line(r"serving .* at http://127\.0\.0\.1:(\d+)/").group(1))
         return self
 
-    def request(self, path: str, host: str | None = None, method: str = "GET") -> Response:
-        """Send the path exactly as given (no normalisation), with this Host header."""
+    def request(
+        self, path: str, host: str | None = None, method: str = "GET", headers: dict[str, str] | None = None
+    ) -> Response:
+        """Send the path exactly as given (no normalisation), with this Host header (and any other headers)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
             connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
             connection.putheader("Host", host if host is not None else f"127.0.0.1:{self.port}")
+            for name, value in (headers or {}).items():
+                connection.putheader(name, value)
             connection.endheaders()
             reply = connection.getresponse()
             return Response(reply.status, {k.lower(): v for k, v in reply.getheaders()}, reply.read())

@@ -156,10 +156,43 @@ def test_content_types_and_no_store(project: tuple[Served, Path]) -> None:
     for path, content_type in expected.items():
         reply = served.request(path)
         assert (reply.status, reply.headers["content-type"]) == (200, content_type), path
-        assert reply.headers["cache-control"] == "no-store"
+        # pages are never kept (each carries the reload script's version); assets are kept but revalidated
+        html = content_type.startswith("text/html")
+        assert reply.headers["cache-control"] == ("no-store" if html else "no-cache"), path
+        assert ("etag" in reply.headers) != html, path
     assert served.request("/repo/img/dot.png").body == PNG
     head = served.request("/repo/", method="HEAD")
     assert head.status == 200 and head.body == b"" and int(head.headers["content-length"]) > 0
+
+
+def test_assets_are_revalidated_with_304_until_their_bytes_change(project: tuple[Served, Path]) -> None:
+    """A reload asks again for each stylesheet; unchanged bytes answer 304 without a body, changed ones 200."""
+    served, site = project
+    path = "/repo/img/dot.svg"
+    first = served.request(path)
+    tag = first.headers["etag"]
+    again = served.request(path, headers={"If-None-Match": tag})
+    assert (again.status, again.body, again.headers["etag"]) == (304, b"", tag)
+    assert served.request(path, headers={"If-None-Match": '"other", W/' + tag}).status == 304
+    assert served.request(path, headers={"If-None-Match": '"other"'}).status == 200
+    page = served.request("/repo/", headers={"If-None-Match": "*"})
+    assert page.status == 200 and b"mathpress-reload" in page.body  # pages are always sent whole
+    output = site / "_site/img/dot.svg"
+    original = output.read_bytes()
+    replace_file(output, original + b"\n")  # as a publish replaces it: a new file (the old one may be linked)
+    try:
+        changed = served.request(path, headers={"If-None-Match": tag})
+        assert changed.status == 200 and changed.body == original + b"\n"
+        assert changed.headers["etag"] != tag
+    finally:
+        replace_file(output, original)
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Put new bytes at a path through a new file, as publishing does."""
+    temp = path.with_name(path.name + ".test-tmp")
+    temp.write_bytes(data)
+    os.replace(temp, path)
 
 
 def test_reload_script_is_only_in_served_html(project: tuple[Served, Path]) -> None:
