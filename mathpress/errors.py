@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+NEWLINE = re.compile("\n")
 
 
 @dataclass(frozen=True, order=True)
@@ -31,6 +34,29 @@ class Diagnostic:
     def as_error(self) -> Diagnostic:
         """The same finding, promoted to an error (for --strict)."""
         return Diagnostic(self.path, self.line, self.col, self.message, "error")
+
+
+@dataclass(frozen=True)
+class LineStarts:
+    """Where each line of a text starts, so that every offset's file position is found by bisection."""
+
+    starts: tuple[int, ...]
+    first_line: int = 1
+
+    @classmethod
+    def of(cls, text: str, first_line: int = 1) -> LineStarts:
+        """The line starts of a text whose first line is the file's line first_line."""
+        return cls((0, *(m.end() for m in NEWLINE.finditer(text))), first_line)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """File line and 1-based column of an offset."""
+        index = bisect.bisect_right(self.starts, offset) - 1
+        return index + self.first_line, offset - self.starts[index] + 1
+
+
+def line_col(text: str, offset: int, first_line: int = 1) -> tuple[int, int]:
+    """File line and 1-based column of one offset (for many, use LineStarts)."""
+    return text.count("\n", 0, offset) + first_line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def error(path: str, line: int, col: int, message: str) -> Diagnostic:

@@ -30,7 +30,7 @@ from . import jekyll
 from .baseline import BASELINE_FILE, baseline_text
 from .config import CONFIG_NAME, PERMALINK_TOKENS, Config, load_config
 from .content import Source, find_front_matter, inventory, is_ignored, parse_document
-from .errors import BuildFailed, Diagnostic, SourceError, UsageError, error, warning
+from .errors import BuildFailed, Diagnostic, SourceError, UsageError, error, line_col, warning
 from .meta import Meta, parse_date_text, read_meta
 from .pipeline import BuildOptions, build
 from .site import document_output, permalink_for, plan_urls, safe_url, tag_names
@@ -727,18 +727,19 @@ def _mathjax_from(rel: str, text: str, notes: _Findings) -> dict[str, Any]:
     tags = re.search(r"\b(?:tags|autoNumber)\s*:\s*['\"](ams|all|none)['\"]", text, re.I)
     if tags:
         found["tags"] = tags[1].lower()
-        notes.translated.append(f"{rel}:{_line(text, tags.start())}: MathJax {tags[0]} → math.tags: {tags[1].lower()}")
+        line = line_col(text, tags.start())[0]
+        notes.translated.append(f"{rel}:{line}: MathJax {tags[0]} → math.tags: {tags[1].lower()}")
     block = _braced(text, r"\b[Mm]acros\s*:\s*\{")  # MathJax 3's tex.macros, MathJax 2's TeX.Macros
     if block:
         macros = _macros(block[0])
         if macros:
             found["macros"] = macros
             names = ", ".join(macros)
-            notes.translated.append(f"{rel}:{_line(text, block[1])}: MathJax macros → math.macros ({names})")
+            notes.translated.append(f"{rel}:{line_col(text, block[1])[0]}: MathJax macros → math.macros ({names})")
     inline = re.search(r"inlineMath\s*:\s*(\[.*?\]\s*\])", text, re.S)
     if inline and "'$'" not in inline[1] and '"$"' not in inline[1]:
         message = "inlineMath without `$`: mathpress reads $…$ as math on every page"
-        notes.skip(rel, _line(text, inline.start()), message)
+        notes.skip(rel, line_col(text, inline.start())[0], message)
     return found
 
 
@@ -766,11 +767,6 @@ def _macros(block: str) -> dict[str, Any]:
         tex = re.sub(r"\\(.)", r"\1", tex or "")
         macros[name] = tex if simple is not None else [tex, int(match[6])]
     return macros
-
-
-def _line(text: str, offset: int) -> int:
-    """The 1-based line of an offset."""
-    return text.count("\n", 0, offset) + 1
 
 
 # -- site.yml ------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ from liquid.template import BoundTemplate
 from liquid.token import TOKEN_EXPRESSION, TOKEN_TAG, Token
 from liquid.undefined import Undefined
 
-from .errors import Diagnostic, error, warning
+from .errors import Diagnostic, LineStarts, error, line_col, warning
 from .math import math_regions
 from .yamlio import shape_problem
 
@@ -328,10 +328,10 @@ class _Run:
     context: LiquidContext
     notes: list[Diagnostic] = field(default_factory=list)
     outer: list[Token] = field(default_factory=list)  # the post's {% include %} being rendered, outermost first
-    line_starts: list[int] = field(default_factory=list)  # offsets in text where each line starts
+    lines: LineStarts = field(init=False)  # where each line of text starts
 
     def __post_init__(self) -> None:
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        self.lines = LineStarts.of(self.text, self.first_line)
 
     def place(self, token: Token | None) -> tuple[int, int, str]:
         """(line, column, " (in _includes/x.html:3)") of a token, in the post's lines."""
@@ -339,7 +339,7 @@ class _Run:
         if token is not None and token.start_index >= 0 and token.source != self.shield.text:
             name = next((n for n, text in self.context.files.includes.items() if text == token.source), None)
             if name is not None:
-                inner = f" (in {INCLUDES_DIR}/{name}:{_line_col(token.source, token.start_index, 1)[0]})"
+                inner = f" (in {INCLUDES_DIR}/{name}:{line_col(token.source, token.start_index)[0]})"
         if self.outer:
             token = self.outer[0]
         if token is None or token.start_index < 0 or token.source != self.shield.text:
@@ -348,8 +348,7 @@ class _Run:
         if token.kind == TOKEN_TAG:  # point at the `{%`, not at the tag's name
             opener = self.text.rfind("{%", max(offset - 200, 0), offset)
             offset = opener if opener >= 0 else offset
-        index = bisect.bisect_right(self.line_starts, offset) - 1
-        return index + self.first_line, offset - self.line_starts[index] + 1, inner
+        return *self.lines.position(offset), inner
 
     def warn(self, token: Token | None, message: str) -> None:
         """A warning at a token (once per place and message: loops repeat them)."""
@@ -381,12 +380,6 @@ class _Run:
         index, name = min(found)
         message = f"`{{% {name} %}}` is never closed by `{{% end{name} %}}`"
         return Token(TOKEN_TAG, name, index, self.shield.text), message
-
-
-def _line_col(text: str, offset: int, first_line: int) -> tuple[int, int]:
-    """Line (counting from first_line) and column of an offset."""
-    line_start = text.rfind("\n", 0, offset) + 1
-    return text.count("\n", 0, offset) + first_line, offset - line_start + 1
 
 
 class _Context(RenderContext):

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .errors import Diagnostic, warning
+from .errors import Diagnostic, LineStarts, warning
 
 MATH_ENVIRONMENTS = frozenset(
     f"{name}{star}"
@@ -104,13 +104,12 @@ class _Scanner:
     def __init__(self, text: str, source: str, first_line: int, prefix: str) -> None:
         self.text = text
         self.source = source
-        self.first_line = first_line
         self.prefix = prefix
         self.out: list[str] = []
         self.spans: list[MathSpan] = []
         self.notes: list[Diagnostic] = []
         self.regions: list[tuple[int, int]] = []  # each span's (start, end) in text
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.lines = LineStarts.of(text, first_line)
         # Every blank line as (start, end) of `\n[ \t]*\n`, found once: positions come from
         # bisecting these lists, never from counting from the start of the text for each span.
         blanks = [(m.start(), m.end() + len(m[1])) for m in BLANK_LINE.finditer(text)]
@@ -181,8 +180,8 @@ class _Scanner:
 
     def _copy_lines(self, start: int, end: int) -> None:
         """Copy whole lines unchanged (code)."""
-        begin = self.line_starts[start]
-        stop = self.line_starts[end] if end < len(self.line_starts) else len(self.text)
+        begin = self.lines.starts[start]
+        stop = self.lines.starts[end] if end < len(self.lines.starts) else len(self.text)
         self.out.append(self.text[begin:stop])
 
     # -- span level --------------------------------------------------------------------------
@@ -191,8 +190,8 @@ class _Scanner:
         """Scan text lines [start_line, end_line) for math, code spans and HTML."""
         if start_line >= end_line:
             return
-        begin = self.line_starts[start_line]
-        stop = self.line_starts[end_line] if end_line < len(self.line_starts) else len(self.text)
+        begin = self.lines.starts[start_line]
+        stop = self.lines.starts[end_line] if end_line < len(self.lines.starts) else len(self.text)
         pos = begin
         copied = begin
         special = re.compile(r"[`$\\<]")
@@ -396,24 +395,19 @@ class _Scanner:
             return self.blank_starts[index]
         return stop
 
-    def _position(self, at: int) -> tuple[int, int]:
-        """File line and column of a text offset."""
-        index = bisect.bisect_right(self.line_starts, at) - 1
-        return index + self.first_line, at - self.line_starts[index] + 1
-
     def _span(self, at: int, inner: tuple[int, int], display: bool, delimiter: str, kramdown: bool = False) -> str:
         """Record the span whose TeX is text[inner[0]:inner[1]]; return its token."""
         raw = self.text[inner[0] : inner[1]]
         tex = raw.strip()
         if kramdown:
             tex = kramdown_unescape(tex)
-        line, col = self._position(at)
-        tex_line, tex_col = self._position(inner[0] + len(raw) - len(raw.lstrip()))
+        line, col = self.lines.position(at)
+        tex_line, tex_col = self.lines.position(inner[0] + len(raw) - len(raw.lstrip()))
         self.spans.append(MathSpan(tex, display, line, col, delimiter, tex_line, tex_col))
         return f"{self.prefix}{len(self.spans) - 1}q"
 
     def _note(self, at: int, message: str) -> None:
-        line, col = self._position(at)
+        line, col = self.lines.position(at)
         self.notes.append(warning(self.source, line, col, message))
 
 
