@@ -8,14 +8,16 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__, clock
 from .baseline import BASELINE_FILE, read_baseline
 from .config import load_config
 from .errors import BuildFailed, Diagnostic, SourceError, UsageError
-from .importer import ImportReport
 from .pipeline import BuildOptions, BuildReport, build
-from .scaffold import NOT_INSTALLABLE, checked_requirement, deploy_files, init_site, new_post, running_requirement
+
+if TYPE_CHECKING:  # the importer and scaffold (packaging, importlib.metadata) load only for their commands
+    from .importer import ImportReport
 
 COMMANDS = ("build", "serve", "init", "new", "check", "import")
 EXIT_CODES = (
@@ -162,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(options: argparse.Namespace) -> int:
     """Run one command."""
     if options.command == "init":
+        from .scaffold import NOT_INSTALLABLE, init_site
+
         requirement = _requirement(options.requirement)
         written = init_site(options.folder, options.force, clock.local_now().date(), requirement)
         for path in written:
@@ -171,6 +175,8 @@ def _dispatch(options: argparse.Namespace) -> int:
         print(f"now run: mathpress build --source {options.folder}")
         return 0
     if options.command == "new":
+        from .scaffold import new_post
+
         load_config(options.source)  # refuses a folder that is not a site, as build does
         print(
             new_post(
@@ -217,12 +223,15 @@ def _dispatch(options: argparse.Namespace) -> int:
 
 def _requirement(given: str | None) -> str | None:
     """The requirement a site's workflow installs: --requirement, else exactly the running mathpress."""
+    from .scaffold import checked_requirement, running_requirement
+
     return running_requirement() if given is None else checked_requirement(given)
 
 
 def _import(src: Path, dest: Path, given: str | None) -> int:
     """Run `import` and print its report."""
     from .importer import import_site
+    from .scaffold import NOT_INSTALLABLE, deploy_files
 
     requirement = _requirement(given)
     report = import_site(src, dest, deploy_files(requirement, BASELINE_FILE))
