@@ -29,7 +29,7 @@ from PIL import Image, UnidentifiedImageError
 from . import jekyll
 from .baseline import BASELINE_FILE, baseline_text
 from .config import CONFIG_NAME, PERMALINK_TOKENS, Config, load_config
-from .content import Source, find_front_matter, inventory, is_ignored, parse_document
+from .content import Source, decode, find_front_matter, inventory, is_ignored, parse_document
 from .errors import BuildFailed, Diagnostic, SourceError, UsageError, error, line_col, warning
 from .meta import Meta, parse_date_text, read_meta
 from .pipeline import BuildOptions, build
@@ -475,8 +475,8 @@ def _has_front_matter(path: Path) -> bool:
 def _read_text(path: Path) -> str | None:
     """A file's UTF-8 text with `\\n` line ends, or None when it is not text."""
     try:
-        return path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
-    except UnicodeDecodeError:
+        return decode(path.read_bytes(), path.name)
+    except SourceError:
         return None
 
 

@@ -48,7 +48,8 @@ from liquid.template import BoundTemplate
 from liquid.token import TOKEN_EXPRESSION, TOKEN_TAG, Token
 from liquid.undefined import Undefined
 
-from .errors import Diagnostic, LineStarts, error, line_col, warning
+from .content import decode
+from .errors import Diagnostic, LineStarts, SourceError, error, line_col, warning
 from .math import math_regions
 from .yamlio import shape_problem
 
@@ -115,8 +116,8 @@ def read_liquid_files(root: Path) -> LiquidFiles:
     for rel, raw in _files_under(root, INCLUDES_DIR, notes):
         hasher.update(f"{rel}\0{len(raw)}\0".encode() + raw)
         try:
-            includes[rel.removeprefix(INCLUDES_DIR + "/")] = raw.decode("utf-8-sig").replace("\r\n", "\n")
-        except UnicodeDecodeError:
+            includes[rel.removeprefix(INCLUDES_DIR + "/")] = decode(raw, rel)
+        except SourceError:
             notes.append(warning(rel, 0, 0, "not UTF-8 text; this include is ignored"))
     data: dict[str, Any] = {}
     for rel, raw in _files_under(root, DATA_DIR, notes):
