@@ -24,7 +24,7 @@ from typing import Any
 from . import __version__
 from .errors import Diagnostic
 from .markup import MARKDOWN_SETTINGS, Rendered, RenderInput
-from .math import MathSpan
+from .math.spans import MathSpan
 from .meta import Meta
 
 CACHE_DIR = ".mathpress-cache"

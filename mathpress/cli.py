@@ -17,7 +17,7 @@ from .errors import BuildFailed, Diagnostic, SourceError, UsageError
 from .pipeline import BuildOptions, BuildReport, build
 
 if TYPE_CHECKING:  # the importer and scaffold (packaging, importlib.metadata) load only for their commands
-    from .importer import ImportReport
+    from .jekyll.importer import ImportReport
 
 COMMANDS = ("build", "serve", "init", "new", "check", "import")
 EXIT_CODES = (
@@ -230,7 +230,7 @@ def _requirement(given: str | None) -> str | None:
 
 def _import(src: Path, dest: Path, given: str | None) -> int:
     """Run `import` and print its report."""
-    from .importer import import_site
+    from .jekyll.importer import import_site
     from .scaffold import NOT_INSTALLABLE, deploy_files
 
     requirement = _requirement(given)

@@ -20,12 +20,13 @@ from typing import Any
 import markdown
 from markdown.extensions.toc import slugify_unicode
 
-from . import kramdown, mdext
-from .equations import Converted, prepare_spans, span_mathml
+from . import mdext
 from .errors import Diagnostic, error, warning
-from .math import MathSpan, Protected, plain_text, protect, restore
-from .mathcheck import check_spans
-from .texmacros import site_macros
+from .jekyll import kramdown
+from .math.check import check_spans
+from .math.equations import Converted, prepare_spans, span_mathml
+from .math.macros import site_macros
+from .math.spans import MathSpan, Protected, plain_text, protect, restore
 
 EXTENSIONS = [
     "markdown.extensions.tables",

@@ -37,13 +37,14 @@ from .cache import (
 )
 from .config import Config, load_config
 from .content import Inventory, SourceFile, find_front_matter, inventory, parse_document, read_source
-from .equations import Converted, MathMLKey, mathml_key, prepare_spans, span_mathml
 from .errors import BuildFailed, Diagnostic, SourceError, error, sort_diagnostics, warning
 from .images import ImageError, Picture, Variant, cover_picture
-from .liquid import LiquidContext, LiquidFiles, read_liquid_files, render_body
+from .jekyll.liquid import LiquidContext, LiquidFiles, read_liquid_files, render_body
 from .markup import Rendered, RenderInput, finish, mathml_problems
-from .math import MathSpan, mathjax_markup, plain_text, protect, restore
-from .mathml import convert_item
+from .math.equations import Converted, MathMLKey, mathml_key, prepare_spans, span_mathml
+from .math.macros import macro_definitions, site_macros
+from .math.mathml import convert_item
+from .math.spans import MathSpan, mathjax_markup, plain_text, protect, restore
 from .meta import Meta, read_meta
 from .output import Cached, Content, PublishReport, Stat, build_lock, check_output_dir, publish, scan
 from .pages import facet_hashes, page_jobs, post_fact, record_written, render_pages
@@ -61,7 +62,6 @@ from .site import (
     tag_key,
     tag_names,
 )
-from .texmacros import macro_definitions, site_macros
 from .workers import Progress, can_fork, default_jobs, parallel_map, render_many
 
 MathRender = Callable[[MathSpan, bool], str]

@@ -14,7 +14,7 @@ import yaml
 
 from mathpress.cli import main
 from mathpress.errors import UsageError
-from mathpress.importer import ImportReport, import_site
+from mathpress.jekyll.importer import ImportReport, import_site
 from mathpress.pipeline import BuildReport
 from mathpress.scaffold import baseline_workflow
 from mathpress.serve import find_route

@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mathpress.equations import prepare_spans, span_mathml
 from mathpress.markup import RenderInput, render_document
-from mathpress.math import MathSpan, protect
-from mathpress.texmacros import Macro, MacroError, expand, site_macros, take_definitions
+from mathpress.math.equations import prepare_spans, span_mathml
+from mathpress.math.macros import Macro, MacroError, expand, site_macros, take_definitions
+from mathpress.math.spans import MathSpan, protect
 from tests.conftest import build_site, make_site, read_output
 
 ATOM = "{http://www.w3.org/2005/Atom}"

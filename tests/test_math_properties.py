@@ -7,9 +7,9 @@ import html
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mathpress.liquid import LiquidContext, render_liquid
+from mathpress.jekyll.liquid import LiquidContext, render_liquid
 from mathpress.markup import RenderInput, render_document
-from mathpress.math import mathjax_markup, protect, restore
+from mathpress.math.spans import mathjax_markup, protect, restore
 
 TEX_CHARS = "abxyzABN0123456789_^{}*&<>+-=()[]|,.'!/ \\"
 tex = st.text(TEX_CHARS, min_size=1, max_size=30).filter(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mathpress.markup import RenderInput, render_document
-from mathpress.math import mathjax_markup, protect, restore
+from mathpress.math.spans import mathjax_markup, protect, restore
 
 
 def render(body: str) -> str:

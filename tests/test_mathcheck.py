@@ -1,4 +1,4 @@
-"""Tests for mathpress.mathcheck: exact warnings, positions end to end from Markdown text."""
+"""Tests for mathpress.math.check: exact warnings, positions end to end from Markdown text."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from mathpress.content import split_front_matter
-from mathpress.math import protect
-from mathpress.mathcheck import check_spans, edit_distance, mathjax_names
+from mathpress.math.check import check_spans, edit_distance, mathjax_names
+from mathpress.math.spans import protect
 
 PATH = "content/posts/x.md"
 CORPUS = Path(__file__).parent / "corpus"

@@ -1,4 +1,4 @@
-"""Tests for mathpress.mathml: safety (XSS), well-formedness, failures and typical formulas."""
+"""Tests for mathpress.math.mathml: safety (XSS), well-formedness, failures and typical formulas."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mathpress.mathml import (
+from mathpress.math.mathml import (
     ATTRIBUTES,
     ELEMENTS,
     MathMLError,

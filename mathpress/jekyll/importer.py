@@ -26,16 +26,16 @@ from urllib.parse import quote
 import yaml
 from PIL import Image, UnidentifiedImageError
 
-from . import jekyll
-from .baseline import BASELINE_FILE, baseline_text
-from .config import CONFIG_NAME, PERMALINK_TOKENS, Config, load_config
-from .content import Source, decode, find_front_matter, inventory, is_ignored, parse_document
-from .errors import BuildFailed, Diagnostic, SourceError, UsageError, error, line_col, warning
-from .meta import Meta, parse_date_text, read_meta
-from .pipeline import BuildOptions, build
-from .site import document_output, permalink_for, plan_urls, safe_url, tag_names
-from .verify import Problem, check_output
-from .yamlio import EMPTY, YamlMap, parse_mapping
+from ..baseline import BASELINE_FILE, baseline_text
+from ..config import CONFIG_NAME, PERMALINK_TOKENS, Config, load_config
+from ..content import Source, decode, find_front_matter, inventory, is_ignored, parse_document
+from ..errors import BuildFailed, Diagnostic, SourceError, UsageError, error, line_col, warning
+from ..meta import Meta, parse_date_text, read_meta
+from ..pipeline import BuildOptions, build
+from ..site import document_output, permalink_for, plan_urls, safe_url, tag_names
+from ..verify import Problem, check_output
+from ..yamlio import EMPTY, YamlMap, parse_mapping
+from . import rules as jekyll
 
 COVER_KEYS = (
     "cover", "image", "img", "header-img", "cover-img", "feature_image", "thumbnail", "thumbnail-img", "header",

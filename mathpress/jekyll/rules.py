@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
-from .site import date_tokens, jekyll_title
+from ..site import date_tokens, jekyll_title
 
 STYLES = {
     "date": "/:categories/:year/:month/:day/:title:output_ext",

@@ -18,8 +18,8 @@ from functools import cache
 from importlib.resources import files
 from typing import NamedTuple
 
-from .errors import Diagnostic, warning
-from .math import MathSpan
+from ..errors import Diagnostic, warning
+from .spans import MathSpan
 
 TOKEN = re.compile(r"\\(?:([A-Za-z]+)|.|$)|%[^\n]*|[{}]", re.S)
 ENV_ARG = re.compile(r"\s*\{([^{}]*)\}")

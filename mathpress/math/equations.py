@@ -21,11 +21,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from .errors import Diagnostic, warning
-from .math import MathSpan, numbered_if_labelled
-from .mathcheck import tex_position
+from ..errors import Diagnostic, warning
+from .check import tex_position
+from .macros import Macro, MacroError, expand, group_end, take_definitions
 from .mathml import convert_or_none, fallback
-from .texmacros import Macro, MacroError, expand, group_end, take_definitions
+from .spans import MathSpan, numbered_if_labelled
 
 LABEL = re.compile(r"\\label\s*\{([^{}]*)\}")
 REFERENCE = re.compile(r"\\(eq)?ref\s*\{([^{}]*)\}")

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .errors import Diagnostic, LineStarts, warning
+from ..errors import Diagnostic, LineStarts, warning
 
 MATH_ENVIRONMENTS = frozenset(
     f"{name}{star}"

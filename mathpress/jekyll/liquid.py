@@ -48,10 +48,10 @@ from liquid.template import BoundTemplate
 from liquid.token import TOKEN_EXPRESSION, TOKEN_TAG, Token
 from liquid.undefined import Undefined
 
-from .content import decode
-from .errors import Diagnostic, LineStarts, SourceError, error, line_col, warning
-from .math import math_regions
-from .yamlio import shape_problem
+from ..content import decode
+from ..errors import Diagnostic, LineStarts, SourceError, error, line_col, warning
+from ..math.spans import math_regions
+from ..yamlio import shape_problem
 
 INCLUDES_DIR = "_includes"
 DATA_DIR = "_data"

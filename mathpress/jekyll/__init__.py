@@ -1,0 +1,1 @@
+"""Jekyll compatibility: the importer, Jekyll's rules (URLs, dates, defaults), Liquid, kramdown habits."""

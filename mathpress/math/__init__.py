@@ -1,0 +1,1 @@
+"""Math stage: spans found and protected before Markdown, checks, macros, equation numbers, MathML."""
