@@ -28,7 +28,7 @@ from .math.spans import MathSpan
 from .meta import Meta
 
 CACHE_DIR = ".mathpress-cache"
-FORMAT = 8  # 8: kramdown raw containers and unused footnotes (renders differ); 7: MathML TeX on spans
+FORMAT = 9  # 9: what Liquid read of the site; 8: kramdown raw containers, unused footnotes; 7: MathML TeX
 
 
 def digest(*parts: str | bytes) -> str:
@@ -248,6 +248,7 @@ class DocumentRecord:
     render_key: str
     notes: tuple[Diagnostic, ...]  # Liquid's warnings
     summary: Summary
+    liquid_reads: tuple[str, ...] = ()  # the parts of the site its Liquid read (jekyll.model.FACETS)
 
 
 @dataclass(frozen=True)
@@ -310,11 +311,12 @@ def _encode_document(record: DocumentRecord) -> list[Any]:
             summary.labels,
             _encode_notes(summary.diagnostics),
         ],
+        list(record.liquid_reads),
     ]
 
 
 def _decode_document(data: Any) -> DocumentRecord:
-    stat, file_digest, config, meta, liquid, key, notes, summary = data
+    stat, file_digest, config, meta, liquid, key, notes, summary, reads = data
     mode, title_text, title_html, excerpt, description, words, cjk, has_math, labels, diagnostics = summary
     texts = (file_digest, config, liquid, key, mode, title_text, title_html, excerpt, description)
     if not all(isinstance(t, str) for t in texts) or not isinstance(words, int) or not isinstance(cjk, int):
@@ -333,7 +335,15 @@ def _decode_document(data: Any) -> DocumentRecord:
     )
     size, mtime, inode = (int(x) for x in stat)
     return DocumentRecord(
-        (size, mtime, inode), file_digest, config, decode_meta(meta), liquid, key, _notes(notes), finished
+        (size, mtime, inode),
+        file_digest,
+        config,
+        decode_meta(meta),
+        liquid,
+        key,
+        _notes(notes),
+        finished,
+        tuple(str(r) for r in reads),
     )
 
 

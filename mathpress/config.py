@@ -39,6 +39,15 @@ class MathConfig:
 
 
 @dataclass(frozen=True)
+class LiquidConfig:
+    """How Liquid in posts and pages is read (Jekyll's `liquid:` settings)."""
+
+    error_mode: str = "strict"  # strict: a syntax error fails the build; warn: read leniently, warn; lax: silently
+    strict_filters: bool = False  # an unknown filter is an error (else a warning, its input passed through)
+    strict_variables: bool = False  # an undefined variable is an error (else empty)
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything site.yml says, validated, plus where the site lives."""
 
@@ -52,6 +61,8 @@ class Config:
     timezone: str = "UTC"
     permalink: str = "/:year/:month/:day/:slug/"
     paginate: int = 10
+    index_url: str = "/"  # where the post index starts ("" : no index is generated)
+    paginate_path: str = "/page/:num/"  # where its page 2, 3, … go
     excerpt_separator: str = "<!--more-->"
     feed_entries: int = 20
     date_format: str = "%Y-%m-%d"
@@ -60,6 +71,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     highlight_style: str = "xcode"  # Pygments style; xcode keeps every token at 4.5:1 contrast (WCAG AA)
     math: MathConfig = field(default_factory=MathConfig)
+    liquid: LiquidConfig = field(default_factory=LiquidConfig)
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -82,7 +94,7 @@ def _jsonable(value: Any) -> Any:
     """JSON form of config values (dataclasses, mappings, tuples)."""
     if isinstance(value, Mapping):
         return dict(value)
-    if isinstance(value, MathConfig):
+    if isinstance(value, MathConfig | LiquidConfig):
         return {f.name: getattr(value, f.name) for f in fields(value)}
     return str(value)
 
@@ -136,6 +148,22 @@ def _permalink(value: Any) -> str:
     return text
 
 
+def _index_url(value: Any) -> str:
+    if value is False:
+        return ""
+    text = _text(value)
+    if not text.startswith("/"):
+        raise ValueError("must be a site path starting with / (or false: no post index)")
+    return text if text.endswith("/") else text + "/"
+
+
+def _paginate_path(value: Any) -> str:
+    text = _text(value)
+    if not text.startswith("/") or ":num" not in text:
+        raise ValueError("must be a site path with :num in it, like /page/:num/")
+    return text if text.endswith("/") else text + "/"
+
+
 def _widths(value: Any) -> tuple[int, ...]:
     if not isinstance(value, list) or not value:
         raise ValueError("must be a list of pixel widths")
@@ -180,6 +208,8 @@ TOP: dict[str, Check] = {
     "timezone": _timezone,
     "permalink": _permalink,
     "paginate": _positive,
+    "index_url": _index_url,
+    "paginate_path": _paginate_path,
     "excerpt_separator": _text,
     "feed_entries": _positive,
     "date_format": _text,
@@ -197,6 +227,11 @@ MATH: dict[str, Check] = {
     "tags": _one_of("none", "ams", "all"),
     "check": _flag,
 }
+LIQUID: dict[str, Check] = {
+    "error_mode": _one_of("strict", "warn", "lax"),
+    "strict_filters": _flag,
+    "strict_variables": _flag,
+}
 
 
 def load_config(root: Path, base_url: str | None = None) -> Config:
@@ -213,12 +248,13 @@ def load_config(root: Path, base_url: str | None = None) -> Config:
     except UnicodeDecodeError:
         raise SourceError(error(CONFIG_NAME, 1, 1, "not UTF-8 text")) from None
     doc = parse_mapping(text, CONFIG_NAME)
-    values = _validate(doc, TOP, ("math",), ())
-    math_doc = doc.data.get("math", {})
-    if not isinstance(math_doc, dict):
-        _fail(doc, ("math",), "`math` must be a mapping of `key: value` lines")
+    values = _validate(doc, TOP, ("math", "liquid"), ())
+    for section in ("math", "liquid"):
+        if not isinstance(doc.data.get(section, {}), dict):
+            _fail(doc, (section,), f"`{section}` must be a mapping of `key: value` lines")
     math_values = _validate(doc, MATH, (), ("math",))
-    config = Config(root=root, math=MathConfig(**math_values), **values)
+    liquid_values = _validate(doc, LIQUID, (), ("liquid",))
+    config = Config(root=root, math=MathConfig(**math_values), liquid=LiquidConfig(**liquid_values), **values)
     if base_url is not None:
         config = with_base_url(config, base_url)
     return replace(config, url=config.url.rstrip("/"), base_url=_normal_base(config.base_url))

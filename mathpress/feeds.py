@@ -103,9 +103,11 @@ def _stamp(value: dt.datetime) -> str:
 def sitemap(site: Site) -> bytes:
     """sitemap.xml: every post, page, index page and tag page, with absolute URLs."""
     config = site.config
-    urls: list[tuple[str, dt.datetime | None]] = [(i.url, None) for i in site.index_pages]
-    urls += [(p.url, p.date) for p in (*site.posts, *site.pages)]
-    urls += [("/tags/", None), ("/archive/", None)] + [(t.url, None) for t in site.tags]
+    index = [(i.url, None) for i in site.index_pages if site.generates(i.output)]
+    listings = [("/tags/", "tags/index.html"), ("/archive/", "archive/index.html")]
+    listings += [(t.url, t.output) for t in site.tags]
+    urls: list[tuple[str, dt.datetime | None]] = [*index, *((p.url, p.date) for p in (*site.posts, *site.pages))]
+    urls += [(url, None) for url, output in listings if site.generates(output)]
     lines = ['<?xml version="1.0" encoding="utf-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url, date in urls:
         lastmod = f"<lastmod>{date.date().isoformat()}</lastmod>" if date else ""

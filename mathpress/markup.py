@@ -90,6 +90,7 @@ class RenderInput:
     mathml: bool = False  # pages show MathML: report what cannot be converted
     tags: str = "none"  # the site's equation numbering (MathML shows the numbers MathJax would)
     lines: tuple[int, ...] = ()  # the file line of each body line, when Liquid moved them (else body_line + i)
+    wrapper: str = ""  # HTML the body goes into at CONTENT_SLOT (a Jekyll layout that lists the site's documents)
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,9 @@ def _failed(job: RenderInput, message: str) -> Rendered:
     return Rendered("", "", "", "", 0, 0, "", (), (error(job.source, job.body_line, 1, message),))
 
 
+CONTENT_SLOT = "mathpresslayoutcontentslot"  # where a wrapper takes the body (letters: Liquid filters keep it)
+
+
 def _render_document(job: RenderInput) -> Rendered:
     """Render one body: protect math, adapt kramdown habits, Markdown, excerpt, checks."""
     protected = protect(job.body, job.source, job.body_line)
@@ -229,7 +233,7 @@ def _render_document(job: RenderInput) -> Rendered:
         notes, spans = [replace(n, line=_file_line(job, n.line)) for n in notes], _spans_in_file(job, spans)
     text = visible_text(body_html)
     return Rendered(
-        html=body_html,
+        html=job.wrapper.replace(CONTENT_SLOT, body_html) if job.wrapper else body_html,
         toc=toc,
         excerpt=excerpt,
         description=plain_text(_squash(visible_text(excerpt)), protected.token_prefix, spans),

@@ -144,14 +144,14 @@ def page_jobs(
 
     known = set(templates.known_layouts(site.config.root))
     jobs = [_post_job(site, env, post, facts, known) for post in (*site.posts, *site.pages) if wanted(post.output)]
-    jobs += [_index_job(env, index, facts) for index in site.index_pages if wanted(index.output)]
-    jobs += [_tag_job(env, tag_page, facts) for tag_page in site.tags if wanted(tag_page.output)]
+    jobs += [_index_job(env, index, facts) for index in site.index_pages if _generated(site, index.output, wanted)]
+    jobs += [_tag_job(env, page, facts) for page in site.tags if _generated(site, page.output, wanted)]
     for name, output in (
         ("tags.html", "tags/index.html"),
         ("archive.html", "archive/index.html"),
         ("404.html", "404.html"),
     ):
-        if wanted(output):
+        if _generated(site, output, wanted):
             render = _template(env, name, lambda view: templates.plain_context(view))
             jobs.append(PageJob(output, name, render, f"templates/{name}"))
     if wanted("feed.xml"):
@@ -160,6 +160,11 @@ def page_jobs(
     if wanted("sitemap.xml"):
         jobs.append(PageJob("sitemap.xml", _sitemap_inputs(site), lambda view: feeds.sitemap(site), "sitemap.xml"))
     return jobs
+
+
+def _generated(site: Site, output: str, wanted: Callable[[str], bool]) -> bool:
+    """Whether to render a generated listing: asked for, and not replaced by a post or page at its URL."""
+    return wanted(output) and site.generates(output)
 
 
 def _sitemap_inputs(site: Site) -> str:

@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -35,19 +35,31 @@ from .cache import (
     save_stamp,
     save_state,
 )
-from .config import Config, load_config
+from .config import Config, LiquidConfig, load_config
 from .content import Inventory, SourceFile, find_front_matter, inventory, parse_document, read_source
 from .errors import BuildFailed, Diagnostic, SourceError, error, sort_diagnostics, warning
 from .images import ImageError, Picture, Variant, cover_picture
-from .jekyll.liquid import LiquidContext, LiquidFiles, read_liquid_files, render_body
-from .markup import Rendered, RenderInput, finish, mathml_problems
+from .jekyll.liquid import LiquidContext, LiquidFiles, read_liquid_files, render_body, render_layouts
+from .jekyll.model import (
+    BODIES,
+    POSTS,
+    STATIC,
+    TIME,
+    Bodies,
+    BodiesNeeded,
+    SiteModel,
+    StaticFile,
+    model_documents,
+    reads_during,
+)
+from .markup import CONTENT_SLOT, Rendered, RenderInput, finish, mathml_problems
 from .math.equations import Converted, MathMLKey, mathml_key, prepare_spans, span_mathml
 from .math.macros import macro_definitions, site_macros
 from .math.mathml import convert_item
 from .math.spans import MathSpan, mathjax_markup, plain_text, protect, restore
 from .meta import Meta, read_meta
 from .output import Cached, Content, PublishReport, Stat, build_lock, check_output_dir, publish, scan
-from .pages import facet_hashes, page_jobs, post_fact, record_written, render_pages
+from .pages import PageResults, facet_hashes, page_jobs, post_fact, record_written, render_pages
 from .site import (
     Body,
     Cover,
@@ -81,6 +93,7 @@ class BuildOptions:
     use_cache: bool = True
     now: dt.datetime | None = None  # the build's clock (tests); else SOURCE_DATE_EPOCH, else now
     accepted: tuple[str, ...] = ()  # warnings --strict lets through (a baseline's [build] keys)
+    environment: str = "production"  # Liquid's jekyll.environment (`serve`: development, as `jekyll serve`)
 
     @property
     def output_dir(self) -> Path:
@@ -122,26 +135,71 @@ class _Findings:
 
 
 @dataclass(frozen=True)
+class Survey:
+    """What a build finds before reading any document: the files, Liquid's files, and the output as it is."""
+
+    found: Inventory
+    liquid_files: LiquidFiles
+    inputs: str  # a hash of every input (see _input_fingerprint)
+    current: dict[str, Stat]  # the output folder now
+
+
+@dataclass(frozen=True)
+class Read:
+    """Every document this build publishes, its front matter validated (unchanged files are not read)."""
+
+    entries: tuple[_Entry, ...]
+    skipped: tuple[str, ...]  # future posts left out
+    next_change: dt.datetime | None  # when the next post dated in the future becomes due
+    old: BuildState
+
+
+@dataclass(frozen=True)
+class Planned:
+    """Every document's URL and the site as Liquid sees it, before anything is rendered."""
+
+    urls: dict[str, str]
+    names: dict[str, str]  # tag slug → name
+    liquid: LiquidSite
+
+
+@dataclass(frozen=True)
+class Renders:
+    """Every document's render (made now, cached, or kept), and its cover."""
+
+    plans: tuple[_Planned, ...]
+    summaries: tuple[Summary, ...]
+    fresh: int  # documents rendered now
+    covers: dict[str, Cover | None]
+    pictures: dict[str, Picture]
+    cover_files: dict[str, Content]
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """The site model and every page of it, rendered or known unchanged."""
+
+    site: Site
+    facts: dict[str, str]
+    hashes: dict[str, str]  # of each facet of the site
+    env: Any  # the Jinja environment
+    results: PageResults
+
+
+@dataclass(frozen=True)
 class Built:
     """What a build knew when it finished: the dev server keeps it to redo only what a change needs."""
 
     options: BuildOptions  # as asked (its `now` unset unless the caller fixed the clock)
     now: dt.datetime  # the build's clock
-    next_change: dt.datetime | None  # when the next post dated in the future becomes due
     config: Config
-    found: Inventory
-    entries: tuple[_Entry, ...]
-    planned: tuple[_Planned, ...]
-    urls: dict[str, str]
-    names: dict[str, str]
-    liquid: LiquidSite
-    site: Site
-    facts: dict[str, str]
-    hashes: dict[str, str]  # of each facet of the site
-    env: Any  # the Jinja environment
+    survey: Survey
+    read: Read
+    planned: Planned
+    rendered: Renders
+    assembled: Assembled
     cache: RenderCache
     state: BuildState
-    skipped: tuple[str, ...]
 
 
 def build(
@@ -197,95 +255,147 @@ def _build(
     """The recipe, run while this build holds the site (see output.build_lock)."""
     cache_root = config.root if options.use_cache else None
     workers = options.jobs or default_jobs()
+    survey = _survey(config, options)
+    unchanged = None if keep else _unchanged_since_last_build(cache_root, survey.inputs, options, survey.current)
+    if unchanged:
+        return replace(unchanged, seconds=time.perf_counter() - started), None
+    findings = _Findings()
+    findings.add(survey.liquid_files.notes)
+    read = _read(survey, config, options, cache_root, findings)
+    planned = _plan(read, survey, config, options, findings)
+    cache = RenderCache(cache_root)
+    new = BuildState()
+    rendered = _render_all(read, planned, survey, cache, config, workers, progress, findings, cache_root, new)
+    assembled = _assemble(read, planned, rendered, survey, cache, config, options, workers, progress, findings, new)
+    findings.stop_on_errors(strict=options.strict, accepted=options.accepted)
+    report = _publish(survey, read, assembled, rendered, config, options, cache_root, new)
+    result = BuildReport(
+        options.output_dir,
+        report,
+        len(assembled.site.posts),
+        len(assembled.site.pages),
+        read.skipped,
+        tuple(sort_diagnostics(findings.items)),
+        time.perf_counter() - started,
+        rendered.fresh,
+        assembled.results.rendered,
+    )
+    _save_stamp(cache_root, survey.inputs, result, read.next_change)
+    if not keep:
+        return result, None
+    return result, Built(asked, build_clock(options), config, survey, read, planned, rendered, assembled, cache, new)
+
+
+def _survey(config: Config, options: BuildOptions) -> Survey:
+    """The site's files, Liquid's includes and data, the input fingerprint and the output as it is."""
     try:
         found = inventory(config.root, templates.theme_dir() / "static", config.exclude)
     except SourceError as exc:
         raise BuildFailed([exc.diagnostic]) from None
     liquid_files = read_liquid_files(config.root)
     inputs = _input_fingerprint(config, options, found, liquid_files)
-    current = scan(options.output_dir)
-    unchanged = None if keep else _unchanged_since_last_build(cache_root, inputs, options, current)
-    if unchanged:
-        return replace(unchanged, seconds=time.perf_counter() - started), None
-    old, new = load_state(cache_root), BuildState()
-    findings = _Findings()
-    findings.add(liquid_files.notes)
-    read = _read_all(found, config, old, findings)
-    entries, skipped = _select(read, options)
-    metas = [entry.meta for entry in entries]
-    _check_layouts(metas, config, findings)
-    assets = {a.out: a.path for a in found.assets}
+    return Survey(found, liquid_files, inputs, scan(options.output_dir))
+
+
+def _read(survey: Survey, config: Config, options: BuildOptions, cache_root: Path | None, findings: _Findings) -> Read:
+    """Every document's front matter (from the last build when unchanged); drafts and future posts left out."""
+    old = load_state(cache_root)
+    everything = _read_all(survey.found, config, old, findings)
+    entries, skipped = _select(everything, options)
+    _check_layouts([entry.meta for entry in entries], config, findings)
+    now = build_clock(options)
+    future = [e.meta.date for e in everything if e.meta.date and e.meta.date > now]
+    return Read(tuple(entries), skipped, min(future) if future else None, old)
+
+
+def _plan(read: Read, survey: Survey, config: Config, options: BuildOptions, findings: _Findings) -> Planned:
+    """Every document's URL (a clash is an error) and the site Liquid sees."""
+    metas = [entry.meta for entry in read.entries]
     names = tag_names(metas)
-    urls, url_errors = plan_urls(metas, config, names, {a.out: a.rel for a in found.assets})
+    urls, url_errors = plan_urls(metas, config, names, {a.out: a.rel for a in survey.found.assets})
     findings.add(url_errors)
     findings.stop_on_errors()
-    cache = RenderCache(cache_root)
-    liquid = liquid_site(entries, urls, config, liquid_files)
-    planned = _plan_renders(entries, urls, config, findings, liquid)
-    render = _page_math(config)
-    summaries, fresh = _render(entries, planned, cache, config, render, workers, progress)
-    covers = _check_covers(entries, assets, findings)
-    findings.stop_on_errors()
-    stats = {a.out: a.stat for a in found.assets}
-    pictures, cover_files, broken = _pictures(covers, assets, stats, config, old, new, cache_root, workers)
-    findings.add(_broken_covers(entries, covers, broken, {a.out: a.rel for a in found.assets}))
-    findings.stop_on_errors()
-    posts = _make_posts(
-        entries, planned, summaries, urls, names, covers, pictures, config, options, cache, new, findings
+    liquid = liquid_site(read.entries, urls, config, survey, options)
+    return Planned(urls, names, liquid)
+
+
+def _render_all(
+    read: Read,
+    planned: Planned,
+    survey: Survey,
+    cache: RenderCache,
+    config: Config,
+    workers: int,
+    progress: Progress | None,
+    findings: _Findings,
+    cache_root: Path | None,
+    new: BuildState,
+) -> Renders:
+    """Every document rendered (pages that list other documents' bodies after those), then the covers."""
+    plans, summaries, fresh = render_documents(
+        read.entries, planned, cache, config, _page_math(config), workers, progress, findings
     )
+    assets = {a.out: a.path for a in survey.found.assets}
+    covers = _check_covers(read.entries, assets, findings)
+    findings.stop_on_errors()
+    stats = {a.out: a.stat for a in survey.found.assets}
+    pictures, cover_files, broken = _pictures(covers, assets, stats, config, read.old, new, cache_root, workers)
+    findings.add(_broken_covers(read.entries, covers, broken, {a.out: a.rel for a in survey.found.assets}))
+    findings.stop_on_errors()
+    return Renders(tuple(plans), tuple(summaries), fresh, covers, pictures, cover_files)
+
+
+def _assemble(
+    read: Read,
+    planned: Planned,
+    rendered: Renders,
+    survey: Survey,
+    cache: RenderCache,
+    config: Config,
+    options: BuildOptions,
+    workers: int,
+    progress: Progress | None,
+    findings: _Findings,
+    new: BuildState,
+) -> Assembled:
+    """The Site from the rendered documents, and its pages (only those whose inputs changed are rendered)."""
+    posts = _make_posts(read, planned, rendered, config, options, cache, new, findings)
     site = assemble(config, [p for p in posts if p.kind == "post"], [p for p in posts if p.kind == "page"])
     facts = {post.source: post_fact(post) for post in posts}
     env = templates.make_environment(config)
     feed_mathml = _feed_mathml(site, cache, workers)
     findings.add(_feed_problems(site, cache, feed_mathml))
     jobs = page_jobs(site, env, facts, _feed_math(cache, feed_mathml))
+    cache_root = config.root if options.use_cache else None
     pending = _fresh_folder(cache_root / CACHE_DIR / "pending") if cache_root else None
     hashes = facet_hashes(site, facts)
-    results = render_pages(site, jobs, facts, old, current, workers, options.output_dir, pending, progress, hashes)
+    output = options.output_dir
+    results = render_pages(site, jobs, facts, read.old, survey.current, workers, output, pending, progress, hashes)
     findings.add(results.diagnostics)
-    findings.stop_on_errors(strict=options.strict, accepted=options.accepted)
-    files: dict[str, Content] = {**results.files, **_extra_files(config), **cover_files, **assets}
-    report = publish(files, options.output_dir, cache_root / CACHE_DIR / "publish" if cache_root else None, current)
+    return Assembled(site, facts, hashes, env, results)
+
+
+def _publish(
+    survey: Survey,
+    read: Read,
+    assembled: Assembled,
+    rendered: Renders,
+    config: Config,
+    options: BuildOptions,
+    cache_root: Path | None,
+    new: BuildState,
+) -> PublishReport:
+    """Write what changed into the output folder (swapped in whole) and keep the state for the next build."""
+    assets = {a.out: a.path for a in survey.found.assets}
+    results = assembled.results
+    files: dict[str, Content] = {**results.files, **_extra_files(config), **rendered.cover_files, **assets}
+    publish_cache = cache_root / CACHE_DIR / "publish" if cache_root else None
+    report = publish(files, options.output_dir, publish_cache, survey.current)
     new.pages = record_written(results, report.manifest)
-    if pending:
-        shutil.rmtree(pending, ignore_errors=True)
-    save_state(cache_root, new, old)
-    result = BuildReport(
-        options.output_dir,
-        report,
-        len(site.posts),
-        len(site.pages),
-        skipped,
-        tuple(sort_diagnostics(findings.items)),
-        time.perf_counter() - started,
-        fresh,
-        results.rendered,
-    )
-    _save_stamp(cache_root, inputs, result, entries, skipped, options)
-    if not keep:
-        return result, None
-    now = build_clock(options)
-    dates = [e.meta.date for e in read if e.meta.date and e.meta.date > now]
-    built = Built(
-        asked,
-        now,
-        min(dates) if dates else None,
-        config,
-        found,
-        tuple(entries),
-        tuple(planned),
-        urls,
-        names,
-        liquid,
-        site,
-        facts,
-        hashes,
-        env,
-        cache,
-        new,
-        skipped,
-    )
-    return result, built
+    if cache_root:
+        shutil.rmtree(cache_root / CACHE_DIR / "pending", ignore_errors=True)
+    save_state(cache_root, new, read.old)
+    return report
 
 
 def _fresh_folder(path: Path) -> Path:
@@ -300,7 +410,7 @@ def _input_fingerprint(config: Config, options: BuildOptions, found: Inventory, 
     parts = [
         __version__,
         liquid.digest,
-        repr((options.drafts, options.future, options.strict, options.base_url)),
+        repr((options.drafts, options.future, options.strict, options.base_url, options.environment)),
         str(options.output_dir.resolve()),
         config.fingerprint(),
     ]
@@ -336,26 +446,13 @@ def _unchanged_since_last_build(
     )
 
 
-def _save_stamp(
-    cache_root: Path | None,
-    inputs: str,
-    report: BuildReport,
-    entries: Sequence[_Entry],
-    skipped: Sequence[str],
-    options: BuildOptions,
-) -> None:
+def _save_stamp(cache_root: Path | None, inputs: str, report: BuildReport, next_change: dt.datetime | None) -> None:
     """Remember this build's inputs and outputs, so an identical next build can stop early."""
     if cache_root is None:
         return
-    future = [e.meta.date for e in entries if e.meta.date and e.meta.date > build_clock(options)]
-    dates = [d.astimezone(dt.UTC).isoformat() for d in future]
+    due = next_change.astimezone(dt.UTC).isoformat() if next_change else ""
     stamp = BuildStamp(
-        inputs,
-        report.publish.manifest,
-        report.diagnostics,
-        (report.posts, report.pages),
-        tuple(skipped),
-        min(dates) if dates else "",
+        inputs, report.publish.manifest, report.diagnostics, (report.posts, report.pages), report.skipped, due
     )
     save_stamp(cache_root, stamp)
 
@@ -436,21 +533,35 @@ class _Planned:
     liquid: str
     notes: tuple[Diagnostic, ...]
     summary: Summary | None  # the last build's, when still valid
+    reads: tuple[str, ...] = ()  # the parts of the site its Liquid read (jekyll.model.FACETS)
 
 
 @dataclass(frozen=True)
 class LiquidSite:
-    """What Liquid in any document may read of the site, and its hash."""
+    """What Liquid in any document may read of the site, and the hashes its renders are keyed by."""
 
     post_urls: dict[str, str]  # file stem → URL
     document_urls: dict[str, str]  # source → URL
     values: dict[str, Any]
     files: LiquidFiles
-    base: str
+    base: str  # the hash of what every document's Liquid may read besides the site model
+    model: SiteModel
+    facets: Callable[[str], str]  # the hash of one part of the site model (jekyll.model.FACETS)
+    settings: LiquidConfig
+    environment: str
+
+    def with_bodies(self, bodies: Bodies, raw: Callable[[str], str], bodies_hash: str) -> LiquidSite:
+        """The site once the documents that do not list other bodies are rendered."""
+        facets = self.facets
+        model = self.model.with_bodies(bodies, raw)
+        return replace(self, model=model, facets=lambda name: bodies_hash if name == BODIES else facets(name))
 
 
-def liquid_site(entries: Sequence[_Entry], urls: dict[str, str], config: Config, files: LiquidFiles) -> LiquidSite:
+def liquid_site(
+    entries: Sequence[_Entry], urls: dict[str, str], config: Config, survey: Survey, options: BuildOptions
+) -> LiquidSite:
     """The site as Liquid sees it."""
+    files = survey.liquid_files
     post_urls = {Path(e.meta.source).stem: urls[e.meta.source] for e in entries if e.meta.kind == "post"}
     document_urls = {e.meta.source: urls[e.meta.source] for e in entries}
     site_values = {  # extra last: an imported site's own `author: {name, email}` is what its Liquid reads
@@ -466,33 +577,161 @@ def liquid_site(entries: Sequence[_Entry], urls: dict[str, str], config: Config,
         json.dumps(site_values, sort_keys=True, default=str),
         json.dumps(document_urls, sort_keys=True),
         files.digest,
+        repr(config.liquid),
+        options.environment,
     )
-    return LiquidSite(post_urls, document_urls, site_values, files, liquid_base)
+    now = build_clock(options)
+    statics = tuple(
+        StaticFile("/" + a.out, dt.datetime.fromtimestamp(a.stat[1] / 1e9, config.zone))
+        for a in survey.found.assets
+        if a.rel.startswith(("static/", "content/"))
+    )
+    model = SiteModel(model_documents([e.meta for e in entries], urls), config.zone, now, statics)
+    facets = functools.cache(functools.partial(_facet_hash, tuple(entries), urls, statics, now))
+    return LiquidSite(
+        post_urls, document_urls, site_values, files, liquid_base, model, facets, config.liquid, options.environment
+    )
+
+
+def _facet_hash(
+    entries: tuple[_Entry, ...], urls: dict[str, str], statics: tuple[StaticFile, ...], now: dt.datetime, name: str
+) -> str:
+    """The hash of one part of the site model: its documents' files and URLs, the static files, the time."""
+    if name == TIME:
+        return now.isoformat()
+    if name == STATIC:
+        return digest(*(f"{s.path}\0{s.modified.isoformat()}" for s in statics))
+    if name == BODIES:
+        return ""  # not readable before the documents are rendered (see with_bodies)
+    posts = name == POSTS
+    return digest(
+        *(
+            f"{e.meta.source}\0{urls[e.meta.source]}\0{e.file_digest}"
+            for e in entries
+            if (e.meta.kind == "post") == posts
+        )
+    )
+
+
+def render_documents(
+    entries: Sequence[_Entry],
+    planned: Planned,
+    cache: RenderCache,
+    config: Config,
+    render: MathRender,
+    workers: int,
+    progress: Progress | None,
+    findings: _Findings,
+) -> tuple[list[_Planned], list[Summary], int]:
+    """Every document's plan and Summary: first those whose Liquid reads no other document's body, then (as
+    Jekyll renders pages after posts) those that do, with the bodies of the first."""
+    first = _plan_renders(entries, planned.urls, config, findings, planned.liquid)
+    ready = {index: plan for index, plan in enumerate(first) if plan is not None}
+    done, fresh = _render([entries[i] for i in ready], list(ready.values()), cache, config, render, workers, progress)
+    plans, summaries = dict(ready), dict(zip(ready, done, strict=True))
+    waiting = [index for index in range(len(entries)) if index not in ready]
+    if waiting:
+        rendered = [entries[i] for i in ready]
+        later = _with_bodies(planned.liquid, entries, rendered, list(ready.values()), done, cache, render)
+        second = _plan_renders([entries[i] for i in waiting], planned.urls, config, findings, later, final=True)
+        known = [plan for plan in second if plan is not None]  # with the bodies rendered, none waits
+        more, extra = _render([entries[i] for i in waiting], known, cache, config, render, workers, progress)
+        plans.update(zip(waiting, known, strict=True))
+        summaries.update(zip(waiting, more, strict=True))
+        fresh += extra
+    order = range(len(entries))
+    return [plans[i] for i in order], [summaries[i] for i in order], fresh
+
+
+def _with_bodies(
+    liquid: LiquidSite,
+    everyone: Sequence[_Entry],
+    entries: Sequence[_Entry],
+    plans: Sequence[_Planned],
+    summaries: Sequence[Summary],
+    cache: RenderCache,
+    render: MathRender,
+) -> LiquidSite:
+    """The site whose rendered documents' bodies (content, excerpt) Liquid can now read; the others' text as
+    written."""
+    rendered = {
+        entry.meta.source: (plan.key, summary) for entry, plan, summary in zip(entries, plans, summaries, strict=True)
+    }
+    texts = {entry.meta.source: entry for entry in everyone}
+
+    def bodies(source: str) -> tuple[str, str] | None:
+        found = rendered.get(source)
+        if found is None:
+            return None
+        return _finished_body(cache, found[0], render)[0], found[1].excerpt
+
+    def raw(source: str) -> str:
+        entry = texts.get(source)
+        if entry is None:
+            return ""
+        text = entry.text if entry.text is not None else read_source(entry.item).text
+        return find_front_matter(text, source)[1]
+
+    keys = digest(*(f"{source}\0{key}" for source, (key, _) in sorted(rendered.items())))
+    return liquid.with_bodies(bodies, raw, keys)
+
+
+def _liquid_digest(site: LiquidSite, page: Mapping[str, Any], reads: Iterable[str]) -> str:
+    """The hash of everything one document's Liquid read: the site's values, its own page, the parts of the
+    site model it read."""
+    parts = [f"{name}\0{site.facets(name)}" for name in sorted(reads)]
+    return digest(site.base, json.dumps(page, sort_keys=True, default=str), *parts)
 
 
 def _plan_renders(
-    entries: Sequence[_Entry], urls: dict[str, str], config: Config, findings: _Findings, site: LiquidSite
-) -> list[_Planned]:
-    """The render key of each document (Liquid sees `site`); unchanged files reuse the last build's key and
-    warnings."""
-    post_urls, document_urls, site_values, files = site.post_urls, site.document_urls, site.values, site.files
-    liquid_base = site.base
-    planned = []
+    entries: Sequence[_Entry],
+    urls: dict[str, str],
+    config: Config,
+    findings: _Findings,
+    site: LiquidSite,
+    final: bool = False,
+) -> list[_Planned | None]:
+    """The render key of each document (Liquid sees `site`); unchanged files whose Liquid read nothing that
+    changed reuse the last build's key and warnings. None: the document's Liquid reads other documents'
+    bodies, which are not rendered yet (unless `final`: they are)."""
+    planned: list[_Planned | None] = []
     for entry in entries:
         meta, record = entry.meta, entry.record
         page = {**meta.front, "title": meta.title, "url": urls[meta.source], "date": meta.date, "path": meta.source}
-        liquid = digest(liquid_base, json.dumps(page, sort_keys=True, default=str))
-        context = LiquidContext(config.url, config.base_url, site_values, page, post_urls, files, document_urls)
-        if record is not None and record.liquid in ("", liquid):
+        context = _liquid_context(config, site, page)
+        if record is not None and BODIES in record.liquid_reads and not final:
+            planned.append(None)
+            continue
+        if record is not None and record.liquid in ("", _liquid_digest(site, page, record.liquid_reads)):
             valid = record.summary if record.summary.mode == config.math.render else None
-            planned.append(
-                _Planned(record.render_key, _lazy_job(entry, config, context), record.liquid, record.notes, valid)
-            )
+            lazy = _lazy_job(entry, config, context)
+            planned.append(_Planned(record.render_key, lazy, record.liquid, record.notes, valid, record.liquid_reads))
         else:
-            job, notes, used = _job(entry, config, context)
-            planned.append(_Planned(render_key(job), _given(job), liquid if used else "", tuple(notes), None))
-        findings.add(planned[-1].notes)
+            try:
+                job, notes, used, reads = _job(entry, config, context)
+            except BodiesNeeded:
+                planned.append(None)
+                continue
+            liquid = _liquid_digest(site, page, reads) if used else ""
+            planned.append(_Planned(render_key(job), _given(job), liquid, tuple(notes), None, reads))
+        findings.add(planned[-1].notes)  # type: ignore[union-attr]
     return planned
+
+
+def _liquid_context(config: Config, site: LiquidSite, page: Mapping[str, Any]) -> LiquidContext:
+    """What one document's Liquid may read."""
+    return LiquidContext(
+        config.url,
+        config.base_url,
+        site.values,
+        page,
+        site.post_urls,
+        site.files,
+        site.document_urls,
+        site.model,
+        site.settings,
+        site.environment,
+    )
 
 
 def _given(job: RenderInput) -> Callable[[], RenderInput]:
@@ -505,17 +744,29 @@ def _lazy_job(entry: _Entry, config: Config, context: LiquidContext) -> Callable
     return lambda: _job(entry, config, context)[0]
 
 
-def _job(entry: _Entry, config: Config, context: LiquidContext) -> tuple[RenderInput, list[Diagnostic], bool]:
-    """(RenderInput, Liquid warnings, whether Liquid was used) for one document."""
+def _job(
+    entry: _Entry, config: Config, context: LiquidContext
+) -> tuple[RenderInput, list[Diagnostic], bool, tuple[str, ...]]:
+    """(RenderInput, Liquid warnings, whether Liquid was used, the parts of the site it read) for one document."""
     meta = entry.meta
     text = entry.text if entry.text is not None else read_source(entry.item).text
     _, body, line = find_front_matter(text, meta.source)
     notes: list[Diagnostic] = []
     lines: tuple[int, ...] = ()
     used = meta.liquid and ("{%" in body or "{{" in body)
+    seen: set[str] = set()
     if used:
-        done = render_body(body, meta.source, line, context)
+        with reads_during() as read:
+            done = render_body(body, meta.source, line, context)
         body, notes, lines = done.text, list(done.notes), done.lines
+        seen |= read
+    wrapper = ""
+    layout = str(meta.front.get("jekyll_layout") or "")
+    if meta.kind == "page" and layout in context.files.layouts:
+        with reads_during() as read:
+            wrapped = render_layouts(layout, CONTENT_SLOT, meta.source, context)
+        wrapper, notes, seen, used = wrapped.text, [*notes, *wrapped.notes], seen | read, True
+    reads = tuple(sorted(seen))
     job = RenderInput(
         source=meta.source,
         body=body,
@@ -528,8 +779,9 @@ def _job(entry: _Entry, config: Config, context: LiquidContext) -> tuple[RenderI
         mathml=config.math.render == "mathml",
         tags=config.math.tags,
         lines=lines,
+        wrapper=wrapper,
     )
-    return job, notes, used
+    return job, notes, bool(used), reads
 
 
 def _render(
@@ -578,13 +830,9 @@ def summarize(meta: Meta, result: Rendered, config: Config, render: MathRender) 
 
 
 def _make_posts(
-    entries: Sequence[_Entry],
-    planned: Sequence[_Planned],
-    summaries: Sequence[Summary],
-    urls: dict[str, str],
-    names: dict[str, str],
-    covers: dict[str, Cover | None],
-    pictures: dict[str, Picture],
+    read: Read,
+    planned: Planned,
+    rendered: Renders,
     config: Config,
     options: BuildOptions,
     cache: RenderCache,
@@ -595,25 +843,27 @@ def _make_posts(
     now = build_clock(options)
     render = _page_math(config)
     config_key = config.fingerprint()
-    tags = {slug: Tag(name, slug) for slug, name in names.items()}
+    tags = {slug: Tag(name, slug) for slug, name in planned.names.items()}
     posts = []
-    for entry, plan, summary in zip(entries, planned, summaries, strict=True):
+    for entry, plan, summary in zip(read.entries, rendered.plans, rendered.summaries, strict=True):
         findings.add(summary.diagnostics)
-        cover = _with_picture(covers[entry.meta.source], pictures)
+        cover = _with_picture(rendered.covers[entry.meta.source], rendered.pictures)
         body = Body(_body_loader(cache, plan.key, render))
-        posts.append(_post(entry.meta, plan.key, summary, urls[entry.meta.source], tags, cover, now, body))
-        old = entry.record
-        unchanged = (
-            old is not None and old.summary is summary and (old.render_key, old.liquid) == (plan.key, plan.liquid)
-        )
-        new.documents[entry.meta.source] = (
-            old
-            if unchanged and old
-            else DocumentRecord(
-                entry.item.stat, entry.file_digest, config_key, entry.meta, plan.liquid, plan.key, plan.notes, summary
-            )
-        )
+        posts.append(_post(entry.meta, plan.key, summary, planned.urls[entry.meta.source], tags, cover, now, body))
+        new.documents[entry.meta.source] = document_record(entry, plan, summary, config_key)
     return posts
+
+
+def document_record(entry: _Entry, plan: _Planned, summary: Summary, config_key: str) -> DocumentRecord:
+    """What the next build needs to know of one document (the last build's record when nothing changed)."""
+    old = entry.record
+    same = old is not None and (old.render_key, old.liquid, old.liquid_reads) == (plan.key, plan.liquid, plan.reads)
+    if old is not None and same and old.summary is summary:
+        return old
+    item = entry.item
+    return DocumentRecord(
+        item.stat, entry.file_digest, config_key, entry.meta, plan.liquid, plan.key, plan.notes, summary, plan.reads
+    )
 
 
 def _check_covers(entries: Sequence[_Entry], assets: dict[str, Path], findings: _Findings) -> dict[str, Cover | None]:

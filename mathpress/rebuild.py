@@ -24,10 +24,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from . import clock, feeds
-from .cache import BuildState, DocumentRecord, PageRecord, Summary, write_atomic
+from .cache import BuildState, PageRecord, Summary, write_atomic
 from .config import Config
 from .content import Asset, SourceFile, parse_document, read_source
 from .errors import Diagnostic, SourceError
+from .jekyll.model import BODIES as LIQUID_BODIES
+from .jekyll.model import PAGES, POSTS, STATIC
 from .meta import Meta, read_meta
 from .output import Keep, Stat, build_lock
 from .pages import BODIES, bodies_hash, facet_hashes, page_jobs, post_fact, render_pages
@@ -47,6 +49,7 @@ from .pipeline import (
     _render,
     _tell_stderr,
     build_site,
+    document_record,
     fewer_collections,
 )
 from .site import Body, IndexPage, Post, Site, Tag, TagPage, permalink_for, safe_url
@@ -81,11 +84,14 @@ def rebuild(options: BuildOptions, built: Built | None, changed: Sequence[str]) 
 
 def update(built: Built, changed: Sequence[str]) -> Update | None:
     """Apply changed files (paths relative to the site) in place; None when a full build is needed."""
-    if built.next_change is not None and clock_now(built) >= built.next_change:
+    if built.read.next_change is not None and clock_now(built) >= built.read.next_change:
         return None  # a post dated in the future is due now: the selection changes
-    documents = {entry.item.rel: entry for entry in built.entries}
-    assets = {asset.rel: asset for asset in built.found.assets}
-    covers = {p.cover.src.lstrip("/") for p in (*built.site.posts, *built.site.pages) if p.cover and p.cover.local}
+    if _liquid_reads_site(built):
+        return None  # Liquid that lists other documents: a full build knows which to render again
+    documents = {entry.item.rel: entry for entry in built.read.entries}
+    assets = {asset.rel: asset for asset in built.survey.found.assets}
+    site = built.assembled.site
+    covers = {p.cover.src.lstrip("/") for p in (*site.posts, *site.pages) if p.cover and p.cover.local}
     edited: list[_Entry] = []
     copies: list[Asset] = []
     for rel in changed:
@@ -95,7 +101,7 @@ def update(built: Built, changed: Sequence[str]) -> Update | None:
             copies.append(assets[rel])
         else:
             return None
-    fresh = _reread(edited, built.config, built.urls)
+    fresh = _reread(edited, built.config, built.planned.urls)
     if fresh is None:
         return None
     with build_lock(built.options.source, built.options.output_dir, _tell_stderr):  # builds take turns
@@ -104,6 +110,14 @@ def update(built: Built, changed: Sequence[str]) -> Update | None:
             return None
         copied = tuple(_copy_asset(asset, built.options.output_dir) for asset in copies)
     return dataclasses.replace(result, written=result.written + copied)
+
+
+def _liquid_reads_site(built: Built) -> bool:
+    """Whether a document's Liquid read other documents (site.posts, site.pages, their bodies, static files)."""
+    return any(set(plan.reads) & LISTED for plan in built.rendered.plans)
+
+
+LISTED = {POSTS, PAGES, LIQUID_BODIES, STATIC}
 
 
 def clock_now(built: Built) -> dt.datetime:
@@ -147,30 +161,34 @@ def _reread(entries: Sequence[_Entry], config: Config, urls: dict[str, str]) -> 
 def _update_documents(built: Built, fresh: Sequence[_Entry]) -> Update | None:
     """Render the edited documents, rebuild the site around them and the pages that changed."""
     config, findings = built.config, _Findings()
-    planned = _plan_renders(fresh, built.urls, config, findings, built.liquid)
+    maybe = _plan_renders(fresh, built.planned.urls, config, findings, built.planned.liquid)
+    planned = [plan for plan in maybe if plan is not None]
+    if len(planned) != len(maybe) or any(set(plan.reads) & LISTED for plan in planned):
+        return None  # its Liquid now lists other documents
     render = _page_math(config)
     summaries, rendered = _render(fresh, planned, built.cache, config, render, 1, None)
     for summary in summaries:
         findings.add(summary.diagnostics)
     if any(d.severity == "error" for d in findings.items):
         return None  # a full build reports the errors the way it always does
-    tags = {slug: Tag(name, slug) for slug, name in built.names.items()}
+    tags = {slug: Tag(name, slug) for slug, name in built.planned.names.items()}
+    assembled = built.assembled
     replaced: dict[str, Post] = {}
     for entry, plan, summary in zip(fresh, planned, summaries, strict=True):
-        old = _find(built.site, entry.meta.source)
+        old = _find(assembled.site, entry.meta.source)
         body = Body(_body_loader(built.cache, plan.key, render))
-        url = built.urls[entry.meta.source]
+        url = built.planned.urls[entry.meta.source]
         replaced[entry.meta.source] = _post(entry.meta, plan.key, summary, url, tags, old.cover, built.now, body)
-    site = _replace_posts(built.site, replaced)
-    facts = {**built.facts, **{source: post_fact(post) for source, post in replaced.items()}}
-    if all(facts[source] == built.facts[source] for source in replaced):  # listings show the same
-        hashes = {**built.hashes, BODIES: bodies_hash(site)}
+    site = _replace_posts(assembled.site, replaced)
+    facts = {**assembled.facts, **{source: post_fact(post) for source, post in replaced.items()}}
+    if all(facts[source] == assembled.facts[source] for source in replaced):  # listings show the same
+        hashes = {**assembled.hashes, BODIES: bodies_hash(site)}
     else:
         hashes = facet_hashes(site, facts)
     feed = _feed_finish(built, site, set(replaced), findings)
     if any(d.severity == "error" for d in findings.items):
         return None
-    outputs = _affected(built, site, set(replaced), {n for n in hashes if hashes[n] != built.hashes.get(n)})
+    outputs = _affected(built, site, set(replaced), {n for n in hashes if hashes[n] != assembled.hashes.get(n)})
     pages = _render_affected(built, site, facts, hashes, outputs, feed)
     if pages is None:
         return None
@@ -178,13 +196,20 @@ def _update_documents(built: Built, fresh: Sequence[_Entry]) -> Update | None:
     state = _next_state(built, fresh, planned, summaries, records)
     entries = {e.item.rel: e for e in fresh}
     plans = {e.item.rel: p for e, p in zip(fresh, planned, strict=True)}
+    kept = built.read.entries
+    read = dataclasses.replace(built.read, entries=tuple(entries.get(e.item.rel, e) for e in kept))
+    renders = built.rendered
+    summary_of = {e.item.rel: s for e, s in zip(fresh, summaries, strict=True)}
+    rendered_now = dataclasses.replace(
+        renders,
+        plans=tuple(plans.get(e.item.rel, p) for e, p in zip(kept, renders.plans, strict=True)),
+        summaries=tuple(summary_of.get(e.item.rel, s) for e, s in zip(kept, renders.summaries, strict=True)),
+    )
     following = dataclasses.replace(
         built,
-        entries=tuple(entries.get(e.item.rel, e) for e in built.entries),
-        planned=tuple(plans.get(e.item.rel, p) for e, p in zip(built.entries, built.planned, strict=True)),
-        site=site,
-        facts=facts,
-        hashes=hashes,
+        read=read,
+        rendered=rendered_now,
+        assembled=dataclasses.replace(assembled, site=site, facts=facts, hashes=hashes),
         state=state,
     )
     return Update(following, written, tuple(findings.items), rendered, pages_rendered)
@@ -253,7 +278,7 @@ def _render_affected(
 ) -> tuple[tuple[str, ...], dict[str, PageRecord], int] | None:
     """Render the pages whose fingerprint moved and write those whose bytes changed."""
     output = built.options.output_dir
-    jobs = page_jobs(site, built.env, facts, feed, outputs)
+    jobs = page_jobs(site, built.assembled.env, facts, feed, outputs)
     current = {job.output: _stat(output / job.output) for job in jobs}
     present = {rel: stat for rel, stat in current.items() if stat is not None}
     results = render_pages(site, jobs, facts, built.state, present, 1, output, None, None, hashes)
@@ -297,9 +322,7 @@ def _next_state(
     config_key = built.config.fingerprint()
     documents = dict(built.state.documents)
     for entry, plan, summary in zip(fresh, planned, summaries, strict=True):
-        documents[entry.meta.source] = DocumentRecord(
-            entry.item.stat, entry.file_digest, config_key, entry.meta, plan.liquid, plan.key, plan.notes, summary
-        )
+        documents[entry.meta.source] = document_record(entry, plan, summary, config_key)
     return BuildState(documents, {**built.state.pages, **records}, built.state.images)
 
 

@@ -163,6 +163,11 @@ class Site:
     index_pages: tuple[IndexPage, ...]
     years: tuple[tuple[int, tuple[Post, ...]], ...]  # newest year first
     positions: Mapping[str, int] = field(compare=False, repr=False)
+    replaced: frozenset[str] = frozenset()  # generated listings whose output a post or page of the site took
+
+    def generates(self, output: str) -> bool:
+        """Whether the site writes this generated listing (a document at its URL replaces it)."""
+        return output not in self.replaced
 
     def neighbours(self, post: Post) -> tuple[Post | None, Post | None]:
         """The older and the newer post next to this one."""
@@ -283,11 +288,13 @@ def plan_urls(
 ) -> tuple[dict[str, str], list[Diagnostic]]:
     """URL of every document; a URL or file claimed twice is an error naming both sources."""
     claims: dict[str, str] = dict(SPECIAL_OUTPUTS)
-    claims.update(generated_outputs(config, len([m for m in metas if m.kind == "post"]), tag_slugs))
+    listings = dict(generated_outputs(config, len([m for m in metas if m.kind == "post"]), tag_slugs))
     errors: list[Diagnostic] = []
     for output, source in sorted(assets.items()):
-        if output in claims and output not in OVERRIDABLE:
-            errors.append(error(source, 0, 0, f"/{output} is also written by {claims[output]}"))
+        if (output in claims and output not in OVERRIDABLE) or output in listings:
+            errors.append(
+                error(source, 0, 0, f"/{output} is also written by {claims.get(output, listings.get(output))}")
+            )
         claims[output] = source
     urls: dict[str, str] = {}
     documents: dict[str, Meta] = {}
@@ -323,11 +330,19 @@ def _at_key(meta: Meta, key: str, message: str) -> Diagnostic:
     return error(meta.source, line, col, message)
 
 
+def index_urls(config: Config, post_count: int) -> list[str]:
+    """The URL of each page of the post index: `index_url`, then `paginate_path` for page 2, 3, …"""
+    if not config.index_url:
+        return []
+    total = max(1, math.ceil(post_count / config.paginate))
+    return [config.index_url] + [config.paginate_path.replace(":num", str(n)) for n in range(2, total + 1)]
+
+
 def generated_outputs(config: Config, post_count: int, tag_slugs: Iterable[str]) -> list[tuple[str, str]]:
-    """Files the site writes besides posts and pages, with what they are."""
-    pages = max(1, math.ceil(post_count / config.paginate))
-    outputs = [("index.html", "the index page")]
-    outputs += [(f"page/{n}/index.html", f"index page {n}") for n in range(2, pages + 1)]
+    """Listings the site writes besides posts and pages (a post or page at one's URL replaces it), with what
+    they are."""
+    urls = index_urls(config, post_count)
+    outputs = [(output_for_url(url), f"index page {n}" if n > 1 else "the index page") for n, url in enumerate(urls, 1)]
     outputs += [("tags/index.html", "the tags page"), ("archive/index.html", "the archive")]
     outputs += [(f"tags/{slug}/index.html", f"the tag page for `{slug}`") for slug in tag_slugs]
     return outputs
@@ -376,13 +391,17 @@ def assemble(config: Config, posts: Sequence[Post], pages: Sequence[Post]) -> Si
     year_list = tuple((year, tuple(items)) for year, items in sorted(years.items(), reverse=True))
     pages_sorted = tuple(sorted(pages, key=lambda p: p.url))
     positions = {post.source: index for index, post in enumerate(ordered)}
-    return Site(config, ordered, pages_sorted, tags, paginate(ordered, config.paginate), year_list, positions)
+    listed = {output for output, _ in generated_outputs(config, len(ordered), by_tag)}
+    replaced = frozenset(listed & {p.output for p in (*ordered, *pages_sorted)})
+    index = paginate(ordered, config)
+    return Site(config, ordered, pages_sorted, tags, index, year_list, positions, replaced)
 
 
-def paginate(posts: Sequence[Post], per_page: int) -> tuple[IndexPage, ...]:
-    """Cut the posts into index pages: /, /page/2/, /page/3/, …"""
-    total = max(1, math.ceil(len(posts) / per_page))
-    urls = ["/"] + [f"/page/{n}/" for n in range(2, total + 1)]
+def paginate(posts: Sequence[Post], config: Config) -> tuple[IndexPage, ...]:
+    """Cut the posts into index pages: `index_url`, then `paginate_path` (/, /page/2/, /page/3/, … by default)."""
+    per_page = config.paginate
+    urls = index_urls(config, len(posts))
+    total = len(urls)
     return tuple(
         IndexPage(
             number=n + 1,

@@ -209,11 +209,29 @@ def test_a_permalink_clash_blames_the_permalink_at_its_line(site) -> None:  # ty
     ]
 
 
-def test_a_page_cannot_take_a_generated_url(site) -> None:  # type: ignore[no-untyped-def]
-    root = site({"content/tags.md": "---\npermalink: /tags/\n---\nx\n"})
+def test_a_page_at_a_generated_url_replaces_that_listing(site) -> None:  # type: ignore[no-untyped-def]
+    root = site(
+        {
+            "content/tags.md": "---\ntitle: My tags\npermalink: /tags/\n---\nmy own list\n",
+            "content/archive.md": "---\ntitle: Old posts\n---\nby year\n",
+            "content/posts/2024-01-02-a.md": "---\ntitle: A\ntags: [x]\n---\nA\n",
+        }
+    )
+    build_site(root)
+    assert "my own list" in read_output(root, "tags/index.html")
+    assert "by year" in read_output(root, "archive/index.html")
+    assert "A" in read_output(root, "tags/x/index.html")  # the tag pages stay
+    sitemap = read_output(root, "sitemap.xml")
+    assert sitemap.count("/tags/</loc>") == 1 and sitemap.count("/archive/</loc>") == 1
+
+
+def test_a_static_file_cannot_take_a_generated_url(site) -> None:  # type: ignore[no-untyped-def]
+    root = site({"static/tags/index.html": "<p>x</p>"})
     with pytest.raises(BuildFailed) as failure:
         build_site(root)
-    assert str(failure.value.diagnostics[0]) == "content/tags.md:2:1: /tags/ is also written by the tags page"
+    assert (
+        str(failure.value.diagnostics[0]) == "static/tags/index.html: /tags/index.html is also written by the tags page"
+    )
 
 
 def test_failed_build_keeps_the_previous_output(site) -> None:  # type: ignore[no-untyped-def]

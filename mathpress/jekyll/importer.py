@@ -36,6 +36,7 @@ from ..site import document_output, permalink_for, plan_urls, safe_url, tag_name
 from ..verify import Problem, check_output
 from ..yamlio import EMPTY, YamlMap, parse_mapping
 from . import rules as jekyll
+from .layouts import Layout, home_lists_posts, listing_for, missing_includes, read_layouts, theme_name
 
 COVER_KEYS = (
     "cover", "image", "img", "header-img", "cover-img", "feature_image", "thumbnail", "thumbnail-img", "header",
@@ -60,8 +61,6 @@ NO_MEANING = {
     "future": "mathpress leaves future posts out unless `build --future`",
     "show_drafts": "mathpress leaves drafts out unless `build --drafts`",
     "unpublished": "mathpress leaves unpublished posts out unless `build --drafts`",
-    "paginate_path": "mathpress's index pages are /page/N/",
-    "pagination": "mathpress paginates its own index (/page/N/)",
     "highlighter": "code is highlighted by Pygments (`highlight_style`)",
     "markdown": "Markdown is read by mathpress (kramdown's math rules)",
     "keep_files": "mathpress writes its own output folder",
@@ -125,10 +124,23 @@ class _Findings:
     translated: list[str] = field(default_factory=list)
     skipped: list[Diagnostic] = field(default_factory=list)
     folders: set[str] = field(default_factory=set)
+    layouts: dict[str, str] = field(default_factory=dict)  # carried into _layouts/: name → text
 
     def skip(self, path: str, line: int, message: str) -> None:
         """Record something not carried."""
         self.skipped.append(warning(path, line, 0, message))
+
+
+@dataclass(frozen=True)
+class _Theme:
+    """What the site's layouts, theme and pagination decide for its pages."""
+
+    layouts: Mapping[str, Layout]
+    name: str  # the theme gem or remote theme (see layouts.theme_name)
+    includes: frozenset[str]  # the site's _includes/ files
+    paginated: str  # the page jekyll-paginate (or -v2) paginates ("" when none)
+    paginate_path: str  # where its page 2, 3, … go, with :num
+    per_page: int  # posts per page (0: the site's `paginate`)
 
 
 def import_site(src: Path, dest: Path, deploy_files: Mapping[str, str], record_baseline: bool = True) -> ImportReport:
@@ -143,12 +155,14 @@ def import_site(src: Path, dest: Path, deploy_files: Mapping[str, str], record_b
     config = dict(config_map.data)
     zone = _zone(config)
     sources = list(_walk(src, config, notes))
+    theme = _theme(src, config, sources)
     docs: list[_Doc] = []
     files: dict[str, Path] = {}
     for rel in sources:
-        _sort_file(src, rel, config, zone, docs, files, notes)
+        _sort_file(src, rel, config, zone, docs, files, notes, theme)
+    _report_layouts(theme, notes)
     math = _mathjax_settings(src, notes)
-    site_yml = _site_yml(config, config_map, math, zone, notes)
+    site_yml = _site_yml(config, config_map, math, zone, notes, _index_settings(theme, docs, config, notes))
     stage = dest.parent / f".{dest.name}.importing-{os.getpid()}"
     shutil.rmtree(stage, ignore_errors=True)
     try:
@@ -274,6 +288,7 @@ def _sort_file(
     docs: list[_Doc],
     files: dict[str, Path],
     notes: _Findings,
+    theme: _Theme,
 ) -> None:
     """Decide what one source file becomes: a post, draft, page, document, static file, or a note."""
     first = rel.split("/", 1)[0]
@@ -283,18 +298,19 @@ def _sort_file(
     elif first in ("_includes", "_data"):
         files[rel] = src / rel
     elif first.startswith("_") and first[1:] in collections and "/" in rel:
-        _collection_file(src, rel, config, collections[first[1:]], docs, files, notes)
+        _collection_file(src, rel, config, collections[first[1:]], docs, files, notes, theme)
     elif first.startswith("_") and "/" in rel and first not in _strings(config.get("include")):
         _report_folder(rel, notes)
     else:
-        _page_or_static(src, rel, config, docs, files, notes)
+        _page_or_static(src, rel, config, docs, files, notes, theme)
 
 
 def _report_folder(rel: str, notes: _Findings) -> None:
     """Layouts, Sass, plugins and other Jekyll folders: listed, never silently dropped."""
     first = rel.split("/", 1)[0]
+    if first == "_layouts":
+        return  # reported once the pages are read: some are carried for the lists they make (see _report_layouts)
     reasons = {
-        "_layouts": "layout not carried: posts use mathpress's `post` layout, pages its `page` layout",
         "_sass": "Sass is not carried: mathpress's theme has its own CSS (static/ overrides it)",
         "_plugins": "plugin not carried: Ruby plugins do not run in mathpress",
     }
@@ -385,6 +401,7 @@ def _collection_file(
     docs: list[_Doc],
     files: dict[str, Path],
     notes: _Findings,
+    theme: _Theme,
 ) -> None:
     """A document of a Jekyll collection: a page at its URL when the collection is output, else reported."""
     label = rel.split("/", 1)[0][1:]
@@ -411,7 +428,8 @@ def _collection_file(
         notes.skip(rel, 0, str(exc))
         return
     dest = "content/" + rel.removeprefix("_").rsplit(".", 1)[0] + ".md"
-    body = _edit(src, rel, text, fm, data, [], {}, notes, kind="page")
+    _carry_layout(rel, fm, data, theme, notes)
+    body = _edit(src, rel, text, fm, data, [], {"collection": label}, notes, kind="page")
     docs.append(_Doc(rel, "doc", dest, _html_body(rel, body), jekyll.output_file(url, data.get("permalink"))))
 
 
@@ -419,7 +437,13 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _page_or_static(
-    src: Path, rel: str, config: Mapping[str, Any], docs: list[_Doc], files: dict[str, Path], notes: _Findings
+    src: Path,
+    rel: str,
+    config: Mapping[str, Any],
+    docs: list[_Doc],
+    files: dict[str, Path],
+    notes: _Findings,
+    theme: _Theme,
 ) -> None:
     """Any other file: a page when it has front matter, else a static file copied to the same path."""
     if not _has_front_matter(src / rel):
@@ -440,19 +464,111 @@ def _page_or_static(
         return
     data = {**jekyll.defaults_for(rel, "pages", config.get("defaults")), **fm.data}
     url = jekyll.page_url(rel, data, jekyll.page_suffix(config))
-    if url == "/":
-        notes.skip(rel, 1, "the home page is not carried: mathpress's index at / lists the posts")
+    layout = str(data.get("layout") or "")
+    if rel == theme.paginated:
+        notes.skip(rel, 1, f"the paginated listing at {url} is not carried: mathpress's index takes its place there")
+        return
+    if url == "/" and home_lists_posts(find_front_matter(text, rel)[1], layout, theme.layouts, theme.name):
+        notes.skip(rel, 1, "the home page lists the posts: not carried, mathpress's index takes its place at /")
         return
     if jekyll.output_file(url) == "404.html":
         notes.skip(rel, 1, "404 page not carried: mathpress writes its own 404.html")
         return
-    if "paginator" in text:
-        notes.skip(rel, 1, f"paginated listing at {url} not carried: mathpress's index (/, /page/N/) lists the posts")
-        return
     parts = rel.rsplit(".", 1)[0].split("/")
     dest = "content/" + "/".join(p.lstrip("_") for p in parts) + _markdown_ext(rel)
+    _carry_layout(rel, fm, data, theme, notes)
     body = _edit(src, rel, text, fm, data, [], {}, notes, kind="page")
     docs.append(_Doc(rel, "page", dest, _html_body(rel, body), jekyll.output_file(url, data.get("permalink"))))
+
+
+def _carry_layout(rel: str, fm: YamlMap, data: Mapping[str, Any], theme: _Theme, notes: _Findings) -> None:
+    """A layout that makes the page's list is carried into _layouts/ (the site's own, or mathpress's stand-in for
+    a theme gem's), and the page keeps it as `jekyll_layout`."""
+    layout = str(data.get("layout") or "").removesuffix(".html")
+    if not layout or (layout in ("post", "page") and layout not in theme.layouts):
+        return
+    listing = listing_for(layout, theme.layouts, theme.name)
+    if not listing.layouts:
+        return
+    notes.layouts.update(listing.layouts)
+    where = "the site's" if listing.source == "site" else f"mathpress's stand-in for {theme.name}'s"
+    notes.translated.append(f"{rel}:{fm.where('layout')[0]}: layout `{layout}` lists documents → {where} layout")
+    for name in missing_includes(listing, set(theme.includes)):
+        message = f"layout `{layout}` includes {name}, which the site does not have (a theme's): that part is empty"
+        notes.skip(rel, fm.where("layout")[0], message)
+
+
+def _report_layouts(theme: _Theme, notes: _Findings) -> None:
+    """The site's layouts that no page's list needs: mathpress's theme shows its pages instead."""
+    for name in sorted(set(theme.layouts) - set(notes.layouts)):
+        message = "layout not carried: posts use mathpress's `post` layout, pages its `page` layout"
+        notes.skip(f"_layouts/{name}.html", 0, message)
+
+
+def _theme(src: Path, config: Mapping[str, Any], sources: list[str]) -> _Theme:
+    """The site's layouts and theme, and the page its pagination plugin paginates."""
+    includes = frozenset(rel.removeprefix("_includes/") for rel in sources if rel.startswith("_includes/"))
+    paginated, path, per_page = _paginated(src, config, sources)
+    return _Theme(read_layouts(src), theme_name(config), includes, paginated, path, per_page)
+
+
+def _paginated(src: Path, config: Mapping[str, Any], sources: list[str]) -> tuple[str, str, int]:
+    """(page, paginate_path, per page) of the site's paginated listing: jekyll-paginate's `index.html` in the
+    folder of `paginate_path` or the nearest above it, or a jekyll-paginate-v2 page with `pagination: enabled`."""
+    plugins = {str(p) for key in ("plugins", "gems") for p in _strings(config.get(key))}
+    for rel in sources if "jekyll-paginate-v2" in plugins else []:
+        if jekyll.has_ext(rel, (*jekyll.MARKDOWN_EXTS, *jekyll.HTML_EXTS)) and not rel.startswith("_"):
+            found = _v2_pagination(src, rel, config)
+            if found:
+                return found
+    if "jekyll-paginate" not in plugins or not config.get("paginate"):
+        return "", "", 0
+    path = "/" + str(config.get("paginate_path") or "/page:num").strip("/") + "/"
+    folder = PurePosixPath(path).parent.as_posix().strip("/")
+    while True:
+        candidate = f"{folder}/index.html" if folder else "index.html"
+        if candidate in sources:
+            return candidate, path, 0
+        if not folder:
+            return "", "", 0
+        folder = PurePosixPath(folder).parent.as_posix().strip(".").strip("/")
+
+
+def _v2_pagination(src: Path, rel: str, config: Mapping[str, Any]) -> tuple[str, str, int] | None:
+    """jekyll-paginate-v2's listing on one page: (page, paginate_path, per page), or None."""
+    if not _has_front_matter(src / rel):
+        return None
+    text = _read_text(src / rel) or ""
+    try:
+        yaml_text, _, _ = find_front_matter(text, rel)
+        data = parse_mapping(yaml_text or "", rel).data
+    except SourceError:
+        return None
+    settings = data.get("pagination")
+    if not isinstance(settings, dict) or not settings.get("enabled"):
+        return None
+    given = config.get("pagination")
+    site: dict[str, Any] = given if isinstance(given, dict) else {}
+    url = jekyll.page_url(rel, data, jekyll.page_suffix(config))
+    folder = url if url.endswith("/") else url.rsplit("/", 1)[0] + "/"
+    pattern = str(settings.get("permalink") or site.get("permalink") or "/page/:num/")
+    per_page = settings.get("per_page") or site.get("per_page") or config.get("paginate") or 10
+    return rel, folder.rstrip("/") + "/" + pattern.strip("/") + "/", int(per_page) if str(per_page).isdigit() else 10
+
+
+def _index_settings(theme: _Theme, docs: list[_Doc], config: Mapping[str, Any], notes: _Findings) -> dict[str, Any]:
+    """Where mathpress's post index goes: the paginated listing's URL, else /, or nowhere when the site's own
+    home page (one that does not list the posts) is carried there."""
+    if theme.paginated:
+        url = jekyll.page_url(theme.paginated, {}, jekyll.page_suffix(config))
+        settings: dict[str, Any] = {"index_url": url, "paginate_path": theme.paginate_path}
+        if theme.per_page:
+            settings["paginate"] = theme.per_page
+        return settings
+    if any(doc.jekyll_output == "index.html" for doc in docs):
+        notes.translated.append("the site's own home page is carried at /: no post index (index_url: false)")
+        return {"index_url": False}
+    return {}
 
 
 def _static(src: Path, rel: str, files: dict[str, Path], notes: _Findings) -> None:
@@ -519,7 +635,7 @@ def _edit(
     _cover(src, rel, fm, data, renames, added, notes)
     _author(rel, fm, data, renames, added, notes)
     _checked_values(rel, fm, data, renames, notes)
-    _layout(rel, fm, data, renames, notes, kind)
+    _layout(rel, fm, data, renames, added, notes, kind)
     if kind == "post":
         _categories(fm, data, cats, renames, added)
     for key, value in data.items():  # front matter defaults the file did not override
@@ -683,13 +799,24 @@ def _checked_values(rel: str, fm: YamlMap, data: Mapping[str, Any], renames: dic
 
 
 def _layout(
-    rel: str, fm: YamlMap, data: Mapping[str, Any], renames: dict[str, str], notes: _Findings, kind: str
+    rel: str,
+    fm: YamlMap,
+    data: Mapping[str, Any],
+    renames: dict[str, str],
+    added: dict[str, Any],
+    notes: _Findings,
+    kind: str,
 ) -> None:
     """A layout mathpress does not have: kept as jekyll_layout, the document shown with ours."""
     value = fm.data.get("layout")
+    carried = str(data.get("layout") or "").removesuffix(".html") in notes.layouts
     if "layout" in fm.data and value not in ("post", "page"):
         renames["layout"] = "jekyll_layout"
-        notes.skip(rel, fm.where("layout")[0], f"layout `{value}` not carried: shown with mathpress's `{kind}` layout")
+        if not carried:
+            message = f"layout `{value}` not carried: shown with mathpress's `{kind}` layout"
+            notes.skip(rel, fm.where("layout")[0], message)
+    elif carried and "layout" not in fm.data:  # from front matter defaults
+        added["jekyll_layout"] = data["layout"]
 
 
 def _categories(
@@ -773,9 +900,15 @@ def _macros(block: str) -> dict[str, Any]:
 
 
 def _site_yml(
-    config: Mapping[str, Any], doc: YamlMap, math: Mapping[str, Any], zone: zoneinfo.ZoneInfo, notes: _Findings
+    config: Mapping[str, Any],
+    doc: YamlMap,
+    math: Mapping[str, Any],
+    zone: zoneinfo.ZoneInfo,
+    notes: _Findings,
+    index: Mapping[str, Any],
 ) -> str:
-    """site.yml from _config.yml: settings we share, the permalink pattern, MathJax's, the rest under extra."""
+    """site.yml from _config.yml: settings we share, the permalink pattern, the index, Liquid's and MathJax's
+    settings, the rest under extra."""
     site: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for key, value in config.items():
@@ -783,6 +916,8 @@ def _site_yml(
             _setting(key, value, doc, site, extra, notes)
     site["timezone"] = zone.key
     site["permalink"] = _our_pattern(config, doc, notes)
+    site.update(index)
+    site["liquid"] = _liquid_settings(config.get("liquid"), doc, notes)
     if math:
         site["math"] = dict(math)
     if extra:
@@ -808,6 +943,8 @@ def _setting(key: str, value: Any, doc: YamlMap, site: dict[str, Any], extra: di
         site["language"] = str(value).replace("_", "-")
     elif key == "kramdown":
         _kramdown(value, doc, notes)
+    elif key in ("paginate_path", "pagination", "liquid"):
+        notes.translated.append(f"{_at('_config.yml', line)}: `{key}` → site.yml (index_url, paginate_path, liquid)")
     elif key in ("defaults", "exclude", "include"):
         notes.translated.append(f"{_at('_config.yml', line)}: `{key}` {APPLIED[key]}")
     elif (key, str(value).lower()) in (("markdown", "kramdown"), ("highlighter", "rouge")):
@@ -831,6 +968,27 @@ def _same(site: dict[str, Any], key: str, value: Any, line: int, notes: _Finding
         site[key] = value
     elif key != "timezone":
         site[key] = str(value).strip() if key != "url" else str(value).rstrip("/")
+
+
+LIQUID_DEFAULTS = {"error_mode": "warn", "strict_filters": False, "strict_variables": False}  # Jekyll 4.3's
+
+
+def _liquid_settings(value: Any, doc: YamlMap, notes: _Findings) -> dict[str, Any]:
+    """Jekyll's `liquid:` settings with Jekyll's defaults (lenient: a syntax error is a warning)."""
+    given = value if isinstance(value, dict) else {}
+    settings = dict(LIQUID_DEFAULTS)
+    for key, setting in given.items():
+        ok = key in settings and (
+            setting in ("warn", "lax", "strict") if key == "error_mode" else isinstance(setting, bool)
+        )
+        if ok:
+            settings[str(key)] = setting
+        else:
+            line = doc.where("liquid", key)[0]
+            notes.skip(
+                "_config.yml", line, f"liquid `{key}: {_yaml_value(setting)}` not carried: not a setting Jekyll reads"
+            )
+    return settings
 
 
 def _kramdown(value: Any, doc: YamlMap, notes: _Findings) -> None:
@@ -897,6 +1055,8 @@ def _write_stage(
         target = stage / (rel if rel.startswith(("_includes/", "_data/")) else f"static/{rel}")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
+    for name, text in notes.layouts.items():
+        _write(stage / "_layouts" / f"{name}.html", text)
     taken: dict[str, str] = {}
     kept = []
     for doc in docs:

@@ -29,8 +29,11 @@ import markdown
 import yaml
 from liquid import Environment, Mode
 from liquid.ast import BlockNode, Node
-from liquid.builtin.expressions import FilteredExpression, tokenize
+from liquid.builtin.expressions import FilteredExpression, TernaryFilteredExpression, tokenize
+from liquid.builtin.expressions.primitive import Identifier, parse_identifier
 from liquid.builtin.loaders.mixins import CachingLoaderMixin
+from liquid.builtin.output import Output, OutputNode
+from liquid.builtin.tags.assign_tag import AssignNode, AssignTag
 from liquid.context import RenderContext
 from liquid.exceptions import (
     FilterArgumentError,
@@ -45,15 +48,28 @@ from liquid.parser import get_parser
 from liquid.stream import TokenStream
 from liquid.tag import Tag
 from liquid.template import BoundTemplate
-from liquid.token import TOKEN_EXPRESSION, TOKEN_TAG, Token
-from liquid.undefined import Undefined
+from liquid.token import (
+    TOKEN_ASSIGN,
+    TOKEN_DOT,
+    TOKEN_EOF,
+    TOKEN_EXPRESSION,
+    TOKEN_OUTPUT,
+    TOKEN_TAG,
+    TOKEN_WORD,
+    Token,
+)
+from liquid.undefined import StrictUndefined, Undefined
 
+from ..config import LiquidConfig
 from ..content import decode
 from ..errors import Diagnostic, LineStarts, SourceError, error, line_col, warning
 from ..math.spans import math_regions
 from ..yamlio import shape_problem
+from .model import JEKYLL_VERSION, SiteDrop, SiteModel, page_drop
 
 INCLUDES_DIR = "_includes"
+LAYOUTS_DIR = "_layouts"
+SHELL = re.compile(r"<!doctype|<html[\s>]|<head[\s>]|<body[\s>]", re.I)  # a layout that is a whole HTML page
 DATA_DIR = "_data"
 BASEURL_THEN_LINK = re.compile(r"\{\{-?\s*site\.baseurl\s*-?\}\}(?=\{%-?\s*(?:post_url|link)\s)")
 LIQUID_OPENER = re.compile(r"\{\{|\{%")
@@ -75,10 +91,12 @@ class LiquidFiles:
     digest: str
     includes: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
     data: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    layouts: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)  # name → text
     notes: tuple[Diagnostic, ...] = field(default=(), compare=False, hash=False)
 
 
 NO_FILES = LiquidFiles("")
+DEFAULT_SETTINGS = LiquidConfig()
 
 
 @dataclass(frozen=True)
@@ -92,6 +110,9 @@ class LiquidContext:
     post_urls: Mapping[str, str] = field(default_factory=dict)  # file stem → URL path
     files: LiquidFiles = NO_FILES
     document_urls: Mapping[str, str] = field(default_factory=dict)  # source path → URL path
+    model: SiteModel | None = None  # the site's documents (site.posts, site.tags, …)
+    settings: LiquidConfig = field(default_factory=LiquidConfig)
+    environment: str = "production"  # jekyll.environment: `build` is production, `serve` development
 
     def relative(self, path: str) -> str:
         """A site path under the base URL (Jekyll's relative_url)."""
@@ -123,9 +144,22 @@ def read_liquid_files(root: Path) -> LiquidFiles:
     for rel, raw in _files_under(root, DATA_DIR, notes):
         hasher.update(f"{rel}\0{len(raw)}\0".encode() + raw)
         _store_data(data, rel, raw, notes)
-    if not includes and not data:
+    layouts: dict[str, str] = {}
+    for rel, raw in _files_under(root, LAYOUTS_DIR, notes):
+        hasher.update(f"{rel}\0{len(raw)}\0".encode() + raw)
+        try:
+            layouts[rel.removeprefix(LAYOUTS_DIR + "/").rsplit(".", 1)[0]] = decode(raw, rel)
+        except SourceError:
+            notes.append(warning(rel, 0, 0, "not UTF-8 text; this layout is ignored"))
+    if not includes and not data and not layouts:
         return LiquidFiles("", notes=tuple(notes))
-    return LiquidFiles(hasher.hexdigest(), MappingProxyType(includes), MappingProxyType(data), tuple(notes))
+    return LiquidFiles(
+        hasher.hexdigest(),
+        includes=MappingProxyType(includes),
+        data=MappingProxyType(data),
+        layouts=MappingProxyType(layouts),
+        notes=tuple(notes),
+    )
 
 
 def _files_under(root: Path, folder: str, notes: list[Diagnostic]) -> Iterable[tuple[str, bytes]]:
@@ -220,14 +254,24 @@ def render_liquid(text: str, source: str, first_line: int, context: LiquidContex
     return done.text, list(done.notes)
 
 
-def render_body(text: str, source: str, first_line: int, context: LiquidContext) -> LiquidResult:
-    """render_liquid, and where each line of the result came from (an include's lines come from its tag)."""
+def render_body(
+    text: str,
+    source: str,
+    first_line: int,
+    context: LiquidContext,
+    extra: Mapping[str, object] | None = None,
+    math: bool = True,
+) -> LiquidResult:
+    """render_liquid, and where each line of the result came from (an include's lines come from its tag).
+
+    `extra`: more variables (a layout's `content` and `layout`); `math`: set math aside (not in layouts, whose
+    scripts use `$`)."""
     if "{%" not in text and "{{" not in text:
         return LiquidResult(text, ())
     text = BASEURL_THEN_LINK.sub("", text)  # Jekyll 3 posts wrote the base URL before post_url themselves
-    shield = Shield.of(text)
-    run = _Run(source, first_line, text, shield, context)
-    env = _environment(context.files)
+    shield = Shield.of(text) if math else Shield(text, "", (), (), ())
+    run = _Run(source, first_line, text, shield, context, extra=dict(extra or {}))
+    env = _environment(context.files, context.settings)
     try:
         template = env.from_string(shield.text, name=source)
         pieces = _render(template, run)
@@ -235,6 +279,48 @@ def render_body(text: str, source: str, first_line: int, context: LiquidContext)
         return LiquidResult(text, (*run.notes, run.failure(exc)))
     outputs = [(run.place(token)[0], shield.restore(out)) for token, out in pieces]
     return LiquidResult("".join(out for _, out in outputs), tuple(run.notes), _line_map(outputs, first_line))
+
+
+def render_layouts(name: str, slot: str, source: str, context: LiquidContext) -> LiquidResult:
+    """A page's Jekyll layout and the layouts it sits in, up to the one that is a whole HTML page, rendered
+    with `content` = slot (where the page's body goes); "" when the page's own layout is a whole page."""
+    text = slot
+    notes: list[Diagnostic] = []
+    for rel, layout_text in layout_chain(name, context.files.layouts):
+        front, body, line = _split_layout(layout_text, rel)
+        if SHELL.search(body):
+            break
+        done = render_body(body, rel, line, context, {"content": text, "layout": front}, math=False)
+        text = done.text
+        notes += [warning(source, 0, 0, f"{n.message} (in {rel}:{n.line})") for n in done.notes]
+    return LiquidResult(text if text != slot else "", tuple(notes))
+
+
+def layout_chain(name: str, layouts: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(path, text) of a layout and each it names in its front matter `layout:`, innermost first."""
+    chain: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    while name in layouts and name not in seen and len(chain) < 10:
+        seen.add(name)
+        chain.append((f"{LAYOUTS_DIR}/{name}.html", layouts[name]))
+        parent = re.search(
+            r"^layout:\s*['\"]?([\w./-]+)", _split_layout(layouts[name], name)[0].get("__text", ""), re.M
+        )
+        name = parent[1].removesuffix(".html") if parent else ""
+    return chain
+
+
+def _split_layout(text: str, rel: str) -> tuple[dict[str, Any], str, int]:
+    """A layout's front matter (as data), its body and the body's first line."""
+    match = re.match(r"---[ \t]*\n(.*?\n)?---[ \t]*\n", text, re.S)
+    if not match:
+        return {}, text, 1
+    yaml_text = match[1] or ""
+    try:
+        data = yaml.safe_load(yaml_text) or {}
+    except yaml.YAMLError:
+        data = {}
+    return dict(data) if isinstance(data, dict) else {}, text[match.end() :], yaml_text.count("\n") + 3
 
 
 def _line_map(outputs: Sequence[tuple[int, str]], first_line: int) -> tuple[int, ...]:
@@ -328,6 +414,7 @@ class _Run:
     shield: Shield
     context: LiquidContext
     notes: list[Diagnostic] = field(default_factory=list)
+    extra: dict[str, object] = field(default_factory=dict)  # more variables (a layout's content and layout)
     outer: list[Token] = field(default_factory=list)  # the post's {% include %} being rendered, outermost first
     lines: LineStarts = field(init=False)  # where each line of text starts
 
@@ -372,7 +459,9 @@ class _Run:
     def _unclosed(self, token: Token | None, message: str) -> tuple[Token | None, str]:
         """An error python-liquid could not place: the first block tag never closed, if that is it."""
         try:
-            analysis = _environment(self.context.files).analyze_tags_from_string(self.shield.text)
+            analysis = _environment(self.context.files, self.context.settings).analyze_tags_from_string(
+                self.shield.text
+            )
         except IndexError:  # python-liquid 2.3's tag audit fails on a stray end tag such as `{% endraw %}`
             return token, message
         found = [(span.index, name) for name, spans in analysis.unclosed_tags.items() for span in spans]
@@ -405,14 +494,8 @@ class _Template(BoundTemplate):
 
 
 def _render(template: BoundTemplate, run: _Run) -> list[tuple[Token, str]]:
-    """Render a parsed body with the document's site and page values: each top-level node's output."""
-    site = {
-        **run.context.site,
-        "url": run.context.url,
-        "baseurl": run.context.base_url.rstrip("/"),
-        "data": run.context.files.data,
-    }
-    context = _Context(template, globals={"site": site, "page": dict(run.context.page)})
+    """Render a parsed body with the document's site, page and jekyll values: each top-level node's output."""
+    context = _Context(template, globals={**liquid_globals(run.context, run.source), **run.extra})
     context.run = run
     buffer = LimitedStringIO(limit=_Environment.output_stream_limit)
     pieces: list[tuple[Token, str]] = []
@@ -425,6 +508,24 @@ def _render(template: BoundTemplate, run: _Run) -> list[tuple[Token, str]]:
         buffer.seek(start)
         pieces.append((node.token, buffer.read()))
     return pieces
+
+
+def liquid_globals(context: LiquidContext, source: str) -> dict[str, object]:
+    """`site`, `page`, `jekyll` and `paginator` as Jekyll gives them to one document."""
+    values = {
+        **context.site,
+        "url": context.url,
+        "baseurl": context.base_url.rstrip("/"),
+        "data": context.files.data,
+    }
+    model = context.model
+    own = next((d for d in model.documents if d.meta.source == source), None) if model else None
+    return {
+        "site": SiteDrop(values, model, own),
+        "page": page_drop(model, source, dict(context.page)),
+        "jekyll": {"environment": context.environment, "version": JEKYLL_VERSION},
+        "paginator": None,
+    }
 
 
 def _run_of(context: RenderContext) -> _Run:
@@ -443,6 +544,46 @@ class _Environment(Environment):
     output_stream_limit = 20_000_000
     local_namespace_limit = 20_000_000
     context_depth_limit = 30
+    settings = LiquidConfig()
+
+    def _parse(self, source: str) -> list[Node]:
+        """Parse with the stream that reads `a.limit` as a property (see _words_after_dots)."""
+        return get_parser(self).parse(_Stream(self.tokenizer()(source)))
+
+
+# -- python-liquid 2.3.6 reads `x.limit`, `include.offset`, `a.with` … as keywords and fails ("expected an
+# identifier, found limit"); Ruby Liquid reads a property. Remove _Stream, _words_after_dots and their uses
+# in _Output and _IncludeTag once python-liquid reads a word after a dot as a property
+# (tests/test_liquid.py::test_keyword_named_properties fails when this is no longer needed).
+
+
+def _words_after_dots(tokens: Iterable[Token]) -> list[Token]:
+    """Expression tokens with every keyword that follows a `.` made a plain word (a property name)."""
+    fixed: list[Token] = []
+    for token in tokens:
+        if (
+            fixed
+            and fixed[-1].kind == TOKEN_DOT
+            and token.kind not in (TOKEN_WORD, TOKEN_EOF)
+            and token.value.isalpha()
+        ):
+            token = Token(TOKEN_WORD, token.value, token.start_index, token.source)
+        fixed.append(token)
+    return fixed
+
+
+def expression_stream(token: Token) -> TokenStream:
+    """The tokens of one tag's or output's expression, keyword-named properties read as properties."""
+    return TokenStream(iter(_words_after_dots(tokenize(token.value, token))))
+
+
+class _Stream(TokenStream):
+    """A template's token stream whose tag expressions read keyword-named properties as properties."""
+
+    def into_inner(self, *, tag: Token | None = None, eat: bool = True) -> TokenStream:
+        inner = super().into_inner(tag=tag, eat=eat)
+        inner.tokens = _words_after_dots(inner.tokens)
+        return inner
 
 
 class _IncludeLoader(CachingLoaderMixin, BaseLoader):
@@ -465,13 +606,16 @@ class _IncludeLoader(CachingLoaderMixin, BaseLoader):
         return TemplateSource(text, name, None)
 
 
-@functools.lru_cache(maxsize=2)  # one per build's includes; LiquidFiles compare by their digest
-def _environment(files: LiquidFiles) -> Environment:
+@functools.lru_cache(maxsize=4)  # one per build's includes; LiquidFiles compare by their digest
+def _environment(files: LiquidFiles, settings: LiquidConfig = DEFAULT_SETTINGS) -> Environment:
     """A Liquid environment with Jekyll's tags and filters, reading includes from files."""
-    env = _Environment(loader=_IncludeLoader(files.includes), tolerance=Mode.STRICT)
+    undefined = StrictUndefined if settings.strict_variables else Undefined
+    env = _Environment(loader=_IncludeLoader(files.includes), tolerance=Mode.STRICT, undefined=undefined)
+    env.settings = settings
     for name in ("render", "tablerow", "doc"):
         env.tags.pop(name, None)
-    for tag in (_IncludeTag, _IncludeRelativeTag, _HighlightTag, _PostUrlTag, _LinkTag, _UnknownTag):
+    tags = (_IncludeTag, _IncludeRelativeTag, _HighlightTag, _PostUrlTag, _LinkTag, _UnknownTag, _Output, _Assign)
+    for tag in tags:
         env.add_tag(tag)
     for name, function in jekyll_filters().items():
         env.add_filter(name, function)
@@ -553,7 +697,8 @@ class _IncludeTag(Tag):
         args: list[tuple[str, object]] = []
         for argument in INCLUDE_ARGUMENT.finditer(rest):
             if argument[4] is not None:
-                value: object = FilteredExpression.parse(self.env, TokenStream(tokenize(argument[4], token)))
+                stream = TokenStream(iter(_words_after_dots(tokenize(argument[4], token))))
+                value: object = FilteredExpression.parse(self.env, stream)
             else:
                 value = argument[2].replace('\\"', '"') if argument[2] is not None else argument[3].replace("\\'", "'")
             args.append((argument[1], value))
@@ -561,6 +706,133 @@ class _IncludeTag(Tag):
         if leftover:
             raise LiquidSyntaxError(f'`{{% include %}}`: cannot read `{leftover}` (write key="value")', token=token)
         return _IncludeNode(token, name, args)
+
+
+# -- Jekyll's `liquid: error_mode: warn` (its default) and `lax`: an output or assign that strict Liquid cannot
+# parse is read as Ruby Liquid's lax parser reads it (the first fragment is the value, then `| filter: args`
+# pieces), with a warning in `warn` mode, silently in `lax`. `strict` keeps the error.
+
+QUOTED = r"\"[^\"]*\"|'[^']*'"
+QUOTED_FRAGMENT = re.compile(rf"{QUOTED}|(?:[^\s,|'\"]|{QUOTED})+")
+FILTER_PIECE = re.compile(rf"(?:\s+|{QUOTED_FRAGMENT.pattern}|,)+")
+FILTER_ARGUMENT = re.compile(rf"(?::|,)\s*((?:\w+\s*:\s*)?(?:{QUOTED_FRAGMENT.pattern}))")
+VARIABLE_PART = re.compile(r"\[[^\]]+\]|[\w-]+\??")
+LITERAL = re.compile(rf"^(?:{QUOTED}|-?\d+(?:\.\d+)?|true|false|nil|null|empty|blank|\(\S+\.\.\S+\))$")
+
+
+def lax_markup(markup: str) -> str:
+    """What Ruby Liquid's lax parser makes of an expression, written as strict Liquid (`nil` when nothing)."""
+    match = QUOTED_FRAGMENT.search(markup)
+    if match is None:
+        return "nil"
+    value = _lax_value(match[0])
+    rest = markup[match.end() :]
+    bar = rest.find("|")
+    filters = []
+    for piece in FILTER_PIECE.findall(rest[bar + 1 :]) if bar >= 0 else []:
+        name = re.search(r"\w+", piece)
+        if name is None:
+            continue
+        arguments = [_lax_argument(a) for a in FILTER_ARGUMENT.findall(piece[name.end() :])]
+        filters.append(name[0] + (": " + ", ".join(arguments) if arguments else ""))
+    return " | ".join([value, *filters])
+
+
+def _lax_value(fragment: str) -> str:
+    """A literal as written, else the variable its word and bracket parts name."""
+    if LITERAL.match(fragment):
+        return fragment
+    parts = VARIABLE_PART.findall(fragment)
+    if not parts or parts[0].startswith("["):
+        return "nil"
+    tail = "".join(part if part.startswith("[") else f"[{json.dumps(part)}]" for part in parts[1:])
+    return str(parts[0]) + tail
+
+
+def _lax_argument(argument: str) -> str:
+    """One filter argument: `key: value` or a value."""
+    keyword = re.match(r"(\w+)\s*:\s*(.*)\Z", argument, re.S)
+    if keyword and not LITERAL.match(argument):
+        return f"{keyword[1]}: {_lax_value(keyword[2])}"
+    return _lax_value(argument)
+
+
+Parsed = FilteredExpression | TernaryFilteredExpression
+
+
+def _lenient(env: Environment, token: Token, exc: LiquidSyntaxError) -> tuple[Parsed, str]:
+    """The lax reading of an expression strict Liquid refused, and the warning to give (empty in lax mode)."""
+    settings: LiquidConfig = getattr(env, "settings", DEFAULT_SETTINGS)
+    if settings.error_mode == "strict":
+        raise exc
+    try:
+        stream = TokenStream(iter(_words_after_dots(tokenize(lax_markup(token.value), token))))
+        expression = FilteredExpression.parse(env, stream)
+    except LiquidSyntaxError:
+        expression = FilteredExpression.parse(env, TokenStream(tokenize("nil", token)))
+    if settings.error_mode == "lax":
+        return expression, ""
+    shown = " ".join(token.value.split())
+    shown = shown if len(shown) <= 60 else shown[:57] + "…"
+    return expression, f"Liquid syntax error in `{shown}` ({exc.message}); read leniently, as Jekyll does"
+
+
+class _LenientOutputNode(OutputNode):
+    """An output strict Liquid could not parse, read as Ruby Liquid's lax parser reads it."""
+
+    def __init__(self, token: Token, expression: Parsed, message: str) -> None:
+        super().__init__(token, expression)
+        self.message = message
+
+    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
+        if self.message:
+            _run_of(context).warn(self.token, self.message)
+        return super().render_to_output(context, buffer)
+
+
+class _Output(Output):
+    """`{{ … }}`: keyword-named properties read as properties; unparsable ones read leniently unless strict."""
+
+    def parse(self, stream: TokenStream) -> OutputNode:
+        token = stream.eat(TOKEN_OUTPUT)
+        expression_token = stream.expect(TOKEN_EXPRESSION)
+        try:
+            return self.node_class(token, FilteredExpression.parse(self.env, expression_stream(expression_token)))
+        except LiquidSyntaxError as exc:
+            expression, message = _lenient(self.env, expression_token, exc)
+            return _LenientOutputNode(token, expression, message)
+
+
+class _LenientAssignNode(AssignNode):
+    """An assign whose value strict Liquid could not parse, read leniently."""
+
+    def __init__(self, token: Token, name: Identifier, expression: Parsed, message: str) -> None:
+        super().__init__(token, name=name, expression=expression)
+        self.message = message
+
+    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
+        if self.message:
+            _run_of(context).warn(self.token, self.message)
+        return super().render_to_output(context, buffer)
+
+
+class _Assign(AssignTag):
+    """`{% assign x = … %}`, its value read leniently when strict Liquid cannot (Jekyll's warn and lax modes)."""
+
+    def parse(self, stream: TokenStream) -> AssignNode:
+        token = stream.eat(TOKEN_TAG)
+        expression_token = stream.current
+        tokens = stream.into_inner(tag=token, eat=False)
+        name = parse_identifier(self.env, tokens, allow_trailing_question_mark=False)
+        tokens.eat(TOKEN_ASSIGN)
+        start = tokens.current.start_index
+        try:
+            return self.node_class(token, name=name, expression=FilteredExpression.parse(self.env, tokens))
+        except LiquidSyntaxError as exc:
+            offset = max(0, start - expression_token.start_index)
+            value = Token(TOKEN_EXPRESSION, expression_token.value[offset:], start, expression_token.source)
+            expression, message = _lenient(self.env, value, exc)
+            return _LenientAssignNode(token, name, expression, message)
 
 
 class _TextNode(Node):
@@ -767,6 +1039,9 @@ def _jekyll_filters() -> dict[str, Callable[..., object]]:
         "slugify": slugify,
         "where": where,
         "where_exp": _with_context(where_exp),
+        "group_by_exp": _with_context(group_by_exp),
+        "find": find,
+        "find_exp": _with_context(find_exp),
         "sort": sort,
         "group_by": group_by,
         "xml_escape": lambda value: html.escape(_text(value), quote=True),
@@ -917,6 +1192,30 @@ def where_exp(value: object, variable: object, expression: object, *, context: R
         if buffer.getvalue() == "1":
             kept.append(item)
     return kept
+
+
+def group_by_exp(value: object, variable: object, expression: object, *, context: RenderContext) -> list[Any]:
+    """Items grouped by what a Liquid expression gives for each: [{name, items, size}] in first-seen order."""
+    shown = context.env.from_string(f"{{{{ {_text(expression)} }}}}")
+    groups: dict[str, list[Any]] = {}
+    for item in _items(value):
+        buffer = io.StringIO()
+        with context.extend({_text(variable): item}):
+            shown.render_with_context(context, buffer, partial=True)
+        groups.setdefault(buffer.getvalue(), []).append(item)
+    return [{"name": key, "items": items, "size": len(items)} for key, items in groups.items()]
+
+
+def find(value: object, name: object, target: object = None) -> object:
+    """The first item whose field equals target (Jekyll 4.1's find), or nil."""
+    found = where(value, name, target)
+    return found[0] if found else None
+
+
+def find_exp(value: object, variable: object, expression: object, *, context: RenderContext) -> object:
+    """The first item for which a Liquid condition holds (Jekyll 4.1's find_exp), or nil."""
+    found = where_exp(value, variable, expression, context=context)
+    return found[0] if found else None
 
 
 def sort(value: object, name: object = None, nils: object = "first") -> list[Any]:
