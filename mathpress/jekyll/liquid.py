@@ -406,10 +406,15 @@ class _Template(BoundTemplate):
 
 def _render(template: BoundTemplate, run: _Run) -> list[tuple[Token, str]]:
     """Render a parsed body with the document's site and page values: each top-level node's output."""
+    baseurl = run.context.base_url.rstrip("/")
+    # jekyll-github-metadata's site.github: url is the Pages address with the project path (url + baseurl,
+    # the local server's under `serve`); a `github:` mapping in the config is merged over it, as the plugin does.
+    github, own = run.context.site.get("github"), {"url": run.context.url + baseurl, "baseurl": baseurl}
     site = {
         **run.context.site,
         "url": run.context.url,
-        "baseurl": run.context.base_url.rstrip("/"),
+        "baseurl": baseurl,
+        "github": {**own, **github} if isinstance(github, Mapping) else own if github is None else github,
         "data": run.context.files.data,
     }
     context = _Context(template, globals={"site": site, "page": dict(run.context.page)})
