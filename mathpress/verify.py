@@ -223,11 +223,13 @@ def read_output(root: Path) -> Output:
 
 
 def find_address(output: Output, base_url: str | None = None) -> Address:
-    """The site's address: from --base-url (a path or a full URL), else index.html's canonical link."""
+    """The site's address: from --base-url (a path or a full URL), else index.html's canonical link when it is
+    absolute (`url: u.github.io` in a Jekyll config makes it `u.github.io/`, which names no address)."""
     index = output.pages.get("index.html")
     canonical = urlsplit(index.canonical if index else "")
-    origin = f"{canonical.scheme}://{canonical.netloc}" if canonical.scheme else ""
-    base = canonical.path or "/"
+    known = bool(canonical.scheme and canonical.netloc)
+    origin = f"{canonical.scheme}://{canonical.netloc}" if known else ""
+    base = canonical.path if known and canonical.path else "/"
     if base_url:
         given = urlsplit(base_url)
         origin = f"{given.scheme}://{given.netloc}" if given.scheme else origin

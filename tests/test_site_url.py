@@ -72,6 +72,15 @@ def test_site_github_url_carries_the_project_path(tmp_path: Path) -> None:
     assert "https://u.github.io/repo|/repo" in read_output(root, PAGE)
 
 
+def test_a_github_value_that_is_not_a_mapping_replaces_the_metadata(tmp_path: Path) -> None:
+    # al-folio's `github: [metadata]`: jekyll-github-metadata then gives site.github as written (its spec:
+    # "with site.github as a non-hash"), so site.github.url is empty there too.
+    files = {"site.yml": "url: https://u.github.io\nextra:\n  github: [metadata]\n", FIGURES: "[{{ site.github.url }}]"}
+    root = make_site(tmp_path / "site", files)
+    build_site(root)
+    assert "<p>[]</p>" in read_output(root, PAGE)
+
+
 def test_check_reports_a_missing_figure_on_the_sites_own_address_at_its_page(tmp_path: Path) -> None:
     body = (
         '<img src="{{ site.url }}/images/a.png" alt="here">\n\n'
@@ -225,3 +234,18 @@ def test_figures_on_the_sites_address_load_from_the_dev_server(
         [f"{here}/images/a.png", True, 4],
     ]
     assert not [url for url in outside if "example.org" in url]
+
+
+def test_a_canonical_link_without_a_scheme_names_no_address(tmp_path: Path) -> None:
+    # A Jekyll config's `url: u.github.io` (no scheme) makes every canonical link relative: `u.github.io/`.
+    out = tmp_path / "_site"
+    out.mkdir()
+    (out / "index.html").write_text('<link rel="canonical" href="u.github.io/"><a href="about/">About</a>')
+    (out / "about").mkdir()
+    (out / "about" / "index.html").write_text('<link rel="canonical" href="u.github.io/about/">')
+    report = verify.check_output(out)
+    assert report.address == verify.Address("", "/")
+    assert sorted(str(p) for p in report.problems if p.code == "link") == [  # relative URLs, as a browser reads them
+        "about/index.html: <link href> u.github.io/about/: no such file [link]",
+        "index.html: <link href> u.github.io/: no such file [link]",
+    ]
