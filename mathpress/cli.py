@@ -42,7 +42,15 @@ def parser() -> argparse.ArgumentParser:
             epilog=EXIT_CODES,
         )
     )
-    _serve_arguments(commands.add_parser("serve", help="build, serve locally and rebuild on changes"))
+    _serve_arguments(
+        commands.add_parser(
+            "serve",
+            help="build, serve locally and rebuild on changes",
+            description="Build into SOURCE/_site, serve it on --host:--port and rebuild on every save. As with "
+            "`jekyll serve`, the site's url (site.url, site.github.url, absolute URLs) is the server's address, "
+            "and links and images written with site.yml's url are served from here.",
+        )
+    )
     init = commands.add_parser("init", help="create a new site that builds out of the box")
     init.add_argument("folder", type=Path, help="where to create the site")
     init.add_argument("--force", action="store_true", help="add the site to a folder that is not empty")

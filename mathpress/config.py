@@ -234,8 +234,9 @@ LIQUID: dict[str, Check] = {
 }
 
 
-def load_config(root: Path, base_url: str | None = None) -> Config:
-    """Read and validate ROOT/site.yml; base_url (from the command line) overrides the file."""
+def load_config(root: Path, base_url: str | None = None, url: str | None = None) -> Config:
+    """Read and validate ROOT/site.yml; base_url (from the command line) and url (the dev server's address)
+    override the file."""
     path = root / CONFIG_NAME
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -257,6 +258,8 @@ def load_config(root: Path, base_url: str | None = None) -> Config:
     config = Config(root=root, math=MathConfig(**math_values), liquid=LiquidConfig(**liquid_values), **values)
     if base_url is not None:
         config = with_base_url(config, base_url)
+    if url is not None:
+        config = replace(config, url=url)
     return replace(config, url=config.url.rstrip("/"), base_url=_normal_base(config.base_url))
 
 

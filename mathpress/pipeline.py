@@ -86,6 +86,7 @@ class BuildOptions:
     source: Path
     output: Path | None = None
     base_url: str | None = None
+    url: str | None = None  # the site's scheme and host over site.yml's: `serve` gives the local server's
     drafts: bool = False
     future: bool = False
     strict: bool = False
@@ -222,7 +223,7 @@ def build_site(
     started = time.perf_counter()
     asked = options
     options = replace(options, now=build_clock(options))  # one "now" for every decision in this build
-    config = load_config(options.source, options.base_url)
+    config = load_config(options.source, options.base_url, options.url)
     check_output_dir(options.output_dir, options.source)
     with build_lock(options.source, options.output_dir, waiting or _tell_stderr), fewer_collections():
         return _build(asked, options, config, progress, started, keep)

@@ -18,6 +18,7 @@ import json
 import mimetypes
 import os
 import queue
+import re
 import secrets
 import signal
 import socket
@@ -44,6 +45,7 @@ from .content import is_ignored
 from .errors import BuildFailed, SourceError, UsageError
 from .pipeline import BuildOptions, Built
 from .rebuild import rebuild
+from .verify import site_host
 
 WATCHED = ("content", "templates", "static", "_includes", "_data")  # the last two: Liquid's includes and data
 # Litter that content.IGNORED_NAMES does not list: JetBrains' safe-write files, Kate and Chrome swaps.
@@ -86,6 +88,7 @@ CONTENT_TYPES: Mapping[str, str] = MappingProxyType(
     }
 )
 URL_SAFE = "/:@!$&'()*+,;=~-._"
+URL_ATTRIBUTE = re.compile(rb"""(\s(?:href|src|srcset|poster)\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""", re.I)
 NOT_FOUND_PAGE = (
     b'<!doctype html>\n<html><head><meta charset="utf-8"><title>Not found</title></head>\n'
     b"<body><h1>Not found</h1><p>Nothing here, and the site has no 404.html yet.</p></body></html>\n"
@@ -124,13 +127,17 @@ OVERLAY = (
 
 def serve(options: argparse.Namespace) -> int:
     """Build, serve on --host:--port and rebuild on every change until Ctrl-C; the exit code."""
-    build_options = BuildOptions(source=options.source, drafts=options.drafts, future=options.future, jobs=0)
-    live = Live(configured_base(options.source))
+    build_options = BuildOptions(
+        source=options.source, drafts=options.drafts, future=options.future, jobs=0, environment="development"
+    )
+    live = Live(*configured_address(options.source))
     try:
         server = DevServer(options.host, options.port, build_options.output_dir, live)
     except OSError as exc:
         print(f"mathpress: error: {bind_problem(options.host, options.port, exc)}", file=sys.stderr)
         return 2
+    # As `jekyll serve` does: site.url (and every absolute URL the build writes) is this server's address.
+    build_options = dataclasses.replace(build_options, url=server.origin)
     builder = Builder(build_options, live)  # hashes every watched file first
     stop = threading.Event()
     changes: queue.Queue[set[Path]] = queue.Queue()
@@ -180,12 +187,14 @@ def say(message: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} {message}", flush=True)
 
 
-def configured_base(source: Path) -> str:
-    """The base path site.yml asks for; `/` while site.yml has an error (the build reports it)."""
+def configured_address(source: Path) -> tuple[str, str]:
+    """The base path and the address (`https://host`) site.yml gives; `/` and none while site.yml has an
+    error (the build reports it)."""
     try:
-        return load_config(source).base_url
+        config = load_config(source)
     except SourceError:
-        return "/"
+        return "/", ""
+    return config.base_url, config.url
 
 
 def bind_problem(host: str, port: int, exc: OSError) -> str:
@@ -240,23 +249,25 @@ def shut_down(server: DevServer, live: Live, stop: threading.Event, threads: lis
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What every request sees: the base path, a version that changes with the site, the errors."""
+    """What every request sees: the base path, a version that changes with the site, the errors, and the
+    address site.yml gives (links to it are served from here)."""
 
     base_url: str
     version: str
     builds: int = 0
     skipped: int = 0
     errors: tuple[str, ...] = ()
+    site_url: str = ""
 
 
 class Live:
     """The latest Snapshot, replaced whole under one lock; waiters wake when it changes."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, site_url: str = "") -> None:
         self._changed = threading.Condition()
         self._instance = secrets.token_hex(4)  # a restarted server reloads pages of the old one
         self._generation = 0
-        self._snapshot = Snapshot(base_url, self._version())
+        self._snapshot = Snapshot(base_url, self._version(), site_url=site_url)
         self._stopped = False
 
     def _version(self) -> str:
@@ -267,13 +278,13 @@ class Live:
         with self._changed:
             return self._snapshot
 
-    def built(self, errors: tuple[str, ...], site_changed: bool, base_url: str) -> None:
-        """Record a build; pages reload when the site or the error list changed."""
+    def built(self, errors: tuple[str, ...], site_changed: bool, base_url: str, site_url: str) -> None:
+        """Record a build; pages reload when the site, the error list or the site's address changed."""
         with self._changed:
             old = self._snapshot
-            if site_changed or errors != old.errors or base_url != old.base_url:
+            if site_changed or errors != old.errors or (base_url, site_url) != (old.base_url, old.site_url):
                 self._generation += 1
-            self._snapshot = Snapshot(base_url, self._version(), old.builds + 1, old.skipped, errors)
+            self._snapshot = Snapshot(base_url, self._version(), old.builds + 1, old.skipped, errors, site_url)
             self._changed.notify_all()
 
     def skip(self) -> None:
@@ -447,7 +458,7 @@ class Builder:
         self.options = options
         self.live = live
         self.hashes = FileHashes(options.source.resolve())
-        self.base_url: str | None = None  # from site.yml; dropped when site.yml changes
+        self.address: tuple[str, str] | None = None  # base path and address from site.yml; dropped when it changes
         self.built: Built | None = None  # the last good build, kept to update in place
 
     def run(self, changes: queue.Queue[set[Path]], stop: threading.Event) -> None:
@@ -468,13 +479,14 @@ class Builder:
         kinds = sorted({change_kind(rel) for rel in changed})
         say(f"{' and '.join(kinds)} changed: {short_list(changed)}; rebuilding")
         if "config" in kinds:
-            self.base_url = None
+            self.address = None
         self.rebuild(changed)
 
     def rebuild(self, changed: Sequence[str] = (), first: bool = False) -> None:
         """Update the site kept in memory (or build it again in full); the outcome goes to the
         terminal and, through Live, to every open page."""
-        base_url = self.live.snapshot().base_url
+        before = self.live.snapshot()
+        address = before.base_url, before.site_url
         started = time.perf_counter()
         built, self.built = self.built, None  # a failed build leaves nothing to update next time
         try:
@@ -484,34 +496,35 @@ class Builder:
                 raise  # bad folders or options: the command line says so and exits 2
             if not isinstance(exc, BuildFailed | SourceError | UsageError):
                 traceback.print_exc()  # a bug in mathpress: show it, keep serving the last good build
-            self.failed(exc, base_url)
+            self.failed(exc, address)
             return
         self.built = done.built
         for diagnostic in done.diagnostics:
             print(diagnostic, file=sys.stderr, flush=True)
-        new_base = self.current_base(base_url)
-        self.live.built((), bool(done.written), new_base)
+        new = self.current_address(address)
+        self.live.built((), bool(done.written), *new)
         how = "built" if done.full else "updated"
         say(f"{how} in {time.perf_counter() - started:.2f} s: {len(done.written)} written or removed")
-        if new_base != base_url:
-            say(f"the base path is now {new_base}")
+        if new[0] != address[0]:
+            say(f"the base path is now {new[0]}")
 
-    def failed(self, exc: Exception, base_url: str) -> None:
+    def failed(self, exc: Exception, address: tuple[str, str]) -> None:
         """Report a failed build; the last good build stays up, with the errors over it."""
         errors = error_lines(exc)
         for line in errors:
             print(line, file=sys.stderr, flush=True)
-        self.live.built(errors, False, base_url)
+        self.live.built(errors, False, *address)
         say(f"build failed ({len(errors)} error(s)); still serving the last good build")
 
-    def current_base(self, fallback: str) -> str:
-        """The base path of site.yml as just built, read again after site.yml changed."""
-        if self.base_url is None:
+    def current_address(self, fallback: tuple[str, str]) -> tuple[str, str]:
+        """The base path and address of site.yml as just built, read again after site.yml changed."""
+        if self.address is None:
             try:
-                self.base_url = load_config(self.options.source).base_url
+                config = load_config(self.options.source)
             except (SourceError, UsageError):  # changed again since the build: the next one says why
                 return fallback
-        return self.base_url
+            self.address = config.base_url, config.url
+        return self.address
 
 
 def short_list(rels: Iterable[str]) -> str:
@@ -596,6 +609,31 @@ def inject(page: bytes, snapshot: Snapshot) -> bytes:
     return page + extra if end < 0 else page[:end] + extra + page[end:]
 
 
+def own_prefix(site_url: str, base_url: str) -> re.Pattern[bytes] | None:
+    """How absolute URLs under the configured site start (http, https or //; its host in any case; its base
+    path), or None when site.yml gives no address."""
+    host = site_host(site_url)
+    if not host:
+        return None
+    start = rb"(?:https?:)?//" + re.escape(host.encode()) + rb"(?::(?:80|443))?"
+    return re.compile(start + re.escape(base_url.rstrip("/").encode()) + rb"""(?=[/?#"'\s,]|$)""", re.I)
+
+
+def served_here(page: bytes, snapshot: Snapshot, origin: str) -> bytes:
+    """A page with its links and image sources on the configured site's address pointing at this server,
+    so a figure a post wrote as `https://owner.github.io/images/a.png` shows this build's file (or is missing
+    here) rather than the published one."""
+    prefix = own_prefix(snapshot.site_url, snapshot.base_url)
+    if prefix is None or site_host(snapshot.site_url) == site_host(origin):
+        return page
+    here = (origin + snapshot.base_url.rstrip("/")).encode()
+
+    def local(value: re.Match[bytes]) -> bytes:
+        return value[1] + prefix.sub(lambda _: here, value[2])
+
+    return URL_ATTRIBUTE.sub(local, page)
+
+
 def host_names(host: str, port: int) -> frozenset[str]:
     """The Host headers this server answers: its own address and loopback names, with the port."""
     names = {f"[{host}]" if ":" in host and not host.startswith("[") else host, *LOCAL_NAMES}
@@ -622,11 +660,16 @@ class DevServer(ThreadingHTTPServer):
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
 
-    def url(self, base_url: str) -> str:
-        """The address to open in a browser."""
+    @property
+    def origin(self) -> str:
+        """This server's scheme, host and port: what the site's own address becomes while serving."""
         name = "localhost" if self.host in ("0.0.0.0", "::", "") else self.host
         name = f"[{name}]" if ":" in name else name
-        return f"http://{name}:{self.port}{quote(base_url, safe=URL_SAFE)}"
+        return f"http://{name}:{self.port}"
+
+    def url(self, base_url: str) -> str:
+        """The address to open in a browser."""
+        return self.origin + quote(base_url, safe=URL_SAFE)
 
     def allows(self, host_header: str | None, local_address: str) -> bool:
         """Whether a Host header names this server (the address a client reached counts too)."""
@@ -683,7 +726,7 @@ class Handler(BaseHTTPRequestHandler):
             data, route = NOT_FOUND_PAGE, Route(HTTPStatus.NOT_FOUND)
         ctype = content_type(route.file) if route.file else HTML_TYPE
         if ctype == HTML_TYPE:
-            data = inject(data, snapshot)
+            data = inject(served_here(data, snapshot, self.server.origin), snapshot)
         elif route.status == HTTPStatus.OK:  # assets: the browser keeps them and asks whether they changed
             tag = entity_tag(data)
             if if_none_match(self.headers.get("If-None-Match")) & {tag, "*"}:

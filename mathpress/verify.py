@@ -4,7 +4,8 @@ Pure Python and read-only, so it runs anywhere the site is built (a GitHub runne
 nothing else): `python -m mathpress.verify _site [--base-url URL]`. Links are checked the
 way GitHub Pages serves the folder: `/base/a/` is `a/index.html`, `/base/a` redirects to
 `a/` when `a` is a folder, and 404.html is shown at any depth, so its links are resolved
-from a page three folders down.
+from a page three folders down. An absolute URL on the site's own host (`{{ site.url }}/a.png`, http or
+https, the host as site.yml writes it) is checked like a relative one; other hosts are not checked.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ TEX_DELIMITERS = re.compile(r"\\[(\[]")
 NOT_PROSE = re.compile(r"<(pre|code|math)\b.*?</\1>", re.S | re.I)  # TeX may stay in code and annotations
 MARKUP = re.compile(r"</?[A-Za-z][^>]*>")
 DEEP_404 = "a/b/c/missing"
+UNKNOWN_ORIGIN = "http://site.invalid"  # where pages are taken to be served when no address is known
 
 
 @dataclass(frozen=True)
@@ -63,13 +65,25 @@ class Address:
     def url_of(self, rel: str) -> str:
         """The URL a file of the output is served at (folders end in /)."""
         path = rel[: -len("index.html")] if rel == "index.html" or rel.endswith("/index.html") else rel
-        return (self.origin or "http://site.invalid") + self.base + quote(path)
+        return (self.origin or UNKNOWN_ORIGIN) + self.base + quote(path)
 
     def owns(self, url: str) -> bool:
-        """Whether an absolute URL is on this site's origin."""
+        """Whether an absolute URL is on this site's origin, exactly (feeds and sitemaps name it so)."""
         parts = urlsplit(url)
-        own = urlsplit(self.origin or "http://site.invalid")
+        own = urlsplit(self.origin or UNKNOWN_ORIGIN)
         return (parts.scheme, parts.netloc) == (own.scheme, own.netloc)
+
+    def serves(self, url: str) -> bool:
+        """Whether a browser fetching an absolute URL reaches this site's host: http or https, any case,
+        default port written or not (a post's `{{ site.url }}/a.png` or a hard-coded address of its own)."""
+        return urlsplit(url).scheme in ("http", "https") and site_host(url) == site_host(self.origin or UNKNOWN_ORIGIN)
+
+
+def site_host(url: str) -> str:
+    """The host of a site's address (`https://u.github.io/`, or `u.github.io` as some configs write it),
+    lower-cased, without user or default port."""
+    netloc = urlsplit(url if "//" in url else "//" + url).netloc.lower().rpartition("@")[2]
+    return re.sub(r":(?:80|443)$", "", netloc)
 
 
 @dataclass(frozen=True)
@@ -209,11 +223,13 @@ def read_output(root: Path) -> Output:
 
 
 def find_address(output: Output, base_url: str | None = None) -> Address:
-    """The site's address: from --base-url (a path or a full URL), else index.html's canonical link."""
+    """The site's address: from --base-url (a path or a full URL), else index.html's canonical link when it is
+    absolute (`url: u.github.io` in a Jekyll config makes it `u.github.io/`, which names no address)."""
     index = output.pages.get("index.html")
     canonical = urlsplit(index.canonical if index else "")
-    origin = f"{canonical.scheme}://{canonical.netloc}" if canonical.scheme else ""
-    base = canonical.path or "/"
+    known = bool(canonical.scheme and canonical.netloc)
+    origin = f"{canonical.scheme}://{canonical.netloc}" if known else ""
+    base = canonical.path if known and canonical.path else "/"
     if base_url:
         given = urlsplit(base_url)
         origin = f"{given.scheme}://{given.netloc}" if given.scheme else origin
@@ -274,8 +290,8 @@ def check_link(output: Output, address: Address, page_url: str, written: str, pa
         fragment = unquote(written[1:])
         return None if fragment in ("", "top") or fragment in page.ids else f"{written}: no such id here"
     url = urljoin(page_url, written)
-    if urlsplit(url).scheme not in ("http", "https") or not address.owns(url):
-        return None
+    if not address.serves(url):
+        return None  # another site's
     rel, fragment = target_file(output, address, url)
     if rel is None:
         where = urlsplit(url).path

@@ -512,10 +512,15 @@ def _render(template: BoundTemplate, run: _Run) -> list[tuple[Token, str]]:
 
 def liquid_globals(context: LiquidContext, source: str) -> dict[str, object]:
     """`site`, `page`, `jekyll` and `paginator` as Jekyll gives them to one document."""
+    baseurl = context.base_url.rstrip("/")
+    # jekyll-github-metadata's site.github: url is the Pages address with the project path (url + baseurl,
+    # the local server's under `serve`); a `github:` mapping in the config is merged over it, as the plugin does.
+    github, address = context.site.get("github"), {"url": context.url + baseurl, "baseurl": baseurl}
     values = {
         **context.site,
         "url": context.url,
-        "baseurl": context.base_url.rstrip("/"),
+        "baseurl": baseurl,
+        "github": {**address, **github} if isinstance(github, Mapping) else address if github is None else github,
         "data": context.files.data,
     }
     model = context.model
