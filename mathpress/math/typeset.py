@@ -200,7 +200,7 @@ def span_notes(span: MathSpan, result: Typeset, source: str, shift: int = 0) -> 
         pos = match.end() if match else pos
         line, col = tex_position(span, at)
         suggestion = hint(name[1:], (m for m in mathjax_names().macros if m.isalpha()), "\\")
-        notes.append(warning(source, line, col, f"undefined TeX macro `{name}`: MathJax shows it in red{suggestion}"))
+        notes.append(warning(source, line, col, f"unknown TeX macro `{name}`{suggestion}"))
     return notes
 
 
