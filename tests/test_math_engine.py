@@ -19,7 +19,9 @@ SITE = "title: T\nmath:\n  render: build\n"
 
 def warnings(tmp_path: Path, body: str, site: str = SITE) -> list[str]:
     """The warnings of a one-post build, as printed."""
-    root = make_site(tmp_path / "site", {"site.yml": site, "content/posts/2024-01-02-x.md": f"---\ntitle: X\n---\n{body}"})
+    root = make_site(
+        tmp_path / "site", {"site.yml": site, "content/posts/2024-01-02-x.md": f"---\ntitle: X\n---\n{body}"}
+    )
     return [str(d) for d in build_site(root).diagnostics]
 
 
@@ -62,14 +64,18 @@ def test_undefined_macros_and_unknown_environments_are_named(tmp_path: Path) -> 
 
 
 def test_site_macros_and_a_posts_own_definitions_are_mathjaxs(tmp_path: Path) -> None:
-    site = SITE + "  macros:\n    R: \"\\\\mathbb{R}\"\n"
+    site = SITE + '  macros:\n    R: "\\\\mathbb{R}"\n'
     body = "$\\newcommand{\\abs}[1]{|#1|}\\abs{x} \\in \\R$ and later $\\abs{y}$.\n"
     assert warnings(tmp_path, body, site) == []
 
 
 def test_definitions_and_numbers_start_afresh_in_every_post() -> None:
     settings = Settings(tags="ams")
-    first = engine.typeset([("\\newcommand{\\Q}{\\mathbb{Q}}\\Q", False), ("\\begin{equation}a\\end{equation}", True)], settings)
+    engine.typeset([("x", False)], Settings(tags="all"))  # another site's settings first
+    first = engine.typeset(
+        [("\\newcommand{\\Q}{\\mathbb{Q}}\\Q", False), ("\\begin{equation}a\\end{equation}", True)], settings
+    )
+    engine.typeset([("x", False)], Settings())  # an excerpt, say, with the site's own settings
     second = engine.typeset([("\\Q", False), ("\\begin{equation}b\\end{equation}", True)], settings)
     assert first[0].undefined == () and second[0].undefined == ("\\Q",)
     assert "(1)a" in text(first[1].mathml) and "(1)b" in text(second[1].mathml)

@@ -253,4 +253,3 @@ def test_a_front_matter_excerpt_is_numbered_on_its_own(tmp_path: Path) -> None:
     content = feed_content(root)
     assert tags_shown(content) == ["(1)", "(2)"]
     assert [shown(m) for m in maths(content) if m.get("display") == "inline"] == ["(2)"]
-

@@ -82,10 +82,13 @@
 
   const documents = {};
 
-  // One MathDocument per set of site settings (a process may build several sites: tests).
+  // One MathDocument for the settings in use, made again when they change (a process may build
+  // several sites: tests). Only one at a time: each TeX input registers its own \newcommand tables
+  // under the same global names, and resetPost must clear the tables of the document in use.
   function documentFor(settings) {
     const key = JSON.stringify(settings);
     if (documents[key]) return documents[key];
+    for (const old of Object.keys(documents)) delete documents[old];
     const tex = new mj.input.tex_ts.TeX({
       packages: MathJax.config.tex.packages,
       macros: settings.macros,
