@@ -28,7 +28,8 @@ from .math.spans import MathSpan
 from .meta import Meta
 
 CACHE_DIR = ".mathpress-cache"
-FORMAT = 9  # 9: what Liquid read of the site; 8: kramdown raw containers, unused footnotes; 7: MathML TeX
+FORMAT = 10  # 10: MathJax's MathML and SVG on spans, titles rendered with the body; what Liquid read of the site
+# 8: kramdown raw containers and unused footnotes (renders differ); 7: MathML TeX on spans
 
 
 def digest(*parts: str | bytes) -> str:
@@ -104,6 +105,7 @@ def rendered_to_json(rendered: Rendered) -> dict[str, Any]:
         "prefix": rendered.prefix,
         "spans": [s.__dict__ for s in rendered.spans],
         "diagnostics": [d.__dict__ for d in rendered.diagnostics],
+        "title": rendered.title,
     }
 
 
@@ -111,7 +113,7 @@ def rendered_from_json(data: Any, key: str) -> Rendered:
     """Rebuild a Rendered, checking every field's type."""
     if not isinstance(data, dict) or data.get("key") != key or data.get("format") != FORMAT:
         raise ValueError("foreign entry")
-    texts = ("html", "toc", "excerpt", "description", "prefix")
+    texts = ("html", "toc", "excerpt", "description", "prefix", "title")
     if not all(isinstance(data[name], str) for name in texts):
         raise ValueError("bad entry")
     if not all(isinstance(data[name], int) for name in ("words", "cjk_chars")):

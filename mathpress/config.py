@@ -18,7 +18,9 @@ from .errors import Diagnostic, SourceError, UsageError, error
 from .yamlio import YamlMap, parse_mapping
 
 CONFIG_NAME = "site.yml"
-MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-chtml.js"
+MATHJAX_VERSION = "4.1.3"  # the vendored MathJax the build typesets with (mathpress/math/mathjax/VERSION)
+# Browser MathJax (`render: mathjax`) from a CDN, pinned to the build's version: pages and feeds agree.
+MATHJAX_CDN = f"https://cdn.jsdelivr.net/npm/mathjax@{MATHJAX_VERSION}/tex-chtml.js"
 PERMALINK_TOKENS = (
     "year", "short_year", "month", "i_month", "short_month", "long_month", "day", "i_day", "y_day", "week", "w_year",
     "w_day", "short_day", "long_day", "hour", "minute", "second", "title", "slug", "name", "categories",
@@ -30,7 +32,7 @@ PERMALINK_TOKENS = (
 class MathConfig:
     """How math is typeset and checked."""
 
-    render: str = "mathjax"  # "mathjax" (browser) or "mathml" (no JavaScript)
+    render: str = "mathjax"  # "build" (typeset now, no JavaScript), "mathml" (MathJax's MathML), "mathjax" (browser)
     mathjax_url: str = MATHJAX_CDN
     font_url: str = ""  # MathJax 4 only: where its font package is served, when self-hosting
     macros: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
@@ -220,7 +222,7 @@ TOP: dict[str, Check] = {
     "extra": _mapping,
 }
 MATH: dict[str, Check] = {
-    "render": _one_of("mathjax", "mathml"),
+    "render": _one_of("build", "mathml", "mathjax"),
     "mathjax_url": _text,
     "font_url": _text,
     "macros": _macros,

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import markdown
@@ -23,10 +24,10 @@ from markdown.extensions.toc import slugify_unicode
 from . import mdext
 from .errors import Diagnostic, error, warning
 from .jekyll import kramdown
-from .math.check import check_spans
-from .math.equations import Converted, prepare_spans, span_mathml
-from .math.macros import site_macros
+from .math.engine import Settings
+from .math.equations import prepare_spans
 from .math.spans import MathSpan, Protected, plain_text, protect, restore
+from .math.typeset import Group, typeset_spans
 
 EXTENSIONS = [
     "markdown.extensions.tables",
@@ -87,8 +88,9 @@ class RenderInput:
     macros: tuple[tuple[str, str, int], ...]  # the site's: (name, TeX, number of arguments)
     check_math: bool
     safe_html: bool
-    mathml: bool = False  # pages show MathML: report what cannot be converted
-    tags: str = "none"  # the site's equation numbering (MathML shows the numbers MathJax would)
+    render: str = "mathjax"  # math.render: the build typesets SVG into pages for `build`
+    tags: str = "none"  # the site's equation numbering (MathJax's `tags`)
+    title: str = ""  # the document's title (its math is typeset with the body)
     lines: tuple[int, ...] = ()  # the file line of each body line, when Liquid moved them (else body_line + i)
     wrapper: str = ""  # HTML the body goes into at CONTENT_SLOT (a Jekyll layout that lists the site's documents)
 
@@ -106,6 +108,10 @@ class Rendered:
     prefix: str
     spans: tuple[MathSpan, ...]
     diagnostics: tuple[Diagnostic, ...]
+    title: str = ""  # the title with its math as tokens (HTML-escaped text around them)
+
+
+LINE_WIDTH_EM = 37.5  # the default theme's column (42rem less 2rem of padding, at 17px): MathJax breaks wider displays
 
 
 @lru_cache(maxsize=1)
@@ -129,14 +135,16 @@ def to_html(text: str) -> tuple[str, str]:
     return body, toc if "<li>" in toc else ""
 
 
-def render_document(job: RenderInput) -> Rendered:
-    """Render one body; input that would take Python-Markdown minutes or crash it fails this file only."""
+def render_document(job: RenderInput, math_cache: Path | None = None) -> Rendered:
+    """Render one body; input that would take Python-Markdown minutes or crash it fails this file only.
+
+    `math_cache`: where typeset spans are kept between builds (math.typeset)."""
     problem = pathological(job.body)
     if problem:
         return _failed(job, problem)
     try:
         with time_limit(RENDER_SECONDS):
-            return _render_document(job)
+            return _render_document(job, math_cache)
     except RecursionError:
         return _failed(job, "nested too deeply to render (lists, quotes or HTML hundreds of levels deep)")
     except TimeoutError:
@@ -212,8 +220,8 @@ def _failed(job: RenderInput, message: str) -> Rendered:
 CONTENT_SLOT = "mathpresslayoutcontentslot"  # where a wrapper takes the body (letters: Liquid filters keep it)
 
 
-def _render_document(job: RenderInput) -> Rendered:
-    """Render one body: protect math, adapt kramdown habits, Markdown, excerpt, checks."""
+def _render_document(job: RenderInput, math_cache: Path | None) -> Rendered:
+    """Render one body: protect math, adapt kramdown habits, Markdown, excerpt, then MathJax on the math."""
     protected = protect(job.body, job.source, job.body_line)
     body_html, toc = _convert(protected.text, job.safe_html)
     spans = protected.spans
@@ -221,13 +229,18 @@ def _render_document(job: RenderInput) -> Rendered:
         excerpt, spans = _own_excerpt(job, protected)
     else:
         excerpt = _cut_excerpt(body_html, job.separator)
+    excerpt_end = len(spans)
+    title, spans = _own_title(job, protected.token_prefix, spans)
     notes = list(protected.diagnostics) + _lost_spans(protected, job.source, body_html, toc)
-    if job.check_math:
-        notes.extend(check_spans(spans, job.source, tuple(name for name, _, _ in job.macros)))
-    spans, found = _prepare(job, spans, len(protected.spans), page_order(body_html, protected.token_prefix))
+    order = page_order(body_html, protected.token_prefix)
+    spans, found, groups = _prepare(job, spans, len(protected.spans), excerpt_end, order)
     notes.extend(found)
-    if job.mathml:
-        spans, problems = with_mathml(spans, job.source)
+    body_tags = job.tags
+    if body_tags == "none" and any("\\label" in span.tex for span in spans[: len(protected.spans)]):
+        body_tags = "ams"  # as the page's MathJax is configured (templates.mathjax_config)
+    for index, group in enumerate(groups):
+        settings = _settings(job, body_tags if index == 0 else job.tags)
+        spans, problems = typeset_spans(spans, [group], job.source, settings, job.check_math, math_cache)
         notes.extend(problems)
     if job.lines:
         notes, spans = [replace(n, line=_file_line(job, n.line)) for n in notes], _spans_in_file(job, spans)
@@ -241,8 +254,28 @@ def _render_document(job: RenderInput) -> Rendered:
         cjk_chars=len(re.findall(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", text)),
         prefix=protected.token_prefix,
         spans=spans,
-        diagnostics=tuple(notes),
+        diagnostics=tuple(sorted(notes)),
+        title=title,
     )
+
+
+def _settings(job: RenderInput, tags: str) -> Settings:
+    """The MathJax settings of one of the document's groups of spans."""
+    build = job.render == "build"
+    return Settings(job.macros, tags, svg=build, width=LINE_WIDTH_EM if build else 0.0)
+
+
+def _own_title(job: RenderInput, prefix: str, spans: tuple[MathSpan, ...]) -> tuple[str, tuple[MathSpan, ...]]:
+    """The title as escaped text with its math as tokens after the body's and excerpt's spans."""
+    if not job.title:
+        return "", spans
+    found = protect(job.title)
+    offset = len(spans)
+    escaped = html.escape(found.text)
+    title = re.sub(rf"{re.escape(found.token_prefix)}(\d+)q", lambda m: f"{prefix}{offset + int(m[1])}q", escaped)
+    # a title's math is reported on the front matter's first line, where titles are written
+    placed = tuple(replace(s, line=1, col=1, tex_line=1, tex_col=1) for s in found.spans)
+    return title, spans + placed
 
 
 def page_order(body_html: str, prefix: str) -> list[int]:
@@ -262,40 +295,23 @@ def _spans_in_file(job: RenderInput, spans: Sequence[MathSpan]) -> tuple[MathSpa
 
 
 def _prepare(
-    job: RenderInput, spans: tuple[MathSpan, ...], body: int, order: list[int]
-) -> tuple[tuple[MathSpan, ...], list[Diagnostic]]:
-    """Prepare the body's spans in page order, then a front matter excerpt's (a page of its own: index pages)."""
-    macros = site_macros(job.macros)
+    job: RenderInput, spans: tuple[MathSpan, ...], body: int, excerpt_end: int, order: list[int]
+) -> tuple[tuple[MathSpan, ...], list[Diagnostic], list[Group]]:
+    """Labels checked in page order; the groups MathJax typesets: the body, a front matter excerpt, the title."""
     order = [index for index in order if index < body]
     shown = set(order)
     order += [index for index in range(body) if index not in shown]
-    prepared, found = prepare_spans(spans[:body], order, job.source, macros, job.tags)
-    if len(spans) > body:
-        excerpt = spans[body:]
-        more, notes = prepare_spans(excerpt, range(len(excerpt)), job.source, macros, job.tags)
+    prepared, found = prepare_spans(spans[:body], order, job.source)
+    groups = [Group(tuple(order))]
+    if excerpt_end > body:
+        excerpt = spans[body:excerpt_end]
+        more, notes = prepare_spans(excerpt, range(len(excerpt)), job.source)
         prepared, found = prepared + more, found + notes
-    return prepared, found
-
-
-def with_mathml(spans: Sequence[MathSpan], source: str) -> tuple[tuple[MathSpan, ...], list[Diagnostic]]:
-    """Spans carrying their MathML (made here once, kept with the render), and what could not be converted."""
-    made, problems = [], []
-    for span in spans:
-        markup, problem = span_mathml(span)
-        made.append(replace(span, mathml=markup))
-        if problem:
-            problems.append(warning(source, span.line, span.col, f"MathML: {problem}"))
-    return tuple(made), problems
-
-
-def mathml_problems(spans: Sequence[MathSpan], source: str, converted: Converted | None = None) -> list[Diagnostic]:
-    """A warning for each span that cannot become MathML (it is shown as TeX instead)."""
-    found = []
-    for span in spans:
-        problem = span_mathml(span, converted)[1]
-        if problem:
-            found.append(warning(source, span.line, span.col, f"MathML: {problem}"))
-    return found
+        groups.append(Group(tuple(range(body, excerpt_end))))
+    if len(spans) > excerpt_end:
+        prepared += spans[excerpt_end:]
+        groups.append(Group(tuple(range(excerpt_end, len(spans)))))
+    return prepared, found, groups
 
 
 def _lost_spans(protected: Protected, source: str, *fragments: str) -> list[Diagnostic]:

@@ -52,11 +52,10 @@ from .jekyll.model import (
     model_documents,
     reads_during,
 )
-from .markup import CONTENT_SLOT, Rendered, RenderInput, finish, mathml_problems
-from .math.equations import Converted, MathMLKey, mathml_key, prepare_spans, span_mathml
-from .math.macros import macro_definitions, site_macros
-from .math.mathml import convert_item
+from .markup import CONTENT_SLOT, Rendered, RenderInput, finish
+from .math.macros import macro_definitions
 from .math.spans import MathSpan, mathjax_markup, plain_text, protect, restore
+from .math.typeset import mathml_markup, page_markup
 from .meta import Meta, read_meta
 from .output import Cached, Content, PublishReport, Stat, build_lock, check_output_dir, publish, scan
 from .pages import PageResults, facet_hashes, page_jobs, post_fact, record_written, render_pages
@@ -74,7 +73,7 @@ from .site import (
     tag_key,
     tag_names,
 )
-from .workers import Progress, can_fork, default_jobs, parallel_map, render_many
+from .workers import Progress, default_jobs, parallel_map, render_many
 
 MathRender = Callable[[MathSpan, bool], str]
 
@@ -777,9 +776,10 @@ def _job(
         macros=macro_definitions(config.math.macros),
         check_math=config.math.check,
         safe_html=config.safe_html,
-        mathml=config.math.render == "mathml",
+        render=config.math.render,
         tags=config.math.tags,
         lines=lines,
+        title=meta.title,
         wrapper=wrapper,
     )
     return job, notes, bool(used), reads
@@ -815,7 +815,7 @@ def _render(
 
 def summarize(meta: Meta, result: Rendered, config: Config, render: MathRender) -> Summary:
     """What the site needs from a render besides the body, with its math finished."""
-    title = title_forms(meta.title, render, macro_definitions(config.math.macros))
+    title = title_forms(meta.title, render, result)
     return Summary(
         mode=config.math.render,
         title_text=title.text,
@@ -937,13 +937,8 @@ def _post(
 
 
 def _page_math(config: Config) -> MathRender:
-    """How pages show math: marked for MathJax, or MathML built now."""
-    return mathjax_markup if config.math.render == "mathjax" else _mathml_markup
-
-
-def _mathml_markup(span: MathSpan, block: bool) -> str:
-    """A span as MathML (or readable TeX where it cannot be converted: the render reported it)."""
-    return span_mathml(span)[0]
+    """How pages show math: marked for MathJax, MathJax's MathML, or typeset at build time (SVG)."""
+    return {"mathjax": mathjax_markup, "mathml": mathml_markup}.get(config.math.render, page_markup)
 
 
 def _pictures(
@@ -1015,43 +1010,26 @@ def _picture_record(task: tuple[Path, str], widths: tuple[int, ...], cache_root:
     return [stat.st_size, stat.st_mtime_ns, hashed, picture.width, picture.height, picture.mime, variants]
 
 
-FEED_PARALLEL_FORMULAS = 500  # about 0.1 s of conversion: more than a pool of forked workers costs
+Converted = dict[str, str]  # (kept for the dev server's calls: spans carry their MathML since the render)
 
 
 def _feed_mathml(site: Site, cache: RenderCache, workers: int) -> Converted:
-    """Every formula in the feed's posts as MathML, each converted once, across the workers."""
-    keys: dict[MathMLKey, None] = {}
-    for post in site.posts[: site.config.feed_entries]:
-        full = cache.get(post.render_key)
-        if full is not None:
-            keys.update(dict.fromkeys(mathml_key(s) for s in full.spans if not (s.mathml or s.mathml_error)))
-    items = list(keys)
-    # Worth a pool only for many formulas, and only where workers fork cheaply: the dev server
-    # (threads, no fork) converts in its own process, whose cache keeps them from save to save.
-    spread = workers if len(items) >= FEED_PARALLEL_FORMULAS and can_fork() else 1
-    return dict(zip(items, parallel_map(convert_item, items, spread), strict=True))
+    """Nothing to convert: every span carries MathJax's MathML from its render."""
+    return {}
 
 
 def _feed_problems(site: Site, cache: RenderCache, converted: Converted) -> list[Diagnostic]:
-    """What the feed cannot show as MathML, by post and line (its readers run no JavaScript)."""
-    problems: list[Diagnostic] = []
-    for post in site.posts[: site.config.feed_entries]:
-        full = cache.get(post.render_key)
-        if full is not None:
-            problems.extend(mathml_problems(full.spans, post.source, converted))
-    return problems
+    """None here: what a formula's MathML lacks is reported by its render (math.typeset)."""
+    return []
 
 
 def _feed_math(cache: RenderCache, converted: Converted) -> feeds.Finish:
-    """Feed entries carry MathML (feed readers run no JavaScript)."""
-
-    def render(span: MathSpan, block: bool) -> str:
-        return span_mathml(span, converted)[0]
+    """Feed entries carry MathJax's MathML (feed readers run no JavaScript)."""
 
     def finish_post(post: Post) -> tuple[str, str]:
         result = cache.get(post.render_key)
         assert result is not None
-        return finish(result, result.html, render), finish(result, result.excerpt, render)
+        return finish(result, result.html, mathml_markup), finish(result, result.excerpt, mathml_markup)
 
     return finish_post
 
@@ -1081,10 +1059,17 @@ class TitleForms:
     html: Markup
 
 
-def title_forms(title: str, render: MathRender, macros: tuple[tuple[str, str, int], ...] = ()) -> TitleForms:
-    """Both forms of a title, from one scan for its math (the site's macros expanded for MathML)."""
+def title_forms(title: str, render: MathRender, result: Rendered | None = None) -> TitleForms:
+    """Both forms of a title: plain text (math keeps its TeX), and HTML with its math as the render typeset it."""
     found = protect(title)
     text = plain_text(found.text, found.token_prefix, found.spans)
-    spans, _ = prepare_spans(found.spans, range(len(found.spans)), "", site_macros(macros), "none")
-    markup = Markup(restore(html.escape(found.text), found.token_prefix, spans, render))
-    return TitleForms(text, markup)
+    if result is None or not result.title:
+        return TitleForms(
+            text,
+            Markup(
+                html.escape(title)
+                if not found.spans
+                else restore(html.escape(found.text), found.token_prefix, found.spans, mathjax_markup)
+            ),
+        )
+    return TitleForms(text, Markup(restore(result.title, result.prefix, result.spans, render)))

@@ -32,6 +32,7 @@ timezone: UTC
 permalink: /:year/:month/:day/:slug/
 paginate: 10
 math:
+  render: build      # build: typeset now, no JavaScript; mathml: MathJax's MathML; mathjax: in the browser
   tags: none         # equation numbers: none (only \\tag{{}}), ams or all
   macros:
     RR: "\\\\mathbb{{R}}"

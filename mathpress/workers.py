@@ -35,6 +35,7 @@ from typing import Any, Protocol, TypeVar
 
 from .cache import store_rendered
 from .markup import Rendered, RenderInput, render_document
+from .math import engine
 
 # Below this many items, starting processes costs more than it saves.
 PARALLEL_THRESHOLD = 16
@@ -52,8 +53,9 @@ def default_jobs() -> int:
 
 
 def can_fork() -> bool:
-    """Whether workers can be forked safely (POSIX, and no other thread running)."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    """Whether workers can be forked safely (POSIX, no other thread running, no V8 in this process)."""
+    forkable = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    return forkable and not engine.loaded()
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -159,7 +161,7 @@ def render_and_store(task: RenderTask) -> Rendered:
     """Render one document; with a cache folder, store it there and return it without its HTML and TOC
     (all the parent needs, so big strings do not travel back between processes)."""
     job, key, folder = task
-    result = render_document(job)
+    result = render_document(job, folder.parent / "math" if folder else None)
     if folder is None:
         return result
     store_rendered(folder, key, result)

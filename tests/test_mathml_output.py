@@ -35,17 +35,18 @@ def test_mathml_pages_need_no_javascript(tmp_path: Path) -> None:
     assert re.findall(r"<script(?![^>]*application/ld\+json)", page) == []  # JSON-LD is data, not code
     assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">' in page
     assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">' in page and "<mfrac>" in page
-    assert '<code class="math-tex">\\frac{a}{</code>' in page  # the TeX stays readable
-    mathml = [str(d) for d in report.diagnostics if "MathML" in str(d)]
-    assert mathml and all(m.startswith("content/posts/2024-01-02-fractions.md:10:") for m in mathml)
+    assert "<merror><mtext>Missing close brace</mtext></merror>" in page  # MathJax's error box, as in browsers
+    found = [str(d) for d in report.diagnostics if "MathJax:" in str(d)]
+    assert found == ["content/posts/2024-01-02-fractions.md:10:36: warning: MathJax: Missing close brace"]
 
 
-def test_the_feed_carries_mathml_and_names_what_it_could_not_convert(tmp_path: Path) -> None:
+def test_the_feed_carries_mathjax_mathml_and_names_what_mathjax_rejects(tmp_path: Path) -> None:
     root = make_site(tmp_path, {"content/posts/2024-01-02-fractions.md": POST})
     report = build_site(root)
     feed = ET.fromstring(read_output(root, "feed.xml"))
     content = feed.find(f"{ATOM}entry/{ATOM}content")
     assert content is not None and content.text is not None
     assert "<math" in content.text and "<mfrac>" in content.text and "\\(" not in content.text
-    mathml = [str(d) for d in report.diagnostics if "MathML" in str(d)]
-    assert len(mathml) == 1 and mathml[0].startswith("content/posts/2024-01-02-fractions.md:10:")
+    assert "data-latex" not in content.text and "<merror>" in content.text
+    found = [str(d) for d in report.diagnostics if "MathJax:" in str(d)]
+    assert len(found) == 1 and found[0].startswith("content/posts/2024-01-02-fractions.md:10:36:")

@@ -56,9 +56,8 @@ class MathSpan:
     delimiter: str
     tex_line: int = 0  # where the TeX itself starts (after the delimiter and spaces)
     tex_col: int = 0
-    mathml_tex: str = ""  # the TeX MathML is made from when it differs (macros expanded, numbers, references)
-    mathml_error: str = ""  # why this span cannot become MathML (reported where it was found)
-    mathml: str = ""  # its MathML, made once by the render when pages show MathML
+    mathml: str = ""  # MathJax's MathML, made safe (math.typeset, math.mathml)
+    svg: str = ""  # MathJax's SVG with the MathML inside, for `render: build`
 
 
 @dataclass(frozen=True)
