@@ -105,7 +105,7 @@ def test_editing_a_posts_title_renders_the_listing_again(tmp_path: Path) -> None
     (root / "content/posts/2024-01-02-a.md").write_text("---\ntitle: Renamed\n---\nFirst *body*.\n", encoding="utf-8")
     report = build_site(root)
     assert "Renamed: First body." in read_output(root, "list/index.html")
-    assert report.documents_rendered == 1  # the list (the post's body is as before: its render is reused)
+    assert report.documents_rendered == 2  # the post (its title is typeset with its body) and the list
     again = build_site(root)
     assert again.publish.written == () and again.documents_rendered == 0
 
