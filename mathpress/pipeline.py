@@ -42,6 +42,7 @@ from .images import ImageError, Picture, Variant, cover_picture
 from .jekyll.liquid import LiquidContext, LiquidFiles, read_liquid_files, render_body, render_layouts
 from .jekyll.model import (
     BODIES,
+    FILE_READ,
     POSTS,
     STATIC,
     TIME,
@@ -587,16 +588,27 @@ def liquid_site(
         if a.rel.startswith(("static/", "content/"))
     )
     model = SiteModel(model_documents([e.meta for e in entries], urls), config.zone, now, statics)
-    facets = functools.cache(functools.partial(_facet_hash, tuple(entries), urls, statics, now))
+    facets = functools.cache(functools.partial(_facet_hash, tuple(entries), urls, statics, now, config.root))
     return LiquidSite(
         post_urls, document_urls, site_values, files, liquid_base, model, facets, config.liquid, options.environment
     )
 
 
 def _facet_hash(
-    entries: tuple[_Entry, ...], urls: dict[str, str], statics: tuple[StaticFile, ...], now: dt.datetime, name: str
+    entries: tuple[_Entry, ...],
+    urls: dict[str, str],
+    statics: tuple[StaticFile, ...],
+    now: dt.datetime,
+    root: Path,
+    name: str,
 ) -> str:
-    """The hash of one part of the site model: its documents' files and URLs, the static files, the time."""
+    """The hash of one part of the site model: its documents' files and URLs, the static files, the time, or
+    (FILE_READ + path) one file an include_relative read."""
+    if name.startswith(FILE_READ):
+        try:
+            return digest((root / name.removeprefix(FILE_READ)).read_bytes())
+        except OSError:
+            return ""
     if name == TIME:
         return now.isoformat()
     if name == STATIC:
@@ -729,6 +741,7 @@ def _liquid_context(config: Config, site: LiquidSite, page: Mapping[str, Any]) -
         site.files,
         site.document_urls,
         site.model,
+        config.root,
         site.settings,
         site.environment,
     )

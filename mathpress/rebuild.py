@@ -29,7 +29,7 @@ from .config import Config
 from .content import Asset, SourceFile, parse_document, read_source
 from .errors import Diagnostic, SourceError
 from .jekyll.model import BODIES as LIQUID_BODIES
-from .jekyll.model import PAGES, POSTS, STATIC
+from .jekyll.model import FILE_READ, PAGES, POSTS, STATIC
 from .meta import Meta, read_meta
 from .output import Keep, Stat, build_lock
 from .pages import BODIES, bodies_hash, facet_hashes, page_jobs, post_fact, render_pages
@@ -113,8 +113,14 @@ def update(built: Built, changed: Sequence[str]) -> Update | None:
 
 
 def _liquid_reads_site(built: Built) -> bool:
-    """Whether a document's Liquid read other documents (site.posts, site.pages, their bodies, static files)."""
-    return any(set(plan.reads) & LISTED for plan in built.rendered.plans)
+    """Whether a document's Liquid read other documents (site.posts, site.pages, their bodies, static files) or a
+    file through include_relative."""
+    return any(_lists(plan.reads) for plan in built.rendered.plans)
+
+
+def _lists(reads: tuple[str, ...]) -> bool:
+    """Whether these Liquid reads depend on other files than the document's own."""
+    return bool(set(reads) & LISTED) or any(r.startswith(FILE_READ) for r in reads)
 
 
 LISTED = {POSTS, PAGES, LIQUID_BODIES, STATIC}
@@ -163,7 +169,7 @@ def _update_documents(built: Built, fresh: Sequence[_Entry]) -> Update | None:
     config, findings = built.config, _Findings()
     maybe = _plan_renders(fresh, built.planned.urls, config, findings, built.planned.liquid)
     planned = [plan for plan in maybe if plan is not None]
-    if len(planned) != len(maybe) or any(set(plan.reads) & LISTED for plan in planned):
+    if len(planned) != len(maybe) or any(_lists(plan.reads) for plan in planned):
         return None  # its Liquid now lists other documents
     render = _page_math(config)
     summaries, rendered = _render(fresh, planned, built.cache, config, render, 1, None)

@@ -199,3 +199,37 @@ def test_jekyll_environment_and_site_time(tmp_path: Path) -> None:
     assert element(read_output(root, "2024/01/02/e/index.html"), "e") == "production 2026"
     build_site(root, environment="development")
     assert element(read_output(root, "2024/01/02/e/index.html"), "e") == "development 2026"
+
+
+def test_include_relative_reads_a_file_beside_the_post_and_follows_its_edits(tmp_path: Path) -> None:
+    post = "---\ntitle: R\n---\n<div class=\"r\">{% include_relative parts/slide.html n=2 %}</div>\n"
+    root = make_site(
+        tmp_path,
+        {"content/posts/2024-01-02-r.md": post, "content/posts/parts/slide.html": "<b>slide {{ include.n }}</b>"},
+    )
+    build_site(root)
+    assert element(read_output(root, "2024/01/02/r/index.html"), "r") == "<b>slide 2</b>"
+    (root / "content/posts/parts/slide.html").write_text("<i>new {{ include.n }}</i>", encoding="utf-8")
+    build_site(root)
+    assert element(read_output(root, "2024/01/02/r/index.html"), "r") == "<i>new 2</i>"
+
+
+@pytest.mark.parametrize("name", ["../site.yml", "/etc/passwd", "parts/missing.html"])
+def test_include_relative_stays_beside_the_document(tmp_path: Path, name: str) -> None:
+    post = f"---\ntitle: R\n---\nx {{% include_relative {name} %}} y\n"
+    root = make_site(tmp_path, {"content/posts/2024-01-02-r.md": post})
+    report = build_site(root)
+    assert [d.line for d in report.diagnostics] == [4]
+    assert "left out" in report.diagnostics[0].message
+    assert "x  y" in read_output(root, "2024/01/02/r/index.html")
+
+
+def test_the_date_filter_reads_as_ruby_liquid(tmp_path: Path) -> None:
+    page = (
+        "---\ntitle: D\nwhen: March 3, 2017\n---\n"
+        '<p class="d">[{{ page.nothing | date: "%Y" }}] {{ page.when | date: "%Y-%m" }} {{ "soon" | date: "%Y" }}'
+        ' {{ "now" | date: "%Y" }}</p>\n'
+    )
+    root = make_site(tmp_path, {"content/d.md": page})
+    build_site(root)
+    assert element(read_output(root, "d/index.html"), "d") == "[] 2017-03 soon 2026"

@@ -21,7 +21,7 @@ import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any, TextIO
 
@@ -65,7 +65,7 @@ from ..content import decode
 from ..errors import Diagnostic, LineStarts, SourceError, error, line_col, warning
 from ..math.spans import math_regions
 from ..yamlio import shape_problem
-from .model import JEKYLL_VERSION, SiteDrop, SiteModel, page_drop
+from .model import FILE_READ, JEKYLL_VERSION, SiteDrop, SiteModel, note_read, page_drop
 
 INCLUDES_DIR = "_includes"
 LAYOUTS_DIR = "_layouts"
@@ -111,6 +111,7 @@ class LiquidContext:
     files: LiquidFiles = NO_FILES
     document_urls: Mapping[str, str] = field(default_factory=dict)  # source path → URL path
     model: SiteModel | None = None  # the site's documents (site.posts, site.tags, …)
+    root: Path | None = None  # the site's folder (include_relative reads beside the document)
     settings: LiquidConfig = field(default_factory=LiquidConfig)
     environment: str = "production"  # jekyll.environment: `build` is production, `serve` development
 
@@ -645,6 +646,7 @@ class _IncludeNode(Node):
         self.name = name
         self.args = args
         self.blank = False
+        self.relative = False  # include_relative: from the document's folder, not _includes/
 
     def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
         run = _run_of(context)
@@ -662,15 +664,38 @@ class _IncludeNode(Node):
     def _include(self, run: _Run, context: RenderContext, buffer: TextIO) -> int:
         """Render the included file into buffer (a missing file is a warning: themes' includes are not ours)."""
         name = self.name if isinstance(self.name, str) else _to_string(self.name, context)
+        tag = "include_relative" if self.relative else "include"
         try:
-            template = context.env.get_template(name.strip(), context=context)
+            if self.relative:
+                template = context.env.from_string(_relative_file(run, name.strip()), name=name.strip())
+            else:
+                template = context.env.get_template(name.strip(), context=context)
         except TemplateNotFoundError as exc:
-            run.warn(self.token, f"`{{% include {name} %}}`: {exc.message}; left out")
+            run.warn(self.token, f"`{{% {tag} {name} %}}`: {exc.message}; left out")
             return False
         values = {key: _value(value, context) for key, value in self.args}
         with context.extend({"include": values}, template=template):
             template.render_with_context(context, buffer, partial=True)
         return True
+
+
+def _relative_file(run: _Run, name: str) -> str:
+    """The text of a file an include_relative names, beside the document (its reading recorded for the cache)."""
+    root = run.context.root
+    folder = PurePosixPath(str(run.context.page.get("path") or run.source)).parent
+    parts = PurePosixPath(name).parts
+    if root is None or not parts or name.startswith("/") or ".." in parts or "\\" in name or "\0" in name:
+        raise TemplateNotFoundError(f"`{name}` is not a file beside {run.source}")
+    rel = (folder / name).as_posix()
+    path = root / rel
+    try:
+        if not path.resolve().is_relative_to(root.resolve()) or not path.is_file():
+            raise TemplateNotFoundError(f"no file {rel}")
+        text = decode(path.read_bytes(), rel)
+    except (OSError, SourceError, RuntimeError):
+        raise TemplateNotFoundError(f"{rel} cannot be read as text") from None
+    note_read(FILE_READ + rel)
+    return text
 
 
 def _value(value: object, context: RenderContext) -> object:
@@ -856,20 +881,17 @@ class _TextNode(Node):
         return bool(self.text)
 
 
-class _IncludeRelativeTag(Tag):
-    """{% include_relative %} reads files beside the post: not supported (includes live in _includes/)."""
+class _IncludeRelativeTag(_IncludeTag):
+    """{% include_relative file.html key=value %}: a file beside the document (or below its folder), as Jekyll
+    reads it: no `..`, nothing outside the site."""
 
     name = "include_relative"
-    block = False
 
     def parse(self, stream: TokenStream) -> Node:
-        token, markup = _markup(stream)
-        file_name = markup.split()[0] if markup.split() else ""
-        message = (
-            f"`{{% include_relative {file_name} %}}` is not supported; "
-            f"move the file to {INCLUDES_DIR}/ and use `{{% include %}}`; left out"
-        )
-        return _TextNode(token, "", message)
+        node = super().parse(stream)
+        assert isinstance(node, _IncludeNode)
+        node.relative = True
+        return node
 
 
 class _UnknownTag(Tag):
@@ -1045,6 +1067,7 @@ def _jekyll_filters() -> dict[str, Callable[..., object]]:
         "where": where,
         "where_exp": _with_context(where_exp),
         "group_by_exp": _with_context(group_by_exp),
+        "date": _with_run(liquid_date),
         "find": find,
         "find_exp": _with_context(find_exp),
         "sort": sort,
@@ -1197,6 +1220,42 @@ def where_exp(value: object, variable: object, expression: object, *, context: R
         if buffer.getvalue() == "1":
             kept.append(item)
     return kept
+
+
+def liquid_date(run: _Run, value: object, fmt: object = None) -> object:
+    """Ruby Liquid's date: nil stays nil, text that is no date is returned as written, `now` is the build's time."""
+    if value is None or isinstance(value, Undefined):
+        return None
+    if fmt is None or isinstance(fmt, Undefined) or _text(fmt) == "":
+        return value
+    if value in ("now", "today"):
+        model = run.context.model
+        value = model.now.astimezone(model.zone) if model else dt.datetime.now(dt.UTC)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    if not isinstance(value, dt.datetime):
+        parsed = _parsed_date(_text(value))
+        if parsed is None:
+            return value
+        value = parsed
+    text = _text(fmt)
+    return str(int(value.timestamp())) if text == "%s" else value.strftime(text)
+
+
+def _parsed_date(text: str) -> dt.datetime | None:
+    """A date in any form Ruby's Time.parse commonly reads (ISO, `2020-01-02 10:00:00 +0800`, `March 3, 2017`)."""
+    if text.strip().lstrip("-").isdigit():
+        return dt.datetime.fromtimestamp(int(text), dt.UTC)
+    try:
+        return dt.datetime.fromisoformat(re.sub(r"\s+([+-]\d{2}:?\d{2})$", r"\1", text.strip()))
+    except ValueError:
+        pass
+    for form in ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d", "%B %Y"):
+        try:
+            return dt.datetime.strptime(text.strip(), form)
+        except ValueError:
+            continue
+    return None
 
 
 def group_by_exp(value: object, variable: object, expression: object, *, context: RenderContext) -> list[Any]:

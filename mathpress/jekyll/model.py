@@ -26,6 +26,7 @@ from ..meta import Meta
 
 JEKYLL_VERSION = "4.3.1"  # the Jekyll whose rules mathpress follows (the recorded truths are 4.3.1's)
 POSTS, PAGES, BODIES, STATIC, TIME = "posts", "pages", "bodies", "static_files", "time"
+FILE_READ = "file:"  # + a site path: a file an include_relative read
 FACETS = (POSTS, PAGES, BODIES, STATIC, TIME)
 RELATED_POSTS = 10  # Jekyll's related_posts without LSI: the ten newest other posts
 T = TypeVar("T")
@@ -34,6 +35,11 @@ _READS: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("liquid
 
 class BodiesNeeded(Exception):
     """Liquid asked for a rendered body before bodies exist: render this document after the others."""
+
+
+def note_read(facet: str) -> None:
+    """Record that the Liquid being rendered read this part of the site (or, FILE_READ + path, this file)."""
+    _note(facet)
 
 
 def _note(facet: str) -> None:
