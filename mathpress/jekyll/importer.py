@@ -30,7 +30,7 @@ from ..baseline import BASELINE_FILE, baseline_text
 from ..config import CONFIG_NAME, PERMALINK_TOKENS, Config, load_config
 from ..content import Source, decode, find_front_matter, inventory, is_ignored, parse_document
 from ..errors import BuildFailed, Diagnostic, SourceError, UsageError, error, line_col, warning
-from ..meta import Meta, parse_date_text, read_meta
+from ..meta import Meta, front_date, read_meta, split_post_name
 from ..pipeline import BuildOptions, build
 from ..site import document_output, permalink_for, plan_urls, safe_url, tag_names
 from ..verify import Problem, check_output
@@ -333,13 +333,12 @@ def _post_or_draft(
     except ValueError as exc:
         notes.skip(rel, fm.where("permalink")[0], f"{exc} (Jekyll fails on it too)")
         return
-    stem = name.stem if jekyll.POST_NAME.match(name.name) else f"{date.date().isoformat()}-{name.stem}"
     folder = "/".join(p for p in (above.strip("/"), str(name.parent)) if p not in ("", "."))
     folder = "drafts/" if draft else folder + "/" if folder else ""
+    stem = _post_stem(name, date)
     dest = f"content/posts/{folder}{stem}{_markdown_ext(rel)}"
     extra: dict[str, Any] = {"draft": True} if draft else {}
-    if draft and "date" not in data:
-        extra["date"] = date.isoformat()
+    _dated(rel, split_post_name(stem)[0], fm, data, date, zone, extra, notes)
     cats = jekyll.categories(rel, data, special)
     body = _edit(src, rel, text, fm, data, cats, extra, notes, kind="post")
     kind = "draft" if draft or data.get("published") is False else "post"
@@ -351,30 +350,53 @@ def _markdown_ext(rel: str) -> str:
     return ".markdown" if rel.endswith(".markdown") else ".md"
 
 
+def _post_stem(name: PurePosixPath, date: dt.datetime) -> str:
+    """The file name (no extension) of a post in content/posts: Jekyll's own, when mathpress reads its date."""
+    if split_post_name(name.stem)[0] is not None:
+        return name.stem
+    match = jekyll.POST_NAME.match(name.name)  # 17-07-13-name, 2017-02-30-name: the day Jekyll reads, its slug
+    return f"{date.date().isoformat()}-{match[2] if match else name.stem}"
+
+
 def _post_date(path: Path, name: str, data: Mapping[str, Any], zone: dt.tzinfo, draft: bool) -> dt.datetime | None:
-    """A post's date in the site's zone (where Jekyll reads its URL's date)."""
-    date = _written_date(path, name, data, zone, draft)
-    return date.astimezone(zone) if date else None
-
-
-def _written_date(path: Path, name: str, data: Mapping[str, Any], zone: dt.tzinfo, draft: bool) -> dt.datetime | None:
-    """A post's date: front matter, else the file name, else (drafts) the file's time, as Jekyll does."""
-    value = data.get("date")
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=zone)
-    if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time(), zone)
-    if isinstance(value, str) and parse_date_text(value, zone):
-        return parse_date_text(value, zone)
-    match = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})-", name)
-    if match:
-        try:
-            return dt.datetime(int(match[1]), int(match[2]), int(match[3]), tzinfo=zone)
-        except ValueError:
-            return None
-    if draft:
+    """A post's date in the site's zone, as Jekyll gives it: front matter, else the file name, else (drafts) the
+    file's time. A `date:` Jekyll cannot read stops Jekyll's build; here the file name's date stands (see _dated).
+    """
+    date = jekyll.post_date(data.get("date"), name, zone) or jekyll.post_date(None, name, zone)
+    if date is None and draft:
         return dt.datetime.fromtimestamp(path.stat().st_mtime, zone).replace(microsecond=0)
-    return None
+    return date
+
+
+def _dated(
+    rel: str, day: dt.date | None, fm: YamlMap, data: Mapping[str, Any], date: dt.datetime, zone: dt.tzinfo,
+    added: dict[str, Any], notes: _Findings,
+) -> None:  # fmt: skip
+    """Jekyll's date written as `date:` where mathpress would read another day or time (reported).
+
+    day is the date mathpress reads from the new file's name (posts only); the written value stays as
+    `jekyll_date` (see _edit); a draft dated by its file's time is quiet.
+    """
+    value = data.get("date")
+    ours = front_date(value, zone) if value is not None else day and dt.datetime.combine(day, dt.time(), zone)
+    if ours == date:
+        return
+    added["date"] = date.isoformat()
+    if value is None and not jekyll.POST_NAME.match(rel):
+        return
+    line = fm.where("date")[0]
+    shown = f"{date:%Y-%m-%d %H:%M} in {zone}"
+    written = f"`date: {fm.written.get(('date',), _yaml_value(value))}`"
+    if value is None:
+        notes.translated.append(f"{_at(rel, line)}: the file name's date is {shown} for Jekyll → `date:`")
+    elif jekyll.front_date(value, zone) is None:
+        message = f"{written} is not a date Jekyll reads (its build stops); the file name's date stands"
+        notes.skip(rel, line, f"{message} ({shown}), the value kept as `jekyll_date`")
+    elif isinstance(value, dt.datetime) and value.tzinfo is None:
+        message = f"{written} has no zone: Jekyll's YAML reads it as UTC, {shown}"
+        notes.translated.append(f"{_at(rel, line)}: {message} → `date:`")
+    else:
+        notes.translated.append(f"{_at(rel, line)}: {written} is {shown} for Jekyll → `date:`")
 
 
 def _collection_file(
@@ -404,14 +426,18 @@ def _collection_file(
         return
     data = {**jekyll.defaults_for(rel, label, config.get("defaults")), **fm.data}
     pattern = str(settings.get("permalink") or "/:collection/:path:output_ext")
-    date = _post_date(src / rel, PurePosixPath(rel).name, data, dt.UTC, False)
+    zone = _zone(config)
+    date = _post_date(src / rel, PurePosixPath(rel).name, data, zone, False)
     try:
         url = jekyll.post_url(rel, {**data, "permalink": data.get("permalink") or pattern}, date or _EPOCH, pattern)
     except ValueError as exc:
         notes.skip(rel, 0, str(exc))
         return
     dest = "content/" + rel.removeprefix("_").rsplit(".", 1)[0] + ".md"
-    body = _edit(src, rel, text, fm, data, [], {}, notes, kind="page")
+    extra: dict[str, Any] = {}
+    if date is not None and "date" in data:  # a document's date from its file name is not shown: left out
+        _dated(rel, None, fm, data, date, zone, extra, notes)
+    body = _edit(src, rel, text, fm, data, [], extra, notes, kind="page")
     docs.append(_Doc(rel, "doc", dest, _html_body(rel, body), jekyll.output_file(url, data.get("permalink"))))
 
 
@@ -514,7 +540,7 @@ def _edit(
     kind: str,
 ) -> str:
     """The document with its front matter translated: renamed keys, added keys, the body untouched."""
-    renames: dict[str, str] = {}
+    renames: dict[str, str] = {"date": "jekyll_date"} if "date" in extra and "date" in fm.data else {}
     added: dict[str, Any] = dict(extra)
     _cover(src, rel, fm, data, renames, added, notes)
     _author(rel, fm, data, renames, added, notes)
