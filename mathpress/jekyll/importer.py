@@ -18,7 +18,7 @@ import tempfile
 import warnings
 import zoneinfo
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -32,7 +32,7 @@ from ..content import Source, decode, find_front_matter, inventory, is_ignored, 
 from ..errors import BuildFailed, Diagnostic, SourceError, UsageError, error, line_col, warning
 from ..meta import Meta, front_date, read_meta, split_post_name
 from ..pipeline import BuildOptions, build
-from ..site import document_output, permalink_for, plan_urls, safe_url, tag_names
+from ..site import check_cover, document_output, permalink_for, plan_urls, safe_url, tag_names
 from ..verify import Problem, check_output
 from ..yamlio import EMPTY, YamlMap, parse_mapping
 from . import rules as jekyll
@@ -89,7 +89,6 @@ APPLIED = {
     "exclude": "applied: excluded files were not copied",
     "include": "applied: included files were copied",
 }
-TOP_KEY = re.compile(r"^([^\s#:'\"\-?][^:]*?)\s*:(?:\s|$)")
 GENERATED_PATHS = ("feed.xml", "sitemap.xml", "404.html", "index.html")
 
 
@@ -193,22 +192,44 @@ def _read_jekyll_config(src: Path, notes: _Findings) -> YamlMap:
 
 
 def _last_of_duplicates(rel: str, yaml_text: str, first_line: int, notes: _Findings) -> str:
-    """YAML with each top-level key written twice kept at its last place, as Jekyll reads it (reported).
+    """YAML with each key a block mapping writes twice kept at its last place, as Jekyll reads it (reported).
 
-    The earlier copies' lines are blanked, not removed, so every other line keeps its number.
+    The earlier copies' lines are blanked, not removed, so every other line keeps its number. A copy inside a
+    flow mapping (`{a: 1, a: 2}`) stays, and the file is reported when its front matter is read.
     """
     lines = yaml_text.split("\n")
-    starts = [(i, m[1]) for i, line in enumerate(lines) if (m := TOP_KEY.match(line))]
-    last = {key: index for index, key in starts}
-    for number, (index, key) in enumerate(starts):
-        if last[key] == index:
-            continue
-        end = starts[number + 1][0] if number + 1 < len(starts) else len(lines)
-        for blank in range(index, end):
+    for line, column, end, key, last in _earlier_copies(yaml_text):
+        lines[line] = lines[line][:column].rstrip() if lines[line][:column].strip(" -") == "" else lines[line]
+        for blank in range(line + 1, end):
             lines[blank] = ""
-        message = f"`{key}` is written again on line {last[key] + first_line}: Jekyll keeps that one, so do we"
-        notes.skip(rel, index + first_line, message)
+        message = f"`{key}` is written again on line {last + first_line}: Jekyll keeps that one, so do we"
+        notes.skip(rel, line + first_line, message)
     return "\n".join(lines)
+
+
+def _earlier_copies(yaml_text: str) -> list[tuple[int, int, int, str, int]]:
+    """(line, column, line after, dotted key, line of the last copy) of each key a block mapping writes again."""
+    try:
+        root = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []  # reported when the front matter is read
+    found = []
+    stack: list[tuple[yaml.Node | None, str]] = [(root, "")]
+    while stack:
+        node, prefix = stack.pop()
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((item, prefix) for item in node.value)
+        if not isinstance(node, yaml.MappingNode):
+            continue
+        keys = [str(key.value) for key, _ in node.value]
+        last = {key: index for index, key in enumerate(keys)}
+        for index, (key_node, value_node) in enumerate(node.value):
+            stack.append((value_node, f"{prefix}{keys[index]}."))
+            start, after = key_node.start_mark, node.value[index + 1][0].start_mark if index + 1 < len(keys) else None
+            if last[keys[index]] != index and not node.flow_style and after is not None and after.line > start.line:
+                later = node.value[last[keys[index]]][0].start_mark.line
+                found.append((start.line, start.column, after.line, prefix + keys[index], later))
+    return sorted(found)
 
 
 def _document_text(src: Path, rel: str, notes: _Findings) -> str | None:
@@ -549,8 +570,8 @@ def _edit(
     if kind == "post":
         _categories(fm, data, cats, renames, added)
     for key, value in data.items():  # front matter defaults the file did not override
-        if key not in fm.data and key not in renames and key not in ("permalink", "layout"):
-            added.setdefault(key, value)
+        if key not in fm.data and key not in ("permalink", "layout"):
+            added.setdefault(renames.get(key, key), value)
     for key in sorted(k for k in fm.data if k not in OUR_KEYS and k not in COVER_KEYS and k not in JEKYLL_OWN_KEYS):
         if key not in renames:
             message = f"front matter `{key}` kept for templates (page.front.{key}); our theme does not use it"
@@ -599,11 +620,11 @@ def _cover(
         line = fm.where(key)[0]
         clean = re.sub(r"^\{\{\s*site\.baseurl\s*\}\}", "", path.strip()) if isinstance(path, str) else ""
         if isinstance(path, str) and _image_path(path) and not found and not _exists(src, clean):
-            notes.skip(rel, line, f"`{key}`: image {clean} is not in the Jekyll site; no cover shown")
+            _no_cover(rel, line, key, f"image {clean} is not in the Jekyll site", renames, notes)
             continue
         damage = _damaged(src, clean) if isinstance(path, str) and _image_path(path) and not found else None
         if damage:
-            notes.skip(rel, line, f"`{key}`: image {clean} {damage}; no cover shown")
+            _no_cover(rel, line, key, f"image {clean} {damage}", renames, notes)
             continue
         if isinstance(path, str) and _image_path(path) and not found:
             found = True
@@ -621,6 +642,14 @@ def _cover(
         elif not found and isinstance(path, str):
             message = f"`{key}` is not an image path ({_short(path)}); kept under its own key, no cover shown"
             notes.skip(rel, line, message)
+
+
+def _no_cover(rel: str, line: int, key: str, why: str, renames: dict[str, str], notes: _Findings) -> None:
+    """A cover image Jekyll's theme would link though it is missing: no cover, `cover:` kept as jekyll_cover."""
+    if key == "cover":  # mathpress reads `cover` and refuses a missing file; Jekyll ignores the key
+        renames["cover"] = "jekyll_cover"
+        why += " (kept as `jekyll_cover`)"
+    notes.skip(rel, line, f"`{key}`: {why}; no cover shown")
 
 
 def _nested_cover(value: Any, paths: tuple[str, ...]) -> str | None:
@@ -721,14 +750,25 @@ def _layout(
 def _categories(
     fm: YamlMap, data: Mapping[str, Any], cats: list[str], renames: dict[str, str], added: dict[str, Any]
 ) -> None:
-    """Categories from defaults and folders join the front matter's, in Jekyll's order."""
-    written = jekyll.categories("", fm.data)
-    if written == cats and "categories" not in renames and "category" not in renames:
+    """Categories from defaults and folders join the front matter's, in Jekyll's order, written where mathpress
+    would read others (it splits `category: Linear Algebra`, and reads `categories` alone when both are given).
+    """
+    if _categories_read(fm.data) == cats and "categories" not in renames and "category" not in renames:
         return
     for key in ("categories", "category"):
         if key in fm.data:
             renames[key] = f"jekyll_{key}"
     added["categories"] = cats
+
+
+def _categories_read(data: Mapping[str, Any]) -> list[str]:
+    """The categories mathpress reads from front matter (meta's rule: `categories`, else `category`, words)."""
+    value = data.get("categories") or data.get("category")
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [] if value is None else [str(value)]
 
 
 # -- MathJax settings from the site's own head ---------------------------------------------
@@ -855,8 +895,24 @@ def _same(site: dict[str, Any], key: str, value: Any, line: int, notes: _Finding
         notes.skip("_config.yml", line, f"`{key}: {_yaml_value(value)}` not carried: not a value mathpress reads")
     elif key == "paginate":
         site[key] = value
+    elif key == "url":
+        site[key] = _site_url(str(value).strip().rstrip("/"), line, notes)
     elif key != "timezone":
-        site[key] = str(value).strip() if key != "url" else str(value).rstrip("/")
+        site[key] = str(value).strip()
+
+
+def _site_url(url: str, line: int, notes: _Findings) -> str:
+    """The site's address with a scheme: `url: owner.github.io` is served by GitHub Pages as https://owner.github.io.
+
+    Without one, mathpress would read the host as a folder of the site's path (every link under /owner.github.io/).
+    """
+    if url == "" or re.match(r"^[a-z][a-z0-9+.-]*://", url, re.I):
+        return url
+    full = "https:" + url if url.startswith("//") else "https://" + url
+    notes.translated.append(
+        f"{_at('_config.yml', line)}: `url: {url}` has no scheme → {full}, as GitHub Pages serves it"
+    )
+    return full
 
 
 def _kramdown(value: Any, doc: YamlMap, notes: _Findings) -> None:
@@ -1004,23 +1060,41 @@ def _write(path: Path, text: str) -> None:
 
 
 def _match_urls(stage: Path, docs: list[_Doc], notes: _Findings) -> list[_Doc]:
-    """Read the staged site as the build will; a document not at Jekyll's URL gets that URL as its permalink."""
+    """Read the staged site as the build will; a document not at Jekyll's URL gets that URL as its permalink.
+
+    A cover the build cannot find (a front matter default, a file Jekyll does not publish) is set aside first.
+    """
     config = load_config(stage)
+    assets = {a.out: a.rel for a in inventory(stage, None, config.exclude).assets}
     kept = []
     for doc in docs:
         meta = _meta(stage, doc, config, notes)
         if meta is None:
             continue
+        if _cover_missing(doc.rel, meta, assets, notes):
+            doc = replace(doc, text=_rewrite(doc.text, doc.rel, {"cover": "jekyll_cover"}, {}))
+            _write(stage / doc.dest, doc.text)
         if document_output(_safe(permalink_for(meta, config))) != doc.jekyll_output:
             url = "/" + doc.jekyll_output.removesuffix("index.html")
-            text = _set_permalink(doc, url)
-            _write(stage / doc.dest, text)
+            doc = replace(doc, text=_set_permalink(doc, url))
+            _write(stage / doc.dest, doc.text)
             ours = _safe(url)
             if ours != "/\0" and document_output(ours) != doc.jekyll_output:  # /feed.xml holding HTML
                 message = f"Jekyll writes it as {doc.jekyll_output}; mathpress writes {document_output(ours)}"
                 notes.skip(doc.rel, 0, message)
         kept.append(doc)
     return kept
+
+
+def _cover_missing(rel: str, meta: Meta, assets: Mapping[str, str], notes: _Findings) -> bool:
+    """Whether the build would stop on the document's cover (reported at its line in the imported file)."""
+    try:
+        check_cover(meta, assets)
+    except SourceError as exc:
+        message = f"`cover`: {meta.cover} is not a file the site publishes (Jekyll ignores it); kept as `jekyll_cover`"
+        notes.skip(rel, exc.diagnostic.line, f"{message}, no cover shown")
+        return True
+    return False
 
 
 def _safe(url: str) -> str:
