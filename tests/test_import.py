@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import json
 import re
+import zoneinfo
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -13,8 +15,12 @@ import pytest
 import yaml
 
 from mathpress.cli import main
+from mathpress.config import load_config
+from mathpress.content import Source, parse_document
 from mathpress.errors import UsageError
+from mathpress.jekyll import rules
 from mathpress.jekyll.importer import ImportReport, import_site
+from mathpress.meta import read_meta
 from mathpress.pipeline import BuildReport
 from mathpress.scaffold import baseline_workflow
 from mathpress.serve import find_route
@@ -600,3 +606,68 @@ def test_theme_covers_in_mappings_and_with_spaces_reach_the_page(
     page = (dest / "_site" / post).read_text(encoding="utf-8")
     assert re.search(rf'<img[^>]+src="{re.escape(image)}"', page), page[page.index("<main") :][:1500]
     assert (dest / "_site" / image.removeprefix("/mm").removeprefix("/blog").lstrip("/").replace("%20", " ")).is_file()
+
+
+def jekyll_dates() -> list[tuple[str, str, str]]:
+    """(zone, text, what Jekyll 4.3 gives) rows recorded by tests/tools/record_jekyll_dates.rb."""
+    lines = (HERE / "data/jekyll_dates.tsv").read_text(encoding="utf-8").splitlines()
+    return [tuple(line.split("\t")) for line in lines if line and not line.startswith("#")]  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("zone", "text", "jekyll"), jekyll_dates())
+def test_a_date_written_as_text_is_read_as_jekyll_reads_it(zone: str, text: str, jekyll: str) -> None:
+    ours = rules.ruby_time(text, zoneinfo.ZoneInfo(zone))
+    if jekyll in ("ERROR", "CLOCK"):  # Jekyll stops, or dates it by the day it builds: no date to keep
+        assert ours is None
+    else:
+        assert ours is not None and ours.isoformat(timespec="microseconds") == jekyll
+
+
+def test_posts_and_documents_are_dated_as_jekyll_dates_them(tmp_path: Path) -> None:
+    """Jekyll's URLs hold each date's day, hour and minute in the site's zone (/:year/:month/:day/:hour:minute/)."""
+    dest, report, _ = imported(tmp_path, HERE / "fixtures/jekyll/dates-zone")
+    zone = load_config(dest).zone
+    jekyll = json.loads((URLS / "dates-zone.json").read_text(encoding="utf-8"))
+    assert set(jekyll) == carried(report) and not report.not_carried
+    for rel, (url, output) in jekyll.items():
+        expected = re.search(r"/\d{4}/\d{2}/\d{2}/\d{4}/", url)
+        assert expected, url
+        if rel.startswith("_notes/"):  # a page: mathpress reads its `date:`, no page shows it
+            note = dest / "content" / rel.removeprefix("_")
+            doc = parse_document(Source(note.relative_to(dest).as_posix(), note.read_text(encoding="utf-8"), ""))
+            date = read_meta(doc, "", zone, "").date
+            assert date is not None or "date" not in yaml.safe_load(
+                (HERE / "fixtures/jekyll/dates-zone" / rel).read_text().split("---")[1]
+            )
+        else:
+            shown = re.search(r'<time datetime="([^"]+)"', (dest / "_site" / output).read_text(encoding="utf-8"))
+            date = dt.datetime.fromisoformat(shown[1]) if shown else None
+        if date is not None:
+            assert date.astimezone(zone).strftime("/%Y/%m/%d/%H%M/") == expected[0], rel
+    lines = "\n".join(report.translated)
+    assert (
+        "_posts/2017-06-27-zoneless.md:3: `date: 2017-06-27 04:00:00` has no zone: Jekyll's YAML reads it as "
+        "UTC, 2017-06-26 21:00 in America/Los_Angeles → `date:`" in lines
+    )
+    assert (
+        "_posts/2017-02-30-past-the-month.md: Jekyll reads the file name's date 2017-02-30 as 2017-03-02 → "
+        "2017-03-02-past-the-month" in lines
+    )
+    assert (dest / "content/posts/2016-3-3-one-digit-month.md").is_file()  # its name kept: {% post_url %} finds it
+    text = (dest / "content/posts/2017-06-27-zoneless.md").read_text(encoding="utf-8")
+    assert "\njekyll_date: 2017-06-27 04:00:00\n" in text and '\ndate: "2017-06-26T21:00:00-07:00"\n' in text
+
+
+def test_a_date_jekyll_cannot_read_leaves_the_file_names_date_and_is_reported(tmp_path: Path) -> None:
+    """Jekyll 4.3 stops on it: "Invalid date '07/19/2017': Document '_posts/…' does not have a valid date"."""
+    src = jekyll_site(
+        tmp_path / "src", {"_config.yml": "title: T\n", "_posts/2017-07-19-us.md": "---\ndate: 07/19/2017\n---\nUS.\n"}
+    )
+    dest = tmp_path / "site"
+    report = import_site(src, dest, DEPLOY)
+    assert [str(d) for d in report.not_carried] == [
+        "_posts/2017-07-19-us.md:2: warning: `date: 07/19/2017` is not a date Jekyll reads (its build stops); the file "
+        "name's date stands (2017-07-19 00:00 in UTC), the value kept as `jekyll_date`"
+    ]
+    build_site(dest)
+    assert (dest / "_site/2017/07/19/us.html").is_file()

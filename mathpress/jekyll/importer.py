@@ -356,7 +356,7 @@ def _post_or_draft(
         return
     folder = "/".join(p for p in (above.strip("/"), str(name.parent)) if p not in ("", "."))
     folder = "drafts/" if draft else folder + "/" if folder else ""
-    stem = _post_stem(name, date)
+    stem = _post_stem(rel, name, date, notes)
     dest = f"content/posts/{folder}{stem}{_markdown_ext(rel)}"
     extra: dict[str, Any] = {"draft": True} if draft else {}
     _dated(rel, split_post_name(stem)[0], fm, data, date, zone, extra, notes)
@@ -371,12 +371,17 @@ def _markdown_ext(rel: str) -> str:
     return ".markdown" if rel.endswith(".markdown") else ".md"
 
 
-def _post_stem(name: PurePosixPath, date: dt.datetime) -> str:
+def _post_stem(rel: str, name: PurePosixPath, date: dt.datetime, notes: _Findings) -> str:
     """The file name (no extension) of a post in content/posts: Jekyll's own, when mathpress reads its date."""
     if split_post_name(name.stem)[0] is not None:
         return name.stem
     match = jekyll.POST_NAME.match(name.name)  # 17-07-13-name, 2017-02-30-name: the day Jekyll reads, its slug
-    return f"{date.date().isoformat()}-{match[2] if match else name.stem}"
+    if not match:
+        return f"{date.date().isoformat()}-{name.stem}"
+    day = jekyll.ruby_time(match[1], date.tzinfo or dt.UTC) or date
+    stem = f"{day:%Y-%m-%d}-{match[2]}"
+    notes.translated.append(f"{rel}: Jekyll reads the file name's date {match[1]} as {day:%Y-%m-%d} → {stem}")
+    return stem
 
 
 def _post_date(path: Path, name: str, data: Mapping[str, Any], zone: dt.tzinfo, draft: bool) -> dt.datetime | None:
