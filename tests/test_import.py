@@ -314,7 +314,19 @@ def test_import_command_prints_the_report(tmp_path: Path, capsys: pytest.Capture
     assert main(["import", source, str(tmp_path / "out"), "--requirement", "mathpress==0.1.0"]) == 0
     out = capsys.readouterr().out
     assert "imported into" in out and "6 posts, 0 drafts, 1 pages" in out
+    lines = out.splitlines()
+    assert "  the home page is not carried: mathpress's index at / lists the posts (1 file): index.md:1" in lines
+    assert "  front matter kept for templates: comments (1 post), meta (1 post), modified_date (1 post)" in lines
+    assert lines.index("kept, though mathpress's theme does not show them (3 items):") > lines.index(
+        "not carried: readers of the Jekyll site saw these (3 items):"
+    )
+    assert "not carried: index.md:1: the home page is not carried" not in out
+    assert main(["import", source, str(tmp_path / "every"), "--requirement", "mathpress==0.1.0", "--verbose"]) == 0
+    out = capsys.readouterr().out
     assert "not carried: index.md:1: the home page is not carried" in out
+    listed = (tmp_path / "every/jekyll-baseline.txt").read_text(encoding="utf-8").split("[import]\n")[1]
+    assert "not carried: index.md:1: the home page is not carried: mathpress's index at / lists the posts\n" in listed
+    assert len(listed.splitlines()) == out.count("\nnot carried: ") + out.count("\ntranslated: ") == 23
     assert (tmp_path / "out/.github/workflows/pages.yml").read_text() == baseline_workflow("jekyll-baseline.txt")
     assert "0 warning(s) and problem(s)" not in out and "baseline:" not in out  # minima has none
     assert (tmp_path / "out/requirements.txt").read_text().splitlines()[-1] == "mathpress==0.1.0"
@@ -528,7 +540,7 @@ def test_the_baseline_lists_plugin_tags_and_links_jekyll_had_broken(
             "_posts/2020-01-01-a.md": "---\ntitle: A\n---\n{% gist 1234 %}\n\n[old](/gone.pdf)\n",
         },
     )
-    assert main(["import", str(src), str(tmp_path / "out"), "--requirement", "mathpress==0.1.0"]) == 0
+    assert main(["import", str(src), str(tmp_path / "out"), "--requirement", "mathpress==0.1.0", "--verbose"]) == 0
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith("baseline: ")]
     assert len(lines) == 2 and "content/posts/2020-01-01-a.md: `{% gist %}`" in lines[0] and "/gone.pdf" in lines[1]
@@ -671,3 +683,24 @@ def test_a_date_jekyll_cannot_read_leaves_the_file_names_date_and_is_reported(tm
     ]
     build_site(dest)
     assert (dest / "_site/2017/07/19/us.html").is_file()
+
+
+def test_the_report_groups_items_by_kind_what_is_lost_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    posts = {f"_posts/2020-01-{n:02}-p{n}.md": f"---\ntitle: P{n}\ntoc: true\n{'comments: true' * (n < 3)}\n---\n"
+             f"{{% gist {n} %}}\n" for n in range(1, 6)}  # fmt: skip
+    src = jekyll_site(
+        tmp_path / "src", {"_config.yml": "title: T\nplugins: [x]\n", "about.md": "---\nlayout: x\n---\n", **posts}
+    )
+    assert main(["import", str(src), str(tmp_path / "out"), "--requirement", "mathpress==0.1.0"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:10] == [
+        "not carried: settings and theme files (mathpress's own theme shows the site) (2 items):",
+        "  _config.yml settings not carried: plugins (1 file)",
+        "  layouts not carried, shown with mathpress's own: x (1 file)",
+        "kept, though mathpress's theme does not show them (7 items):",
+        "  front matter kept for templates: toc (5 posts), comments (2 posts)",
+        "translated (1 item):",
+        "  permalink date → /:categories/:year/:month/:day/:title:output_ext (1 file): _config.yml",
+        "already in the site, accepted by the baseline (5 items):",
+        "  `…` is a plugin's tag mathpress cannot render; left a link to it: {% gist %} (5 posts)",
+    ]

@@ -26,7 +26,7 @@ from urllib.parse import quote
 import yaml
 from PIL import Image, UnidentifiedImageError
 
-from ..baseline import BASELINE_FILE, baseline_text
+from ..baseline import BASELINE_FILE, baseline_text, read_baseline
 from ..config import CONFIG_NAME, PERMALINK_TOKENS, Config, load_config
 from ..content import Source, decode, find_front_matter, inventory, is_ignored, parse_document
 from ..errors import BuildFailed, Diagnostic, SourceError, UsageError, error, line_col, warning
@@ -36,6 +36,7 @@ from ..site import check_cover, document_output, permalink_for, plan_urls, safe_
 from ..verify import Problem, check_output
 from ..yamlio import EMPTY, YamlMap, parse_mapping
 from . import rules as jekyll
+from .report import KEPT, LOST, SETTING, TRANSLATED, Note, note_from_line
 
 COVER_KEYS = (
     "cover", "image", "img", "header-img", "cover-img", "feature_image", "thumbnail", "thumbnail-img", "header",
@@ -90,6 +91,11 @@ APPLIED = {
     "include": "applied: included files were copied",
 }
 GENERATED_PATHS = ("feed.xml", "sitemap.xml", "404.html", "index.html")
+# Kinds the report groups notes under (see report.py).
+DATES = "dates as Jekyll 4.3 reads them → `date:`"
+NO_COVER = "cover images the site does not publish: no cover shown"
+NO_IMAGE = "cover keys that hold no image path: kept, no cover shown"
+MATHJAX = "the site's MathJax settings → site.yml `math`"
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,7 @@ class ImportReport:
     translated: tuple[str, ...]
     not_carried: tuple[Diagnostic, ...]
     baseline: tuple[str, ...] = ()  # the warnings and check problems recorded in BASELINE_FILE
+    notes: tuple[Note, ...] = ()  # every item above, with the kind the report groups it under
 
 
 @dataclass(frozen=True)
@@ -121,20 +128,28 @@ class _Doc:
 class _Findings:
     """Notes gathered while planning (the only mutable thing here, local to one import)."""
 
-    translated: list[str] = field(default_factory=list)
-    skipped: list[Diagnostic] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    translated: list[str] = field(default_factory=list)  # `path:line: message` lines, made notes by all()
     folders: set[str] = field(default_factory=set)
 
-    def skip(self, path: str, line: int, message: str) -> None:
-        """Record something not carried."""
-        self.skipped.append(warning(path, line, 0, message))
+    def skip(self, path: str, line: int, message: str, kind: str = "", detail: str = "", rank: int = LOST) -> None:
+        """Record something not carried (kind and detail: how the report groups it)."""
+        self.notes.append(Note(path, line, message, kind, detail, rank))
+
+    def translate(self, path: str, line: int, message: str, kind: str = "", detail: str = "") -> None:
+        """Record something carried in another form."""
+        self.notes.append(Note(path, line, message, kind, detail, TRANSLATED))
+
+    def all(self) -> list[Note]:
+        """Every note, in the order found."""
+        return [*self.notes, *(note_from_line(line) for line in self.translated)]
 
 
 def import_site(src: Path, dest: Path, deploy_files: Mapping[str, str], record_baseline: bool = True) -> ImportReport:
     """Read the Jekyll site in src and write a mathpress site to dest (which must be new or empty).
 
     With record_baseline, the new site is built once and its warnings and check problems written to
-    BASELINE_FILE, which the deploy workflow accepts (see baseline.py).
+    BASELINE_FILE, which the deploy workflow accepts (see baseline.py), with every note of this import.
     """
     _check_folders(src, dest)
     notes = _Findings()
@@ -158,15 +173,17 @@ def import_site(src: Path, dest: Path, deploy_files: Mapping[str, str], record_b
         stage.rename(dest)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+    found = notes.all()
     return ImportReport(
         dest=dest,
         posts=tuple(d.rel for d in kept if d.kind == "post"),
         drafts=tuple(d.rel for d in kept if d.kind == "draft"),
         pages=tuple(d.rel for d in kept if d.kind in ("page", "doc")),
         files=tuple(sorted(files)),
-        translated=tuple(notes.translated),
-        not_carried=tuple(sorted(notes.skipped)),
+        translated=tuple(str(n) for n in found if n.rank == TRANSLATED),
+        not_carried=tuple(sorted(warning(n.path, n.line, 0, n.message) for n in found if n.rank != TRANSLATED)),
         baseline=known,
+        notes=tuple(found),
     )
 
 
@@ -203,7 +220,9 @@ def _last_of_duplicates(rel: str, yaml_text: str, first_line: int, notes: _Findi
         for blank in range(line + 1, end):
             lines[blank] = ""
         message = f"`{key}` is written again on line {last + first_line}: Jekyll keeps that one, so do we"
-        notes.skip(rel, line + first_line, message)
+        notes.skip(
+            rel, line + first_line, message, "front matter keys written twice: the last kept, as Jekyll does", key, KEPT
+        )
     return "\n".join(lines)
 
 
@@ -320,10 +339,11 @@ def _report_folder(rel: str, notes: _Findings) -> None:
         "_plugins": "plugin not carried: Ruby plugins do not run in mathpress",
     }
     if first in reasons:
-        notes.skip(rel, 0, reasons[first])
+        notes.skip(rel, 0, reasons[first], rank=SETTING)
     elif first not in notes.folders:  # one line for a whole folder of data mathpress does not read
         notes.folders.add(first)
-        notes.skip(f"{first}/", 0, f"{first}/ is a Jekyll folder mathpress does not read; not carried")
+        message = f"{first}/ is a Jekyll folder mathpress does not read; not carried"
+        notes.skip(f"{first}/", 0, message, "Jekyll folders mathpress does not read", f"{first}/", SETTING)
 
 
 def _post_or_draft(
@@ -380,7 +400,8 @@ def _post_stem(rel: str, name: PurePosixPath, date: dt.datetime, notes: _Finding
         return f"{date.date().isoformat()}-{name.stem}"
     day = jekyll.ruby_time(match[1], date.tzinfo or dt.UTC) or date
     stem = f"{day:%Y-%m-%d}-{match[2]}"
-    notes.translated.append(f"{rel}: Jekyll reads the file name's date {match[1]} as {day:%Y-%m-%d} → {stem}")
+    message = f"Jekyll reads the file name's date {match[1]} as {day:%Y-%m-%d} → {stem}"
+    notes.translate(rel, 0, message, DATES, "a file name's date")
     return stem
 
 
@@ -414,15 +435,16 @@ def _dated(
     shown = f"{date:%Y-%m-%d %H:%M} in {zone}"
     written = f"`date: {fm.written.get(('date',), _yaml_value(value))}`"
     if value is None:
-        notes.translated.append(f"{_at(rel, line)}: the file name's date is {shown} for Jekyll → `date:`")
+        notes.translate(rel, line, f"the file name's date is {shown} for Jekyll → `date:`", DATES, "a file name's date")
     elif jekyll.front_date(value, zone) is None:
         message = f"{written} is not a date Jekyll reads (its build stops); the file name's date stands"
-        notes.skip(rel, line, f"{message} ({shown}), the value kept as `jekyll_date`")
+        kind = "dates Jekyll cannot read (its build stops): the file name's date kept"
+        notes.skip(rel, line, f"{message} ({shown}), the value kept as `jekyll_date`", kind)
     elif isinstance(value, dt.datetime) and value.tzinfo is None:
-        message = f"{written} has no zone: Jekyll's YAML reads it as UTC, {shown}"
-        notes.translated.append(f"{_at(rel, line)}: {message} → `date:`")
+        message = f"{written} has no zone: Jekyll's YAML reads it as UTC, {shown} → `date:`"
+        notes.translate(rel, line, message, DATES, "a time without a zone (UTC)")
     else:
-        notes.translated.append(f"{_at(rel, line)}: {written} is {shown} for Jekyll → `date:`")
+        notes.translate(rel, line, f"{written} is {shown} for Jekyll → `date:`", DATES, "a date written as text")
 
 
 def _collection_file(
@@ -442,7 +464,10 @@ def _collection_file(
         text is not None and text.startswith("---") and jekyll.has_ext(rel, (*jekyll.MARKDOWN_EXTS, *jekyll.HTML_EXTS))
     )
     if not settings.get("output"):
-        notes.skip(rel, 0, f"collection `{label}` is not output by Jekyll (output: false): its data is not carried")
+        message = f"collection `{label}` is not output by Jekyll (output: false): its data is not carried"
+        notes.skip(
+            rel, 0, message, "collections Jekyll does not output (data for templates): not carried", label, SETTING
+        )
         return
     if not is_doc or text is None:
         files[rel.removeprefix("_")] = src / rel
@@ -499,7 +524,8 @@ def _page_or_static(
         notes.skip(rel, 1, "404 page not carried: mathpress writes its own 404.html")
         return
     if "paginator" in text:
-        notes.skip(rel, 1, f"paginated listing at {url} not carried: mathpress's index (/, /page/N/) lists the posts")
+        message = f"paginated listing at {url} not carried: mathpress's index (/, /page/N/) lists the posts"
+        notes.skip(rel, 1, message, "paginated listings not carried: mathpress's index (/, /page/N/) lists the posts")
         return
     parts = rel.rsplit(".", 1)[0].split("/")
     dest = "content/" + "/".join(p.lstrip("_") for p in parts) + _markdown_ext(rel)
@@ -512,7 +538,7 @@ def _static(src: Path, rel: str, files: dict[str, Path], notes: _Findings) -> No
     if any(is_ignored(part) for part in rel.split("/")):
         notes.skip(rel, 0, "static file not carried: mathpress does not publish names starting with `_` or `.`")
     elif rel in GENERATED_PATHS:
-        notes.skip(rel, 0, f"static file not carried: mathpress writes its own /{rel}")
+        notes.skip(rel, 0, f"static file not carried: mathpress writes its own /{rel}", "files mathpress writes itself")
     else:
         files[rel] = src / rel
 
@@ -580,7 +606,7 @@ def _edit(
     for key in sorted(k for k in fm.data if k not in OUR_KEYS and k not in COVER_KEYS and k not in JEKYLL_OWN_KEYS):
         if key not in renames:
             message = f"front matter `{key}` kept for templates (page.front.{key}); our theme does not use it"
-            notes.skip(rel, fm.where(key)[0], message)
+            notes.skip(rel, fm.where(key)[0], message, "front matter kept for templates", key, KEPT)
     return _rewrite(text, rel, renames, added)
 
 
@@ -639,14 +665,15 @@ def _cover(
                 added["cover"] = clean
                 if isinstance(alt, str) and alt and "cover_alt" not in data:
                     added["cover_alt"] = alt
-                notes.translated.append(f"{rel}:{line}: `{key}` → `cover`")
+                notes.translate(rel, line, f"`{key}` → `cover`", "theme cover keys → `cover`", key)
             continue
         if key == "cover":
             renames["cover"] = "jekyll_cover"
-            notes.skip(rel, line, "`cover` is not an image path; kept as `jekyll_cover` (no cover shown)")
+            message = "`cover` is not an image path; kept as `jekyll_cover` (no cover shown)"
+            notes.skip(rel, line, message, NO_IMAGE, "cover")
         elif not found and isinstance(path, str):
             message = f"`{key}` is not an image path ({_short(path)}); kept under its own key, no cover shown"
-            notes.skip(rel, line, message)
+            notes.skip(rel, line, message, NO_IMAGE, key)
 
 
 def _no_cover(rel: str, line: int, key: str, why: str, renames: dict[str, str], notes: _Findings) -> None:
@@ -654,7 +681,7 @@ def _no_cover(rel: str, line: int, key: str, why: str, renames: dict[str, str], 
     if key == "cover":  # mathpress reads `cover` and refuses a missing file; Jekyll ignores the key
         renames["cover"] = "jekyll_cover"
         why += " (kept as `jekyll_cover`)"
-    notes.skip(rel, line, f"`{key}`: {why}; no cover shown")
+    notes.skip(rel, line, f"`{key}`: {why}; no cover shown", NO_COVER, key)
 
 
 def _nested_cover(value: Any, paths: tuple[str, ...]) -> str | None:
@@ -721,7 +748,8 @@ def _author(
     if "author" in fm.data:
         renames["author"] = "jekyll_author"
     added["author"] = text
-    notes.translated.append(f"{rel}:{fm.where('author')[0]}: `author` → {json.dumps(text, ensure_ascii=False)}")
+    message = f"`author` → {json.dumps(text, ensure_ascii=False)}"
+    notes.translate(rel, fm.where("author")[0], message, "authors given as a mapping or a list → their names")
 
 
 def _checked_values(rel: str, fm: YamlMap, data: Mapping[str, Any], renames: dict[str, str], notes: _Findings) -> None:
@@ -739,7 +767,10 @@ def _checked_values(rel: str, fm: YamlMap, data: Mapping[str, Any], renames: dic
         )
         if wrong:
             renames[key] = f"jekyll_{key}"
-            notes.skip(rel, fm.where(key)[0], f"`{key}` holds a {type(value).__name__}; kept as `jekyll_{key}`")
+            message = f"`{key}` holds a {type(value).__name__}; kept as `jekyll_{key}`"
+            notes.skip(
+                rel, fm.where(key)[0], message, "values mathpress reads as another type: kept as jekyll_KEY", key, KEPT
+            )
 
 
 def _layout(
@@ -749,7 +780,10 @@ def _layout(
     value = fm.data.get("layout")
     if "layout" in fm.data and value not in ("post", "page"):
         renames["layout"] = "jekyll_layout"
-        notes.skip(rel, fm.where("layout")[0], f"layout `{value}` not carried: shown with mathpress's `{kind}` layout")
+        message = f"layout `{value}` not carried: shown with mathpress's `{kind}` layout"
+        notes.skip(
+            rel, fm.where("layout")[0], message, "layouts not carried, shown with mathpress's own", str(value), SETTING
+        )
 
 
 def _categories(
@@ -799,14 +833,15 @@ def _mathjax_from(rel: str, text: str, notes: _Findings) -> dict[str, Any]:
     if tags:
         found["tags"] = tags[1].lower()
         line = line_col(text, tags.start())[0]
-        notes.translated.append(f"{rel}:{line}: MathJax {tags[0]} → math.tags: {tags[1].lower()}")
+        notes.translate(rel, line, f"MathJax {tags[0]} → math.tags: {tags[1].lower()}", MATHJAX, "tags")
     block = _braced(text, r"\b[Mm]acros\s*:\s*\{")  # MathJax 3's tex.macros, MathJax 2's TeX.Macros
     if block:
         macros = _macros(block[0])
         if macros:
             found["macros"] = macros
             names = ", ".join(macros)
-            notes.translated.append(f"{rel}:{line_col(text, block[1])[0]}: MathJax macros → math.macros ({names})")
+            message = f"MathJax macros → math.macros ({names})"
+            notes.translate(rel, line_col(text, block[1])[0], message, MATHJAX, "macros")
     inline = re.search(r"inlineMath\s*:\s*(\[.*?\]\s*\])", text, re.S)
     if inline and "'$'" not in inline[1] and '"$"' not in inline[1]:
         message = "inlineMath without `$`: mathpress reads $…$ as math on every page"
@@ -880,11 +915,13 @@ def _setting(key: str, value: Any, doc: YamlMap, site: dict[str, Any], extra: di
     elif key == "kramdown":
         _kramdown(value, doc, notes)
     elif key in ("defaults", "exclude", "include"):
-        notes.translated.append(f"{_at('_config.yml', line)}: `{key}` {APPLIED[key]}")
+        notes.translate("_config.yml", line, f"`{key}` {APPLIED[key]}", "_config.yml settings applied", key)
     elif (key, str(value).lower()) in (("markdown", "kramdown"), ("highlighter", "rouge")):
-        notes.translated.append(f"{_at('_config.yml', line)}: `{key}: {value}` → {NO_MEANING[key]}")
+        message = f"`{key}: {value}` → {NO_MEANING[key]}"
+        notes.translate("_config.yml", line, message, "_config.yml settings mathpress does its own way", key)
     elif key in NO_MEANING:
-        notes.skip("_config.yml", line, f"`{key}` not carried: {NO_MEANING[key]}")
+        message = f"`{key}` not carried: {NO_MEANING[key]}"
+        notes.skip("_config.yml", line, message, "_config.yml settings not carried", key, SETTING)
     elif key not in ("permalink", "collections"):  # both read on their own
         extra[key] = value
 
@@ -897,7 +934,8 @@ def _same(site: dict[str, Any], key: str, value: Any, line: int, notes: _Finding
     elif key == "timezone":
         usable = _zone({"timezone": value}).key == str(value)
     if not usable:
-        notes.skip("_config.yml", line, f"`{key}: {_yaml_value(value)}` not carried: not a value mathpress reads")
+        message = f"`{key}: {_yaml_value(value)}` not carried: not a value mathpress reads"
+        notes.skip("_config.yml", line, message, "_config.yml values mathpress cannot read", key, SETTING)
     elif key == "paginate":
         site[key] = value
     elif key == "url":
@@ -931,7 +969,7 @@ def _kramdown(value: Any, doc: YamlMap, notes: _Findings) -> None:
             continue
         line = doc.where("kramdown", key)[0]
         message = f"kramdown `{key}: {_yaml_value(setting)}` not carried: mathpress reads Markdown as GitHub Pages'"
-        notes.skip("_config.yml", line, message + " kramdown defaults")
+        notes.skip("_config.yml", line, message + " kramdown defaults", "kramdown settings not carried", key)
 
 
 def _our_pattern(config: Mapping[str, Any], doc: YamlMap, notes: _Findings) -> str:
@@ -959,8 +997,10 @@ def _collections_note(config: Mapping[str, Any], doc: YamlMap, notes: _Findings)
     if isinstance(collections, dict):
         for label, settings in collections.items():
             if isinstance(settings, dict) and settings.get("output") and label != "posts":
-                where = _at("_config.yml", doc.where("collections", label)[0])
-                notes.translated.append(f"{where}: collection `{label}` → pages under content/{label}/")
+                message = f"collection `{label}` → pages under content/{label}/"
+                notes.translate(
+                    "_config.yml", doc.where("collections", label)[0], message, "output collections → pages", label
+                )
 
 
 # -- writing and checking ------------------------------------------------------------------
@@ -988,7 +1028,8 @@ def _write_stage(
     kept = []
     for doc in docs:
         if doc.dest in taken:
-            notes.skip(doc.rel, 0, f"not carried: {taken[doc.dest]} becomes the same file, {doc.dest}")
+            message = f"not carried: {taken[doc.dest]} becomes the same file, {doc.dest}"
+            notes.skip(doc.rel, 0, message, "documents not carried: another becomes the same file")
             continue
         taken[doc.dest] = doc.rel
         _write(stage / doc.dest, doc.text)
@@ -1012,15 +1053,17 @@ def _write_baseline(stage: Path, notes: _Findings) -> tuple[str, ...]:
             report = build(BuildOptions(source=stage, output=output, base_url=address, use_cache=False))
         except BuildFailed as exc:  # errors no baseline can accept: the user fixes them before deploying
             for item in exc.diagnostics:
-                notes.skip(item.path, item.line, f"the imported site does not build: {item.message}")
+                message = f"the imported site does not build: {item.message}"
+                notes.skip(item.path, item.line, message, "the imported site does not build: errors to fix first")
             found = [d for d in exc.diagnostics if d.severity == "warning"]
             problems: list[Problem] = []
         else:
             found = [d for d in report.diagnostics if d.severity == "warning"]
             problems = list(check_output(output).problems)
-    text = baseline_text(found, problems)
-    _write(stage / BASELINE_FILE, text)
-    return tuple(line for line in text.splitlines() if line and not line.startswith(("#", "[")))
+    imported = [("translated: " if n.rank == TRANSLATED else "not carried: ") + str(n) for n in sorted(notes.all())]
+    _write(stage / BASELINE_FILE, baseline_text(found, problems, imported))
+    accepted = read_baseline(stage / BASELINE_FILE)
+    return (*accepted.build, *accepted.check)
 
 
 REDIRECT = """<!doctype html>
@@ -1044,11 +1087,13 @@ def _write_redirects(stage: Path, docs: list[_Doc], notes: _Findings) -> None:
             try:
                 path = jekyll.output_file(safe_url(str(old)))
             except ValueError:
-                notes.skip(doc.rel, 0, f"redirect_from {old!r} is not a path in the site; not carried")
+                message = f"redirect_from {old!r} is not a path in the site; not carried"
+                notes.skip(doc.rel, 0, message, "redirect_from values that are not paths of the site: not carried")
                 continue
             target = _relative(path, doc.jekyll_output)
             _write(stage / "static" / path, REDIRECT.format(target=html.escape(quote(target))))
-            notes.translated.append(f"{doc.rel}: redirect_from {old} → a page sending readers on")
+            message = f"redirect_from {old} → a page sending readers on"
+            notes.translate(doc.rel, 0, message, "redirect_from old URLs → pages sending readers on")
 
 
 def _relative(page: str, output: str) -> str:
@@ -1086,7 +1131,7 @@ def _match_urls(stage: Path, docs: list[_Doc], notes: _Findings) -> list[_Doc]:
             ours = _safe(url)
             if ours != "/\0" and document_output(ours) != doc.jekyll_output:  # /feed.xml holding HTML
                 message = f"Jekyll writes it as {doc.jekyll_output}; mathpress writes {document_output(ours)}"
-                notes.skip(doc.rel, 0, message)
+                notes.skip(doc.rel, 0, message, "documents written to another file than Jekyll's")
         kept.append(doc)
     return kept
 
@@ -1097,7 +1142,7 @@ def _cover_missing(rel: str, meta: Meta, assets: Mapping[str, str], notes: _Find
         check_cover(meta, assets)
     except SourceError as exc:
         message = f"`cover`: {meta.cover} is not a file the site publishes (Jekyll ignores it); kept as `jekyll_cover`"
-        notes.skip(rel, exc.diagnostic.line, f"{message}, no cover shown")
+        notes.skip(rel, exc.diagnostic.line, f"{message}, no cover shown", NO_COVER, "cover")
         return True
     return False
 
