@@ -17,7 +17,7 @@ import yaml
 from mathpress.cli import main
 from mathpress.config import load_config
 from mathpress.content import Source, parse_document
-from mathpress.errors import UsageError
+from mathpress.errors import SourceError, UsageError
 from mathpress.jekyll import rules
 from mathpress.jekyll.importer import ImportReport, import_site
 from mathpress.meta import read_meta
@@ -315,7 +315,7 @@ def test_import_command_prints_the_report(tmp_path: Path, capsys: pytest.Capture
     out = capsys.readouterr().out
     assert "imported into" in out and "6 posts, 0 drafts, 1 pages" in out
     lines = out.splitlines()
-    assert "  the home page is not carried: mathpress's index at / lists the posts (1 file): index.md:1" in lines
+    assert "  index.md:1: the home page is not carried: mathpress's index at / lists the posts" in lines
     assert "  front matter kept for templates: comments (1 post), meta (1 post), modified_date (1 post)" in lines
     assert lines.index("kept, though mathpress's theme does not show them (3 items):") > lines.index(
         "not carried: readers of the Jekyll site saw these (3 items):"
@@ -695,12 +695,64 @@ def test_the_report_groups_items_by_kind_what_is_lost_first(tmp_path: Path, caps
     lines = capsys.readouterr().out.splitlines()
     assert lines[1:10] == [
         "not carried: settings and theme files (mathpress's own theme shows the site) (2 items):",
-        "  _config.yml settings not carried: plugins (1 file)",
-        "  layouts not carried, shown with mathpress's own: x (1 file)",
+        "  _config.yml:2: `plugins` not carried: plugins do not run in mathpress",
+        "  about.md:2: layout `x` not carried: shown with mathpress's `page` layout",
         "kept, though mathpress's theme does not show them (7 items):",
         "  front matter kept for templates: toc (5 posts), comments (2 posts)",
         "translated (1 item):",
-        "  permalink date → /:categories/:year/:month/:day/:title:output_ext (1 file): _config.yml",
+        "  _config.yml: permalink date → /:categories/:year/:month/:day/:title:output_ext",
         "already in the site, accepted by the baseline (5 items):",
         "  `…` is a plugin's tag mathpress cannot render; left a link to it: {% gist %} (5 posts)",
     ]
+
+
+@pytest.mark.parametrize("name", ["nav-header-pages", "nav-sidebar", "nav-data"])
+def test_the_sites_navigation_becomes_the_menu_and_the_header_shows_jekylls_links(tmp_path: Path, name: str) -> None:
+    """tests/data/jekyll_urls/NAME.nav.json: the links Jekyll's own build of the fixture shows in its <nav>."""
+    dest, report, _ = imported(tmp_path, HERE / "fixtures/jekyll" / name)
+    site = yaml.safe_load((dest / "site.yml").read_text(encoding="utf-8"))
+    jekyll = json.loads((URLS / f"{name}.nav.json").read_text(encoding="utf-8"))
+    base = "/" + str(site.get("base_url", "")).strip("/")
+    shown = [(text, href) for text, href in jekyll if not (text == site["title"] and href in ("/", base + "/"))]
+    assert [(item["title"], item["url"]) for item in site["menu"]] == [
+        (text, href.removeprefix(base.rstrip("/")) or "/") for text, href in shown
+    ]
+    post = json.loads((URLS / f"{name}.json").read_text(encoding="utf-8"))["_posts/2020-01-01-a-post.md"][1]
+    page = (dest / "_site" / post).read_text(encoding="utf-8")
+    header = re.search(r'<nav aria-label="Site">(.*?)</nav>', page, re.S)
+    assert header and re.findall(r'<a href="([^"]+)">([^<]+)</a>', header[1]) == [(h, t) for t, h in shown]
+    assert any("→ site.yml `menu`" in line for line in report.translated)
+
+
+def test_a_site_without_a_menu_keeps_every_page_in_the_header(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {"site.yml": "title: T\n", "content/about.md": "---\ntitle: About\n---\nA.\n"})
+    build_site(site)
+    header = re.search(r'<nav aria-label="Site">(.*?)</nav>', (site / "_site/index.html").read_text("utf-8"), re.S)
+    assert header and re.findall(r">([^<]+)</a>", header[1]) == ["About", "Archive", "Tags", "Feed"]
+    (site / "site.yml").write_text(
+        "title: T\nmenu:\n  - title: Me\n    url: /about/\n  - title: Code\n    url: https://example.org/\n", "utf-8"
+    )
+    build_site(site)
+    header = re.search(r'<nav aria-label="Site">(.*?)</nav>', (site / "_site/index.html").read_text("utf-8"), re.S)
+    assert header and re.findall(r'<a href="([^"]+)">([^<]+)</a>', header[1]) == [
+        ("/about/", "Me"),
+        ("https://example.org/", "Code"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("menu", "message"),
+    [
+        ("menu: /about/", "site.yml:2:1: `menu` must be a list of links, each `- title: About` and `url: /about/`"),
+        ("menu:\n  - title: About\n", "site.yml:2:1: `menu` item 1 must have a `title` and a `url`, and nothing else"),
+        (
+            "menu:\n  - title: About\n    url: about/\n",
+            "site.yml:2:1: `menu` item 1: give a title, and a url that is a site path (/about/) or a full URL",
+        ),
+    ],
+)
+def test_a_menu_that_is_not_a_list_of_links_is_an_error_at_its_line(tmp_path: Path, menu: str, message: str) -> None:
+    site = make_site(tmp_path, {"site.yml": f"title: T\n{menu}\n"})
+    with pytest.raises(SourceError) as caught:
+        load_config(site)
+    assert str(caught.value.diagnostic) == message

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import warnings
 import zoneinfo
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -36,6 +36,7 @@ from ..site import check_cover, document_output, permalink_for, plan_urls, safe_
 from ..verify import Problem, check_output
 from ..yamlio import EMPTY, YamlMap, parse_mapping
 from . import rules as jekyll
+from .navigation import JekyllPage, Menu, site_menu
 from .report import KEPT, LOST, SETTING, TRANSLATED, Note, note_from_line
 
 COVER_KEYS = (
@@ -162,7 +163,9 @@ def import_site(src: Path, dest: Path, deploy_files: Mapping[str, str], record_b
     for rel in sources:
         _sort_file(src, rel, config, zone, docs, files, notes)
     math = _mathjax_settings(src, notes)
-    site_yml = _site_yml(config, config_map, math, zone, notes)
+    pages = _jekyll_pages(src, sources, config, docs)
+    menu = site_menu(src, config, pages, lambda key: config_map.where(key)[0])
+    site_yml = _site_yml(config, config_map, math, zone, menu, notes)
     stage = dest.parent / f".{dest.name}.importing-{os.getpid()}"
     shutil.rmtree(stage, ignore_errors=True)
     try:
@@ -323,7 +326,14 @@ def _sort_file(
     elif first in ("_includes", "_data"):
         files[rel] = src / rel
     elif first.startswith("_") and first[1:] in collections and "/" in rel:
-        _collection_file(src, rel, config, collections[first[1:]], docs, files, notes)
+        exclude = [*jekyll.DEFAULT_EXCLUDE, *_strings(config.get("exclude"))]
+        if jekyll.excluded(rel.split("/", 1)[1], exclude, _strings(config.get("include"))):
+            message = (
+                f"not carried: Jekyll leaves it out of collection `{first[1:]}` (a `_`, `.` or `#` name, or excluded)"
+            )
+            notes.skip(rel, 0, message, "collection files Jekyll leaves out (a `_`, `.` or `#` name, or excluded)")
+        else:
+            _collection_file(src, rel, config, collections[first[1:]], docs, files, notes)
     elif first.startswith("_") and "/" in rel and first not in _strings(config.get("include")):
         _report_folder(rel, notes)
     else:
@@ -810,6 +820,37 @@ def _categories_read(data: Mapping[str, Any]) -> list[str]:
     return [] if value is None else [str(value)]
 
 
+def _jekyll_pages(
+    src: Path, sources: Sequence[str], config: Mapping[str, Any], docs: Sequence[_Doc]
+) -> list[JekyllPage]:
+    """Every page Jekyll reads (site.pages, carried or not) and every output collection's document, with its URL
+    and front matter (for the menu)."""
+    include = _strings(config.get("include"))
+    pages = []
+    for rel in sources:
+        first = rel.split("/", 1)[0]
+        if (first.startswith("_") and first not in include) or "/_posts/" in f"/{rel}" or "/_drafts/" in f"/{rel}":
+            continue
+        data = _quiet_front_matter(src, rel, "pages", config)
+        if data is not None:
+            pages.append(JekyllPage(rel, jekyll.page_url(rel, data, jekyll.page_suffix(config)), data))
+    for doc in docs:
+        label = doc.rel.split("/", 1)[0][1:]
+        data = _quiet_front_matter(src, doc.rel, label, config) if doc.kind == "doc" else None
+        if data is not None:
+            pages.append(JekyllPage(doc.rel, "/" + doc.jekyll_output.removesuffix("index.html"), data, label))
+    return pages
+
+
+def _quiet_front_matter(src: Path, rel: str, kind: str, config: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A Markdown or HTML document's front matter with its defaults, or None (its notes are made where it is read)."""
+    if not jekyll.has_ext(rel, (*jekyll.MARKDOWN_EXTS, *jekyll.HTML_EXTS)) or not _has_front_matter(src / rel):
+        return None
+    text = _document_text(src, rel, _Findings())
+    fm = None if text is None else _front_matter(rel, text, _Findings())
+    return None if fm is None else {**jekyll.defaults_for(rel, kind, config.get("defaults")), **fm.data}
+
+
 # -- MathJax settings from the site's own head ---------------------------------------------
 
 
@@ -879,9 +920,15 @@ def _macros(block: str) -> dict[str, Any]:
 
 
 def _site_yml(
-    config: Mapping[str, Any], doc: YamlMap, math: Mapping[str, Any], zone: zoneinfo.ZoneInfo, notes: _Findings
+    config: Mapping[str, Any],
+    doc: YamlMap,
+    math: Mapping[str, Any],
+    zone: zoneinfo.ZoneInfo,
+    menu: Menu | None,
+    notes: _Findings,
 ) -> str:
-    """site.yml from _config.yml: settings we share, the permalink pattern, MathJax's, the rest under extra."""
+    """site.yml from _config.yml: settings we share, the permalink pattern, MathJax's, the menu, the rest under
+    extra."""
     site: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for key, value in config.items():
@@ -891,6 +938,10 @@ def _site_yml(
     site["permalink"] = _our_pattern(config, doc, notes)
     if math:
         site["math"] = dict(math)
+    if menu is not None:
+        site["menu"] = [{"title": title, "url": url} for title, url in menu.items]
+        message = f"{menu.how} → site.yml `menu`: " + ", ".join(title for title, _ in menu.items)
+        notes.translate(menu.path, menu.line, message, "the site's navigation → site.yml `menu`")
     if extra:
         site["extra"] = extra
         notes.translated.append(f"_config.yml: theme settings under `extra`: {', '.join(sorted(extra))}")

@@ -73,7 +73,10 @@ def _kinds(notes: Sequence[Note]) -> list[str]:
 
 
 def _kind_line(kind: str, notes: Sequence[Note]) -> str:
-    """`kind: detail (N posts), …` when the notes name details, else `kind (N files): a.md:3, b.md, …`."""
+    """`kind: detail (N posts), …` when the notes name details, else `kind (N files): a.md:3, b.md, …`; a kind
+    with one note is that note."""
+    if len(notes) == 1:
+        return str(notes[0])
     if all(n.detail for n in notes):
         by_detail: dict[str, list[Note]] = defaultdict(list)
         for note in notes:
