@@ -69,7 +69,10 @@ IMPORT_HELP = (
         "requirements.txt that `init` writes are added. "
         "It builds the new site once and records the warnings and check problems it already has in "
         "jekyll-baseline.txt, which the workflow's build --strict and check accept (--baseline): only new ones fail. "
-        "It prints what it carried and every thing it did not carry as `path:line: message`."
+        "It prints what it carried, then what it did not carry and what it translated, grouped by kind with "
+        "counts and examples, what readers lose first (--verbose: every item as `path:line: message`; "
+        "jekyll-baseline.txt lists every item too). Dates are read as Jekyll 4.3 reads them, and the site's "
+        "navigation (header_pages, its navigation include, its theme's menu) becomes site.yml's `menu`."
     ),
     "Then: mathpress build --source DEST && mathpress check DEST/_site --baseline DEST/jekyll-baseline.txt",
 )
