@@ -665,6 +665,8 @@ def test_posts_and_documents_are_dated_as_jekyll_dates_them(tmp_path: Path) -> N
         "_posts/2017-02-30-past-the-month.md: Jekyll reads the file name's date 2017-02-30 as 2017-03-02 → "
         "2017-03-02-past-the-month" in lines
     )
+    assert "_posts/2019-14-11-not-a-date.md: the file name's 2019-14-11 is not a date; Jekyll dates the post by " \
+        "its front matter → 2019-11-14-not-a-date" in lines  # fmt: skip
     assert (dest / "content/posts/2016-3-3-one-digit-month.md").is_file()  # its name kept: {% post_url %} finds it
     text = (dest / "content/posts/2017-06-27-zoneless.md").read_text(encoding="utf-8")
     assert "\njekyll_date: 2017-06-27 04:00:00\n" in text and '\ndate: "2017-06-26T21:00:00-07:00"\n' in text

@@ -408,9 +408,12 @@ def _post_stem(rel: str, name: PurePosixPath, date: dt.datetime, notes: _Finding
     match = jekyll.POST_NAME.match(name.name)  # 17-07-13-name, 2017-02-30-name: the day Jekyll reads, its slug
     if not match:
         return f"{date.date().isoformat()}-{name.stem}"
-    day = jekyll.ruby_time(match[1], date.tzinfo or dt.UTC) or date
-    stem = f"{day:%Y-%m-%d}-{match[2]}"
-    message = f"Jekyll reads the file name's date {match[1]} as {day:%Y-%m-%d} → {stem}"
+    day = jekyll.ruby_time(match[1], date.tzinfo or dt.UTC)
+    stem = f"{day or date:%Y-%m-%d}-{match[2]}"
+    if day is None:  # 2019-14-11: Jekyll reads no date from the name, the front matter's stands
+        message = f"the file name's {match[1]} is not a date; Jekyll dates the post by its front matter → {stem}"
+    else:
+        message = f"Jekyll reads the file name's date {match[1]} as {day:%Y-%m-%d} → {stem}"
     notes.translate(rel, 0, message, DATES, "a file name's date")
     return stem
 

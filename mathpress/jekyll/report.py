@@ -82,6 +82,10 @@ def _kind_line(kind: str, notes: Sequence[Note]) -> str:
         for note in notes:
             by_detail[note.detail].append(note)
         ordered = sorted(by_detail.items(), key=lambda item: (-len({n.path for n in item[1]}), item[0]))
+        paths = {n.path for n in notes}
+        if len(paths) == 1:  # one file's settings: `_config.yml settings not carried (_config.yml): a, b`
+            shown = [detail for detail, _ in ordered[:DETAILS_SHOWN]]
+            return f"{kind} ({paths.pop()}): " + ", ".join(shown) + _more(len(ordered) - DETAILS_SHOWN)
         shown = [f"{detail} ({_files(group)})" for detail, group in ordered[:DETAILS_SHOWN]]
         return f"{kind}: " + ", ".join(shown) + _more(len(ordered) - DETAILS_SHOWN)
     first = {n.path: n for n in sorted(notes, reverse=True)}  # each file once, at its first note
