@@ -19,12 +19,14 @@ from typing import TypeVar
 from .errors import Diagnostic, UsageError
 
 BASELINE_FILE = "jekyll-baseline.txt"
-SECTIONS = ("[build]", "[check]")
+SECTIONS = ("[build]", "[check]", "[import]")
 HEADER = """\
 # What this site already had when `mathpress import` made it from a Jekyll site: build warnings
 # ([build], as `file: message`) and `mathpress check` problems ([check]). The Pages workflow passes
 # --baseline with this file, so these do not block a deploy; anything new does. Delete a line once
 # it is fixed (or the whole file, and --baseline from the workflow, once all are).
+# [import] lists, for reading only, every thing the import did not carry or carried in another form,
+# at its line in the Jekyll site (what `mathpress import --verbose` printed).
 """
 
 T = TypeVar("T")
@@ -37,6 +39,7 @@ class Baseline:
 
     build: tuple[str, ...] = ()
     check: tuple[str, ...] = ()
+    imported: tuple[str, ...] = ()  # the import's notes: read by people, never matched
 
 
 def diagnostic_key(diagnostic: Diagnostic) -> str:
@@ -53,11 +56,13 @@ def problem_key(line: str) -> str:
     return LINK_PROBLEM.sub(r"\1 [link]", line.strip())
 
 
-def baseline_text(warnings: Iterable[Diagnostic], problems: Iterable[object]) -> str:
-    """The baseline file for these warnings and check problems (written with str())."""
+def baseline_text(warnings: Iterable[Diagnostic], problems: Iterable[object], imported: Iterable[str] = ()) -> str:
+    """The baseline file for these warnings and check problems (written with str()) and the import's notes."""
     build = sorted(diagnostic_key(d) for d in warnings)
     check = sorted(str(p) for p in problems)
-    return HEADER + "\n".join(["[build]", *build, "", "[check]", *check]) + "\n"
+    notes = list(imported)
+    tail = ["", "[import]", *notes] if notes else []
+    return HEADER + "\n".join(["[build]", *build, "", "[check]", *check, *tail]) + "\n"
 
 
 def read_baseline(path: Path) -> Baseline:
@@ -77,7 +82,7 @@ def read_baseline(path: Path) -> Baseline:
             raise UsageError(f"{path}:{number}: a baseline line before [build] or [check]")
         else:
             found[section].append(line.strip())
-    return Baseline(tuple(found["[build]"]), tuple(found["[check]"]))
+    return Baseline(tuple(found["[build]"]), tuple(found["[check]"]), tuple(found["[import]"]))
 
 
 def beyond(items: Sequence[T], key: Callable[[T], str], accepted: Sequence[str]) -> list[T]:

@@ -77,7 +77,10 @@ IMPORT_HELP = (
         "requirements.txt that `init` writes are added. "
         "It builds the new site once and records the warnings and check problems it already has in "
         "jekyll-baseline.txt, which the workflow's build --strict and check accept (--baseline): only new ones fail. "
-        "It prints what it carried and every thing it did not carry as `path:line: message`."
+        "It prints what it carried, then what it did not carry and what it translated, grouped by kind with "
+        "counts and examples, what readers lose first (--verbose: every item as `path:line: message`; "
+        "jekyll-baseline.txt lists every item too). Dates are read as Jekyll 4.3 reads them, and the site's "
+        "navigation (header_pages, its navigation include, its theme's menu) becomes site.yml's `menu`."
     ),
     "Then: mathpress build --source DEST && mathpress check DEST/_site --baseline DEST/jekyll-baseline.txt",
 )
@@ -89,6 +92,11 @@ def _import_arguments(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument("dest", metavar="DEST", type=Path, help="where to write the mathpress site (new or empty)")
     _requirement_argument(command)
+    command.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print every item as `path:line: message` instead of the summary (jekyll-baseline.txt lists them too)",
+    )
 
 
 def _requirement_argument(command: argparse.ArgumentParser) -> None:
@@ -199,7 +207,7 @@ def _dispatch(options: argparse.Namespace) -> int:
         )
         return 0
     if options.command == "import":
-        return _import(options.src, options.dest, options.requirement)
+        return _import(options.src, options.dest, options.requirement, options.verbose)
     if options.command == "check":
         from .verify import run_check
 
@@ -236,25 +244,33 @@ def _requirement(given: str | None) -> str | None:
     return running_requirement() if given is None else checked_requirement(given)
 
 
-def _import(src: Path, dest: Path, given: str | None) -> int:
+def _import(src: Path, dest: Path, given: str | None, verbose: bool) -> int:
     """Run `import` and print its report."""
     from .jekyll.importer import import_site
     from .scaffold import NOT_INSTALLABLE, deploy_files
 
     requirement = _requirement(given)
     report = import_site(src, dest, deploy_files(requirement, BASELINE_FILE))
-    print_import_report(report)
+    print_import_report(report, verbose)
     if requirement is None:
         print(f"mathpress: warning: {NOT_INSTALLABLE}", file=sys.stderr)
     print(f"now run: mathpress build --source {dest}")
     return 0
 
 
-def print_import_report(report: ImportReport) -> None:
-    """What an import carried, what it translated, and every thing it did not carry."""
+def print_import_report(report: ImportReport, verbose: bool = False) -> None:
+    """What an import carried, then what it did not carry and translated: grouped by kind, or every item."""
+    from .jekyll.report import summary
+
     counts = [(len(report.posts), "posts"), (len(report.drafts), "drafts"), (len(report.pages), "pages")]
     carried = ", ".join(f"{n} {what}" for n, what in counts) + f", {len(report.files)} files"
     print(f"imported into {report.dest}: {carried}")
+    if not verbose:
+        for line in summary(report.notes, report.baseline):
+            print(line)
+        if report.notes or report.baseline:
+            print(f"every item at its line: {report.dest / BASELINE_FILE}, or `mathpress import --verbose`")
+        return
     for line in report.translated:
         print(f"translated: {line}")
     for item in report.not_carried:

@@ -50,6 +50,14 @@ class LiquidConfig:
 
 
 @dataclass(frozen=True)
+class MenuItem:
+    """One link of the site's header: a site path (/about/) or a full URL, and its text."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything site.yml says, validated, plus where the site lives."""
 
@@ -74,6 +82,7 @@ class Config:
     highlight_style: str = "xcode"  # Pygments style; xcode keeps every token at 4.5:1 contrast (WCAG AA)
     math: MathConfig = field(default_factory=MathConfig)
     liquid: LiquidConfig = field(default_factory=LiquidConfig)
+    menu: tuple[MenuItem, ...] | None = None  # the header's links; None: every page, then archive, tags, feed
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -96,7 +105,7 @@ def _jsonable(value: Any) -> Any:
     """JSON form of config values (dataclasses, mappings, tuples)."""
     if isinstance(value, Mapping):
         return dict(value)
-    if isinstance(value, MathConfig | LiquidConfig):
+    if isinstance(value, MathConfig | LiquidConfig | MenuItem):
         return {f.name: getattr(value, f.name) for f in fields(value)}
     return str(value)
 
@@ -200,6 +209,20 @@ def _macros(value: Any) -> Mapping[str, Any]:
     return macros
 
 
+def _menu(value: Any) -> tuple[MenuItem, ...]:
+    if not isinstance(value, list):
+        raise ValueError("must be a list of links, each `- title: About` and `url: /about/`")
+    items = []
+    for number, item in enumerate(value, start=1):
+        if not isinstance(item, dict) or set(item) != {"title", "url"}:
+            raise ValueError(f"item {number} must have a `title` and a `url`, and nothing else")
+        title, url = _text(item["title"]).strip(), _text(item["url"]).strip()
+        if not title or not (url.startswith("/") or re.match(r"^[a-z][a-z0-9+.-]*:", url)):
+            raise ValueError(f"item {number}: give a title, and a url that is a site path (/about/) or a full URL")
+        items.append(MenuItem(title, url))
+    return tuple(items)
+
+
 TOP: dict[str, Check] = {
     "title": _text,
     "description": _text,
@@ -219,6 +242,7 @@ TOP: dict[str, Check] = {
     "cover_widths": _widths,
     "exclude": _texts,
     "highlight_style": _text,
+    "menu": _menu,
     "extra": _mapping,
 }
 MATH: dict[str, Check] = {

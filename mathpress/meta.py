@@ -14,7 +14,7 @@ from .content import Document
 from .errors import SourceError, error
 from .yamlio import YamlMap
 
-POST_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
+POST_NAME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})-(.+)$")  # 2016-3-3-name too, as Jekyll reads it
 DATE_TEXT = re.compile(
     r"^(\d{4})-(\d{1,2})-(\d{1,2})"
     r"(?:(?:[Tt]|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?"
@@ -66,7 +66,7 @@ def read_meta(doc: Document, site_author: str, zone: dt.tzinfo, separator: str) 
     """Validate a document's front matter into Meta (SourceError on the first bad value)."""
     fm = doc.meta
     stem = PurePosixPath(doc.source).stem
-    file_date, file_slug = _split_post_name(stem) if doc.kind == "post" else (None, stem)
+    file_date, file_slug = split_post_name(stem) if doc.kind == "post" else (None, stem)
     if doc.kind == "post" and file_date is None and "date" not in fm.data:
         raise SourceError(error(doc.source, 0, 0, "post file names look like YYYY-MM-DD-slug.md (or give a `date:`)"))
     date = _date(fm, doc.source, zone) if "date" in fm.data else None
@@ -105,8 +105,8 @@ def read_meta(doc: Document, site_author: str, zone: dt.tzinfo, separator: str) 
     )
 
 
-def _split_post_name(stem: str) -> tuple[dt.date | None, str]:
-    """Date and slug from a post file name like 2018-03-08-sigmoid."""
+def split_post_name(stem: str) -> tuple[dt.date | None, str]:
+    """Date and slug from a post file name like 2018-03-08-sigmoid (the date None when it has none)."""
     match = POST_NAME.match(stem)
     if not match:
         return None, stem
@@ -162,16 +162,21 @@ def _is_scalar(value: Any) -> bool:
 
 
 def _date(fm: YamlMap, source: str, zone: dt.tzinfo) -> dt.datetime:
-    """The front matter date in any form real posts use; no zone means the site's zone."""
+    """The front matter date, which must be readable."""
     value = fm.data["date"]
+    parsed = front_date(value, zone)
+    if parsed is None:
+        raise _fail(fm, source, "date", f"cannot read date {value!r} (write it like 2024-01-02 10:00:00 +0900)")
+    return parsed
+
+
+def front_date(value: Any, zone: dt.tzinfo) -> dt.datetime | None:
+    """A front matter date as mathpress reads it (None when it cannot): a time without a zone is the site's."""
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=zone)
     if isinstance(value, dt.date):
         return dt.datetime.combine(value, dt.time(), zone)
-    parsed = parse_date_text(str(value), zone) if isinstance(value, str) else None
-    if parsed is None:
-        raise _fail(fm, source, "date", f"cannot read date {value!r} (write it like 2024-01-02 10:00:00 +0900)")
-    return parsed
+    return parse_date_text(value, zone) if isinstance(value, str) else None
 
 
 def parse_date_text(text: str, zone: dt.tzinfo) -> dt.datetime | None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import json
 import re
+import zoneinfo
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -13,8 +15,12 @@ import pytest
 import yaml
 
 from mathpress.cli import main
-from mathpress.errors import UsageError
+from mathpress.config import load_config
+from mathpress.content import Source, parse_document
+from mathpress.errors import SourceError, UsageError
+from mathpress.jekyll import rules
 from mathpress.jekyll.importer import ImportReport, import_site
+from mathpress.meta import read_meta
 from mathpress.pipeline import BuildReport
 from mathpress.scaffold import baseline_workflow
 from mathpress.serve import find_route
@@ -308,7 +314,22 @@ def test_import_command_prints_the_report(tmp_path: Path, capsys: pytest.Capture
     assert main(["import", source, str(tmp_path / "out"), "--requirement", "mathpress==0.1.0"]) == 0
     out = capsys.readouterr().out
     assert "imported into" in out and "6 posts, 0 drafts, 1 pages" in out
-    assert "not carried: index.md:1: the home page lists the posts: not carried" in out
+    lines = out.splitlines()
+    assert "  index.md:1: the home page lists the posts: not carried, mathpress's index takes its place at /" in lines
+    assert "  front matter kept for templates: comments (1 post), meta (1 post), modified_date (1 post)" in lines
+    assert lines.index("kept, though mathpress's theme does not show them (3 items):") > lines.index(
+        "not carried: readers of the Jekyll site saw these (3 items):"
+    )
+    assert "not carried: index.md:1: the home page lists the posts" not in out
+    assert main(["import", source, str(tmp_path / "every"), "--requirement", "mathpress==0.1.0", "--verbose"]) == 0
+    out = capsys.readouterr().out
+    assert "not carried: index.md:1: the home page lists the posts" in out
+    listed = (tmp_path / "every/jekyll-baseline.txt").read_text(encoding="utf-8").split("[import]\n")[1]
+    assert (
+        "not carried: index.md:1: the home page lists the posts: not carried, mathpress's index takes its place at /\n"
+        in listed
+    )
+    assert len(listed.splitlines()) == out.count("\nnot carried: ") + out.count("\ntranslated: ") == 23
     assert (tmp_path / "out/.github/workflows/pages.yml").read_text() == baseline_workflow("jekyll-baseline.txt")
     assert "0 warning(s) and problem(s)" not in out and "baseline:" not in out  # minima has none
     assert (tmp_path / "out/requirements.txt").read_text().splitlines()[-1] == "mathpress==0.1.0"
@@ -522,7 +543,7 @@ def test_the_baseline_lists_plugin_tags_and_links_jekyll_had_broken(
             "_posts/2020-01-01-a.md": "---\ntitle: A\n---\n{% gist 1234 %}\n\n[old](/gone.pdf)\n",
         },
     )
-    assert main(["import", str(src), str(tmp_path / "out"), "--requirement", "mathpress==0.1.0"]) == 0
+    assert main(["import", str(src), str(tmp_path / "out"), "--requirement", "mathpress==0.1.0", "--verbose"]) == 0
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith("baseline: ")]
     assert len(lines) == 2 and "content/posts/2020-01-01-a.md: `{% gist %}`" in lines[0] and "/gone.pdf" in lines[1]
@@ -600,3 +621,143 @@ def test_theme_covers_in_mappings_and_with_spaces_reach_the_page(
     page = (dest / "_site" / post).read_text(encoding="utf-8")
     assert re.search(rf'<img[^>]+src="{re.escape(image)}"', page), page[page.index("<main") :][:1500]
     assert (dest / "_site" / image.removeprefix("/mm").removeprefix("/blog").lstrip("/").replace("%20", " ")).is_file()
+
+
+def jekyll_dates() -> list[tuple[str, str, str]]:
+    """(zone, text, what Jekyll 4.3 gives) rows recorded by tests/tools/record_jekyll_dates.rb."""
+    lines = (HERE / "data/jekyll_dates.tsv").read_text(encoding="utf-8").splitlines()
+    return [tuple(line.split("\t")) for line in lines if line and not line.startswith("#")]  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("zone", "text", "jekyll"), jekyll_dates())
+def test_a_date_written_as_text_is_read_as_jekyll_reads_it(zone: str, text: str, jekyll: str) -> None:
+    ours = rules.ruby_time(text, zoneinfo.ZoneInfo(zone))
+    if jekyll in ("ERROR", "CLOCK"):  # Jekyll stops, or dates it by the day it builds: no date to keep
+        assert ours is None
+    else:
+        assert ours is not None and ours.isoformat(timespec="microseconds") == jekyll
+
+
+def test_posts_and_documents_are_dated_as_jekyll_dates_them(tmp_path: Path) -> None:
+    """Jekyll's URLs hold each date's day, hour and minute in the site's zone (/:year/:month/:day/:hour:minute/)."""
+    dest, report, _ = imported(tmp_path, HERE / "fixtures/jekyll/dates-zone")
+    zone = load_config(dest).zone
+    jekyll = json.loads((URLS / "dates-zone.json").read_text(encoding="utf-8"))
+    assert set(jekyll) == carried(report) and not report.not_carried
+    for rel, (url, output) in jekyll.items():
+        expected = re.search(r"/\d{4}/\d{2}/\d{2}/\d{4}/", url)
+        assert expected, url
+        if rel.startswith("_notes/"):  # a page: mathpress reads its `date:`, no page shows it
+            note = dest / "content" / rel.removeprefix("_")
+            doc = parse_document(Source(note.relative_to(dest).as_posix(), note.read_text(encoding="utf-8"), ""))
+            date = read_meta(doc, "", zone, "").date
+            assert date is not None or "date" not in yaml.safe_load(
+                (HERE / "fixtures/jekyll/dates-zone" / rel).read_text().split("---")[1]
+            )
+        else:
+            shown = re.search(r'<time datetime="([^"]+)"', (dest / "_site" / output).read_text(encoding="utf-8"))
+            date = dt.datetime.fromisoformat(shown[1]) if shown else None
+        if date is not None:
+            assert date.astimezone(zone).strftime("/%Y/%m/%d/%H%M/") == expected[0], rel
+    lines = "\n".join(report.translated)
+    assert (
+        "_posts/2017-06-27-zoneless.md:3: `date: 2017-06-27 04:00:00` has no zone: Jekyll's YAML reads it as "
+        "UTC, 2017-06-26 21:00 in America/Los_Angeles → `date:`" in lines
+    )
+    assert (
+        "_posts/2017-02-30-past-the-month.md: Jekyll reads the file name's date 2017-02-30 as 2017-03-02 → "
+        "2017-03-02-past-the-month" in lines
+    )
+    assert "_posts/2019-14-11-not-a-date.md: the file name's 2019-14-11 is not a date; Jekyll dates the post by " \
+        "its front matter → 2019-11-14-not-a-date" in lines  # fmt: skip
+    assert (dest / "content/posts/2016-3-3-one-digit-month.md").is_file()  # its name kept: {% post_url %} finds it
+    text = (dest / "content/posts/2017-06-27-zoneless.md").read_text(encoding="utf-8")
+    assert "\njekyll_date: 2017-06-27 04:00:00\n" in text and '\ndate: "2017-06-26T21:00:00-07:00"\n' in text
+
+
+def test_a_date_jekyll_cannot_read_leaves_the_file_names_date_and_is_reported(tmp_path: Path) -> None:
+    """Jekyll 4.3 stops on it: "Invalid date '07/19/2017': Document '_posts/…' does not have a valid date"."""
+    src = jekyll_site(
+        tmp_path / "src", {"_config.yml": "title: T\n", "_posts/2017-07-19-us.md": "---\ndate: 07/19/2017\n---\nUS.\n"}
+    )
+    dest = tmp_path / "site"
+    report = import_site(src, dest, DEPLOY)
+    assert [str(d) for d in report.not_carried] == [
+        "_posts/2017-07-19-us.md:2: warning: `date: 07/19/2017` is not a date Jekyll reads (its build stops); the file "
+        "name's date stands (2017-07-19 00:00 in UTC), the value kept as `jekyll_date`"
+    ]
+    build_site(dest)
+    assert (dest / "_site/2017/07/19/us.html").is_file()
+
+
+def test_the_report_groups_items_by_kind_what_is_lost_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    posts = {f"_posts/2020-01-{n:02}-p{n}.md": f"---\ntitle: P{n}\ntoc: true\n{'comments: true' * (n < 3)}\n---\n"
+             f"{{% gist {n} %}}\n" for n in range(1, 6)}  # fmt: skip
+    src = jekyll_site(
+        tmp_path / "src", {"_config.yml": "title: T\nplugins: [x]\n", "about.md": "---\nlayout: x\n---\n", **posts}
+    )
+    assert main(["import", str(src), str(tmp_path / "out"), "--requirement", "mathpress==0.1.0"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:10] == [
+        "not carried: settings and theme files (mathpress's own theme shows the site) (2 items):",
+        "  _config.yml:2: `plugins` not carried: plugins do not run in mathpress",
+        "  about.md:2: layout `x` not carried: shown with mathpress's `page` layout",
+        "kept, though mathpress's theme does not show them (7 items):",
+        "  front matter kept for templates: toc (5 posts), comments (2 posts)",
+        "translated (1 item):",
+        "  _config.yml: permalink date → /:categories/:year/:month/:day/:title:output_ext",
+        "already in the site, accepted by the baseline (5 items):",
+        "  `…` is a plugin's tag mathpress cannot render; left a link to it: {% gist %} (5 posts)",
+    ]
+
+
+@pytest.mark.parametrize("name", ["nav-header-pages", "nav-sidebar", "nav-data"])
+def test_the_sites_navigation_becomes_the_menu_and_the_header_shows_jekylls_links(tmp_path: Path, name: str) -> None:
+    """tests/data/jekyll_urls/NAME.nav.json: the links Jekyll's own build of the fixture shows in its <nav>."""
+    dest, report, _ = imported(tmp_path, HERE / "fixtures/jekyll" / name)
+    site = yaml.safe_load((dest / "site.yml").read_text(encoding="utf-8"))
+    jekyll = json.loads((URLS / f"{name}.nav.json").read_text(encoding="utf-8"))
+    base = "/" + str(site.get("base_url", "")).strip("/")
+    shown = [(text, href) for text, href in jekyll if not (text == site["title"] and href in ("/", base + "/"))]
+    assert [(item["title"], item["url"]) for item in site["menu"]] == [
+        (text, href.removeprefix(base.rstrip("/")) or "/") for text, href in shown
+    ]
+    post = json.loads((URLS / f"{name}.json").read_text(encoding="utf-8"))["_posts/2020-01-01-a-post.md"][1]
+    page = (dest / "_site" / post).read_text(encoding="utf-8")
+    header = re.search(r'<nav aria-label="Site">(.*?)</nav>', page, re.S)
+    assert header and re.findall(r'<a href="([^"]+)">([^<]+)</a>', header[1]) == [(h, t) for t, h in shown]
+    assert any("→ site.yml `menu`" in line for line in report.translated)
+
+
+def test_a_site_without_a_menu_keeps_every_page_in_the_header(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {"site.yml": "title: T\n", "content/about.md": "---\ntitle: About\n---\nA.\n"})
+    build_site(site)
+    header = re.search(r'<nav aria-label="Site">(.*?)</nav>', (site / "_site/index.html").read_text("utf-8"), re.S)
+    assert header and re.findall(r">([^<]+)</a>", header[1]) == ["About", "Archive", "Tags", "Feed"]
+    (site / "site.yml").write_text(
+        "title: T\nmenu:\n  - title: Me\n    url: /about/\n  - title: Code\n    url: https://example.org/\n", "utf-8"
+    )
+    build_site(site)
+    header = re.search(r'<nav aria-label="Site">(.*?)</nav>', (site / "_site/index.html").read_text("utf-8"), re.S)
+    assert header and re.findall(r'<a href="([^"]+)">([^<]+)</a>', header[1]) == [
+        ("/about/", "Me"),
+        ("https://example.org/", "Code"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("menu", "message"),
+    [
+        ("menu: /about/", "site.yml:2:1: `menu` must be a list of links, each `- title: About` and `url: /about/`"),
+        ("menu:\n  - title: About\n", "site.yml:2:1: `menu` item 1 must have a `title` and a `url`, and nothing else"),
+        (
+            "menu:\n  - title: About\n    url: about/\n",
+            "site.yml:2:1: `menu` item 1: give a title, and a url that is a site path (/about/) or a full URL",
+        ),
+    ],
+)
+def test_a_menu_that_is_not_a_list_of_links_is_an_error_at_its_line(tmp_path: Path, menu: str, message: str) -> None:
+    site = make_site(tmp_path, {"site.yml": f"title: T\n{menu}\n"})
+    with pytest.raises(SourceError) as caught:
+        load_config(site)
+    assert str(caught.value.diagnostic) == message

@@ -17,8 +17,8 @@ import shutil
 import tempfile
 import warnings
 import zoneinfo
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -26,17 +26,19 @@ from urllib.parse import quote
 import yaml
 from PIL import Image, UnidentifiedImageError
 
-from ..baseline import BASELINE_FILE, baseline_text
+from ..baseline import BASELINE_FILE, baseline_text, read_baseline
 from ..config import CONFIG_NAME, PERMALINK_TOKENS, Config, load_config
 from ..content import Source, decode, find_front_matter, inventory, is_ignored, parse_document
 from ..errors import BuildFailed, Diagnostic, SourceError, UsageError, error, line_col, warning
-from ..meta import Meta, parse_date_text, read_meta
+from ..meta import Meta, front_date, read_meta, split_post_name
 from ..pipeline import BuildOptions, build
-from ..site import document_output, permalink_for, plan_urls, safe_url, tag_names
+from ..site import check_cover, document_output, permalink_for, plan_urls, safe_url, tag_names
 from ..verify import Problem, check_output
 from ..yamlio import EMPTY, YamlMap, parse_mapping
 from . import rules as jekyll
 from .layouts import Layout, home_lists_posts, listing_for, missing_includes, read_layouts, theme_name
+from .navigation import JekyllPage, Menu, site_menu
+from .report import KEPT, LOST, SETTING, TRANSLATED, Note, note_from_line
 
 COVER_KEYS = (
     "cover", "image", "img", "header-img", "cover-img", "feature_image", "thumbnail", "thumbnail-img", "header",
@@ -88,8 +90,12 @@ APPLIED = {
     "exclude": "applied: excluded files were not copied",
     "include": "applied: included files were copied",
 }
-TOP_KEY = re.compile(r"^([^\s#:'\"\-?][^:]*?)\s*:(?:\s|$)")
 GENERATED_PATHS = ("feed.xml", "sitemap.xml", "404.html", "index.html")
+# Kinds the report groups notes under (see report.py).
+DATES = "dates as Jekyll 4.3 reads them → `date:`"
+NO_COVER = "cover images the site does not publish: no cover shown"
+NO_IMAGE = "cover keys that hold no image path: kept, no cover shown"
+MATHJAX = "the site's MathJax settings → site.yml `math`"
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,7 @@ class ImportReport:
     translated: tuple[str, ...]
     not_carried: tuple[Diagnostic, ...]
     baseline: tuple[str, ...] = ()  # the warnings and check problems recorded in BASELINE_FILE
+    notes: tuple[Note, ...] = ()  # every item above, with the kind the report groups it under
 
 
 @dataclass(frozen=True)
@@ -121,14 +128,22 @@ class _Doc:
 class _Findings:
     """Notes gathered while planning (the only mutable thing here, local to one import)."""
 
-    translated: list[str] = field(default_factory=list)
-    skipped: list[Diagnostic] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    translated: list[str] = field(default_factory=list)  # `path:line: message` lines, made notes by all()
     folders: set[str] = field(default_factory=set)
     layouts: dict[str, str] = field(default_factory=dict)  # carried into _layouts/: name → text
 
-    def skip(self, path: str, line: int, message: str) -> None:
-        """Record something not carried."""
-        self.skipped.append(warning(path, line, 0, message))
+    def skip(self, path: str, line: int, message: str, kind: str = "", detail: str = "", rank: int = LOST) -> None:
+        """Record something not carried (kind and detail: how the report groups it)."""
+        self.notes.append(Note(path, line, message, kind, detail, rank))
+
+    def translate(self, path: str, line: int, message: str, kind: str = "", detail: str = "") -> None:
+        """Record something carried in another form."""
+        self.notes.append(Note(path, line, message, kind, detail, TRANSLATED))
+
+    def all(self) -> list[Note]:
+        """Every note, in the order found."""
+        return [*self.notes, *(note_from_line(line) for line in self.translated)]
 
 
 @dataclass(frozen=True)
@@ -147,7 +162,7 @@ def import_site(src: Path, dest: Path, deploy_files: Mapping[str, str], record_b
     """Read the Jekyll site in src and write a mathpress site to dest (which must be new or empty).
 
     With record_baseline, the new site is built once and its warnings and check problems written to
-    BASELINE_FILE, which the deploy workflow accepts (see baseline.py).
+    BASELINE_FILE, which the deploy workflow accepts (see baseline.py), with every note of this import.
     """
     _check_folders(src, dest)
     notes = _Findings()
@@ -162,7 +177,10 @@ def import_site(src: Path, dest: Path, deploy_files: Mapping[str, str], record_b
         _sort_file(src, rel, config, zone, docs, files, notes, theme)
     _report_layouts(theme, notes)
     math = _mathjax_settings(src, notes)
-    site_yml = _site_yml(config, config_map, math, zone, notes, _index_settings(theme, docs, config, notes))
+    pages = _jekyll_pages(src, sources, config, docs)
+    menu = site_menu(src, config, pages, lambda key: config_map.where(key)[0])
+    index = _index_settings(theme, docs, config, notes)
+    site_yml = _site_yml(config, config_map, math, zone, menu, notes, index)
     stage = dest.parent / f".{dest.name}.importing-{os.getpid()}"
     shutil.rmtree(stage, ignore_errors=True)
     try:
@@ -173,15 +191,17 @@ def import_site(src: Path, dest: Path, deploy_files: Mapping[str, str], record_b
         stage.rename(dest)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+    found = notes.all()
     return ImportReport(
         dest=dest,
         posts=tuple(d.rel for d in kept if d.kind == "post"),
         drafts=tuple(d.rel for d in kept if d.kind == "draft"),
         pages=tuple(d.rel for d in kept if d.kind in ("page", "doc")),
         files=tuple(sorted(files)),
-        translated=tuple(notes.translated),
-        not_carried=tuple(sorted(notes.skipped)),
+        translated=tuple(str(n) for n in found if n.rank == TRANSLATED),
+        not_carried=tuple(sorted(warning(n.path, n.line, 0, n.message) for n in found if n.rank != TRANSLATED)),
         baseline=known,
+        notes=tuple(found),
     )
 
 
@@ -207,22 +227,46 @@ def _read_jekyll_config(src: Path, notes: _Findings) -> YamlMap:
 
 
 def _last_of_duplicates(rel: str, yaml_text: str, first_line: int, notes: _Findings) -> str:
-    """YAML with each top-level key written twice kept at its last place, as Jekyll reads it (reported).
+    """YAML with each key a block mapping writes twice kept at its last place, as Jekyll reads it (reported).
 
-    The earlier copies' lines are blanked, not removed, so every other line keeps its number.
+    The earlier copies' lines are blanked, not removed, so every other line keeps its number. A copy inside a
+    flow mapping (`{a: 1, a: 2}`) stays, and the file is reported when its front matter is read.
     """
     lines = yaml_text.split("\n")
-    starts = [(i, m[1]) for i, line in enumerate(lines) if (m := TOP_KEY.match(line))]
-    last = {key: index for index, key in starts}
-    for number, (index, key) in enumerate(starts):
-        if last[key] == index:
-            continue
-        end = starts[number + 1][0] if number + 1 < len(starts) else len(lines)
-        for blank in range(index, end):
+    for line, column, end, key, last in _earlier_copies(yaml_text):
+        lines[line] = lines[line][:column].rstrip() if lines[line][:column].strip(" -") == "" else lines[line]
+        for blank in range(line + 1, end):
             lines[blank] = ""
-        message = f"`{key}` is written again on line {last[key] + first_line}: Jekyll keeps that one, so do we"
-        notes.skip(rel, index + first_line, message)
+        message = f"`{key}` is written again on line {last + first_line}: Jekyll keeps that one, so do we"
+        notes.skip(
+            rel, line + first_line, message, "front matter keys written twice: the last kept, as Jekyll does", key, KEPT
+        )
     return "\n".join(lines)
+
+
+def _earlier_copies(yaml_text: str) -> list[tuple[int, int, int, str, int]]:
+    """(line, column, line after, dotted key, line of the last copy) of each key a block mapping writes again."""
+    try:
+        root = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []  # reported when the front matter is read
+    found = []
+    stack: list[tuple[yaml.Node | None, str]] = [(root, "")]
+    while stack:
+        node, prefix = stack.pop()
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((item, prefix) for item in node.value)
+        if not isinstance(node, yaml.MappingNode):
+            continue
+        keys = [str(key.value) for key, _ in node.value]
+        last = {key: index for index, key in enumerate(keys)}
+        for index, (key_node, value_node) in enumerate(node.value):
+            stack.append((value_node, f"{prefix}{keys[index]}."))
+            start, after = key_node.start_mark, node.value[index + 1][0].start_mark if index + 1 < len(keys) else None
+            if last[keys[index]] != index and not node.flow_style and after is not None and after.line > start.line:
+                later = node.value[last[keys[index]]][0].start_mark.line
+                found.append((start.line, start.column, after.line, prefix + keys[index], later))
+    return sorted(found)
 
 
 def _document_text(src: Path, rel: str, notes: _Findings) -> str | None:
@@ -298,7 +342,14 @@ def _sort_file(
     elif first in ("_includes", "_data"):
         files[rel] = src / rel
     elif first.startswith("_") and first[1:] in collections and "/" in rel:
-        _collection_file(src, rel, config, collections[first[1:]], docs, files, notes, theme)
+        exclude = [*jekyll.DEFAULT_EXCLUDE, *_strings(config.get("exclude"))]
+        if jekyll.excluded(rel.split("/", 1)[1], exclude, _strings(config.get("include"))):
+            message = (
+                f"not carried: Jekyll leaves it out of collection `{first[1:]}` (a `_`, `.` or `#` name, or excluded)"
+            )
+            notes.skip(rel, 0, message, "collection files Jekyll leaves out (a `_`, `.` or `#` name, or excluded)")
+        else:
+            _collection_file(src, rel, config, collections[first[1:]], docs, files, notes, theme)
     elif first.startswith("_") and "/" in rel and first not in _strings(config.get("include")):
         _report_folder(rel, notes)
     else:
@@ -315,10 +366,11 @@ def _report_folder(rel: str, notes: _Findings) -> None:
         "_plugins": "plugin not carried: Ruby plugins do not run in mathpress",
     }
     if first in reasons:
-        notes.skip(rel, 0, reasons[first])
+        notes.skip(rel, 0, reasons[first], rank=SETTING)
     elif first not in notes.folders:  # one line for a whole folder of data mathpress does not read
         notes.folders.add(first)
-        notes.skip(f"{first}/", 0, f"{first}/ is a Jekyll folder mathpress does not read; not carried")
+        message = f"{first}/ is a Jekyll folder mathpress does not read; not carried"
+        notes.skip(f"{first}/", 0, message, "Jekyll folders mathpress does not read", f"{first}/", SETTING)
 
 
 def _post_or_draft(
@@ -349,13 +401,12 @@ def _post_or_draft(
     except ValueError as exc:
         notes.skip(rel, fm.where("permalink")[0], f"{exc} (Jekyll fails on it too)")
         return
-    stem = name.stem if jekyll.POST_NAME.match(name.name) else f"{date.date().isoformat()}-{name.stem}"
     folder = "/".join(p for p in (above.strip("/"), str(name.parent)) if p not in ("", "."))
     folder = "drafts/" if draft else folder + "/" if folder else ""
+    stem = _post_stem(rel, name, date, notes)
     dest = f"content/posts/{folder}{stem}{_markdown_ext(rel)}"
     extra: dict[str, Any] = {"draft": True} if draft else {}
-    if draft and "date" not in data:
-        extra["date"] = date.isoformat()
+    _dated(rel, split_post_name(stem)[0], fm, data, date, zone, extra, notes)
     cats = jekyll.categories(rel, data, special)
     body = _edit(src, rel, text, fm, data, cats, extra, notes, kind="post")
     kind = "draft" if draft or data.get("published") is False else "post"
@@ -367,30 +418,63 @@ def _markdown_ext(rel: str) -> str:
     return ".markdown" if rel.endswith(".markdown") else ".md"
 
 
+def _post_stem(rel: str, name: PurePosixPath, date: dt.datetime, notes: _Findings) -> str:
+    """The file name (no extension) of a post in content/posts: Jekyll's own, when mathpress reads its date."""
+    if split_post_name(name.stem)[0] is not None:
+        return name.stem
+    match = jekyll.POST_NAME.match(name.name)  # 17-07-13-name, 2017-02-30-name: the day Jekyll reads, its slug
+    if not match:
+        return f"{date.date().isoformat()}-{name.stem}"
+    day = jekyll.ruby_time(match[1], date.tzinfo or dt.UTC)
+    stem = f"{day or date:%Y-%m-%d}-{match[2]}"
+    if day is None:  # 2019-14-11: Jekyll reads no date from the name, the front matter's stands
+        message = f"the file name's {match[1]} is not a date; Jekyll dates the post by its front matter → {stem}"
+    else:
+        message = f"Jekyll reads the file name's date {match[1]} as {day:%Y-%m-%d} → {stem}"
+    notes.translate(rel, 0, message, DATES, "a file name's date")
+    return stem
+
+
 def _post_date(path: Path, name: str, data: Mapping[str, Any], zone: dt.tzinfo, draft: bool) -> dt.datetime | None:
-    """A post's date in the site's zone (where Jekyll reads its URL's date)."""
-    date = _written_date(path, name, data, zone, draft)
-    return date.astimezone(zone) if date else None
-
-
-def _written_date(path: Path, name: str, data: Mapping[str, Any], zone: dt.tzinfo, draft: bool) -> dt.datetime | None:
-    """A post's date: front matter, else the file name, else (drafts) the file's time, as Jekyll does."""
-    value = data.get("date")
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=zone)
-    if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time(), zone)
-    if isinstance(value, str) and parse_date_text(value, zone):
-        return parse_date_text(value, zone)
-    match = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})-", name)
-    if match:
-        try:
-            return dt.datetime(int(match[1]), int(match[2]), int(match[3]), tzinfo=zone)
-        except ValueError:
-            return None
-    if draft:
+    """A post's date in the site's zone, as Jekyll gives it: front matter, else the file name, else (drafts) the
+    file's time. A `date:` Jekyll cannot read stops Jekyll's build; here the file name's date stands (see _dated).
+    """
+    date = jekyll.post_date(data.get("date"), name, zone) or jekyll.post_date(None, name, zone)
+    if date is None and draft:
         return dt.datetime.fromtimestamp(path.stat().st_mtime, zone).replace(microsecond=0)
-    return None
+    return date
+
+
+def _dated(
+    rel: str, day: dt.date | None, fm: YamlMap, data: Mapping[str, Any], date: dt.datetime, zone: dt.tzinfo,
+    added: dict[str, Any], notes: _Findings,
+) -> None:  # fmt: skip
+    """Jekyll's date written as `date:` where mathpress would read another day or time (reported).
+
+    day is the date mathpress reads from the new file's name (posts only); the written value stays as
+    `jekyll_date` (see _edit); a draft dated by its file's time is quiet.
+    """
+    value = data.get("date")
+    ours = front_date(value, zone) if value is not None else day and dt.datetime.combine(day, dt.time(), zone)
+    if ours == date:
+        return
+    added["date"] = date.isoformat()
+    if value is None and not jekyll.POST_NAME.match(rel):
+        return
+    line = fm.where("date")[0]
+    shown = f"{date:%Y-%m-%d %H:%M} in {zone}"
+    written = f"`date: {fm.written.get(('date',), _yaml_value(value))}`"
+    if value is None:
+        notes.translate(rel, line, f"the file name's date is {shown} for Jekyll → `date:`", DATES, "a file name's date")
+    elif jekyll.front_date(value, zone) is None:
+        message = f"{written} is not a date Jekyll reads (its build stops); the file name's date stands"
+        kind = "dates Jekyll cannot read (its build stops): the file name's date kept"
+        notes.skip(rel, line, f"{message} ({shown}), the value kept as `jekyll_date`", kind)
+    elif isinstance(value, dt.datetime) and value.tzinfo is None:
+        message = f"{written} has no zone: Jekyll's YAML reads it as UTC, {shown} → `date:`"
+        notes.translate(rel, line, message, DATES, "a time without a zone (UTC)")
+    else:
+        notes.translate(rel, line, f"{written} is {shown} for Jekyll → `date:`", DATES, "a date written as text")
 
 
 def _collection_file(
@@ -411,7 +495,10 @@ def _collection_file(
         text is not None and text.startswith("---") and jekyll.has_ext(rel, (*jekyll.MARKDOWN_EXTS, *jekyll.HTML_EXTS))
     )
     if not settings.get("output"):
-        notes.skip(rel, 0, f"collection `{label}` is not output by Jekyll (output: false): its data is not carried")
+        message = f"collection `{label}` is not output by Jekyll (output: false): its data is not carried"
+        notes.skip(
+            rel, 0, message, "collections Jekyll does not output (data for templates): not carried", label, SETTING
+        )
         return
     if not is_doc or text is None:
         files[rel.removeprefix("_")] = src / rel
@@ -421,15 +508,19 @@ def _collection_file(
         return
     data = {**jekyll.defaults_for(rel, label, config.get("defaults")), **fm.data}
     pattern = str(settings.get("permalink") or "/:collection/:path:output_ext")
-    date = _post_date(src / rel, PurePosixPath(rel).name, data, dt.UTC, False)
+    zone = _zone(config)
+    date = _post_date(src / rel, PurePosixPath(rel).name, data, zone, False)
     try:
         url = jekyll.post_url(rel, {**data, "permalink": data.get("permalink") or pattern}, date or _EPOCH, pattern)
     except ValueError as exc:
         notes.skip(rel, 0, str(exc))
         return
     dest = "content/" + rel.removeprefix("_").rsplit(".", 1)[0] + ".md"
+    extra: dict[str, Any] = {"collection": label}
+    if date is not None and "date" in data:  # a document's date from its file name is not shown: left out
+        _dated(rel, None, fm, data, date, zone, extra, notes)
     _carry_layout(rel, fm, data, theme, notes)
-    body = _edit(src, rel, text, fm, data, [], {"collection": label}, notes, kind="page")
+    body = _edit(src, rel, text, fm, data, [], extra, notes, kind="page")
     docs.append(_Doc(rel, "doc", dest, _html_body(rel, body), jekyll.output_file(url, data.get("permalink"))))
 
 
@@ -466,10 +557,12 @@ def _page_or_static(
     url = jekyll.page_url(rel, data, jekyll.page_suffix(config))
     layout = str(data.get("layout") or "")
     if rel == theme.paginated:
-        notes.skip(rel, 1, f"the paginated listing at {url} is not carried: mathpress's index takes its place there")
+        message = f"the paginated listing at {url} is not carried: mathpress's index takes its place there"
+        notes.skip(rel, 1, message, "listings whose place mathpress's index takes (the same posts, its look)")
         return
     if url == "/" and home_lists_posts(find_front_matter(text, rel)[1], layout, theme.layouts, theme.name):
-        notes.skip(rel, 1, "the home page lists the posts: not carried, mathpress's index takes its place at /")
+        message = "the home page lists the posts: not carried, mathpress's index takes its place at /"
+        notes.skip(rel, 1, message, "listings whose place mathpress's index takes (the same posts, its look)")
         return
     if jekyll.output_file(url) == "404.html":
         notes.skip(rel, 1, "404 page not carried: mathpress writes its own 404.html")
@@ -492,17 +585,20 @@ def _carry_layout(rel: str, fm: YamlMap, data: Mapping[str, Any], theme: _Theme,
         return
     notes.layouts.update(listing.layouts)
     where = "the site's" if listing.source == "site" else f"mathpress's stand-in for {theme.name}'s"
-    notes.translated.append(f"{rel}:{fm.where('layout')[0]}: layout `{layout}` lists documents → {where} layout")
+    message = f"layout `{layout}` lists documents → {where} layout"
+    notes.translate(rel, fm.where("layout")[0], message, "layouts that make a page's list, carried", layout)
     for name in missing_includes(listing, set(theme.includes)):
         message = f"layout `{layout}` includes {name}, which the site does not have (a theme's): that part is empty"
-        notes.skip(rel, fm.where("layout")[0], message)
+        notes.skip(rel, fm.where("layout")[0], message, "parts of carried layouts a theme's include made", name)
 
 
 def _report_layouts(theme: _Theme, notes: _Findings) -> None:
     """The site's layouts that no page's list needs: mathpress's theme shows its pages instead."""
     for name in sorted(set(theme.layouts) - set(notes.layouts)):
         message = "layout not carried: posts use mathpress's `post` layout, pages its `page` layout"
-        notes.skip(f"_layouts/{name}.html", 0, message)
+        notes.skip(
+            f"_layouts/{name}.html", 0, message, "layouts not carried, shown with mathpress's own", name, SETTING
+        )
 
 
 def _theme(src: Path, config: Mapping[str, Any], sources: list[str]) -> _Theme:
@@ -566,7 +662,7 @@ def _index_settings(theme: _Theme, docs: list[_Doc], config: Mapping[str, Any], 
             settings["paginate"] = theme.per_page
         return settings
     if any(doc.jekyll_output == "index.html" for doc in docs):
-        notes.translated.append("the site's own home page is carried at /: no post index (index_url: false)")
+        notes.translate("", 0, "the site's own home page is carried at /: no post index (index_url: false)")
         return {"index_url": False}
     return {}
 
@@ -576,7 +672,7 @@ def _static(src: Path, rel: str, files: dict[str, Path], notes: _Findings) -> No
     if any(is_ignored(part) for part in rel.split("/")):
         notes.skip(rel, 0, "static file not carried: mathpress does not publish names starting with `_` or `.`")
     elif rel in GENERATED_PATHS:
-        notes.skip(rel, 0, f"static file not carried: mathpress writes its own /{rel}")
+        notes.skip(rel, 0, f"static file not carried: mathpress writes its own /{rel}", "files mathpress writes itself")
     else:
         files[rel] = src / rel
 
@@ -630,7 +726,7 @@ def _edit(
     kind: str,
 ) -> str:
     """The document with its front matter translated: renamed keys, added keys, the body untouched."""
-    renames: dict[str, str] = {}
+    renames: dict[str, str] = {"date": "jekyll_date"} if "date" in extra and "date" in fm.data else {}
     added: dict[str, Any] = dict(extra)
     _cover(src, rel, fm, data, renames, added, notes)
     _author(rel, fm, data, renames, added, notes)
@@ -639,12 +735,12 @@ def _edit(
     if kind == "post":
         _categories(fm, data, cats, renames, added)
     for key, value in data.items():  # front matter defaults the file did not override
-        if key not in fm.data and key not in renames and key not in ("permalink", "layout"):
-            added.setdefault(key, value)
+        if key not in fm.data and key not in ("permalink", "layout"):
+            added.setdefault(renames.get(key, key), value)
     for key in sorted(k for k in fm.data if k not in OUR_KEYS and k not in COVER_KEYS and k not in JEKYLL_OWN_KEYS):
         if key not in renames:
             message = f"front matter `{key}` kept for templates (page.front.{key}); our theme does not use it"
-            notes.skip(rel, fm.where(key)[0], message)
+            notes.skip(rel, fm.where(key)[0], message, "front matter kept for templates", key, KEPT)
     return _rewrite(text, rel, renames, added)
 
 
@@ -689,11 +785,11 @@ def _cover(
         line = fm.where(key)[0]
         clean = re.sub(r"^\{\{\s*site\.baseurl\s*\}\}", "", path.strip()) if isinstance(path, str) else ""
         if isinstance(path, str) and _image_path(path) and not found and not _exists(src, clean):
-            notes.skip(rel, line, f"`{key}`: image {clean} is not in the Jekyll site; no cover shown")
+            _no_cover(rel, line, key, f"image {clean} is not in the Jekyll site", renames, notes)
             continue
         damage = _damaged(src, clean) if isinstance(path, str) and _image_path(path) and not found else None
         if damage:
-            notes.skip(rel, line, f"`{key}`: image {clean} {damage}; no cover shown")
+            _no_cover(rel, line, key, f"image {clean} {damage}", renames, notes)
             continue
         if isinstance(path, str) and _image_path(path) and not found:
             found = True
@@ -703,14 +799,23 @@ def _cover(
                 added["cover"] = clean
                 if isinstance(alt, str) and alt and "cover_alt" not in data:
                     added["cover_alt"] = alt
-                notes.translated.append(f"{rel}:{line}: `{key}` → `cover`")
+                notes.translate(rel, line, f"`{key}` → `cover`", "theme cover keys → `cover`", key)
             continue
         if key == "cover":
             renames["cover"] = "jekyll_cover"
-            notes.skip(rel, line, "`cover` is not an image path; kept as `jekyll_cover` (no cover shown)")
+            message = "`cover` is not an image path; kept as `jekyll_cover` (no cover shown)"
+            notes.skip(rel, line, message, NO_IMAGE, "cover")
         elif not found and isinstance(path, str):
             message = f"`{key}` is not an image path ({_short(path)}); kept under its own key, no cover shown"
-            notes.skip(rel, line, message)
+            notes.skip(rel, line, message, NO_IMAGE, key)
+
+
+def _no_cover(rel: str, line: int, key: str, why: str, renames: dict[str, str], notes: _Findings) -> None:
+    """A cover image Jekyll's theme would link though it is missing: no cover, `cover:` kept as jekyll_cover."""
+    if key == "cover":  # mathpress reads `cover` and refuses a missing file; Jekyll ignores the key
+        renames["cover"] = "jekyll_cover"
+        why += " (kept as `jekyll_cover`)"
+    notes.skip(rel, line, f"`{key}`: {why}; no cover shown", NO_COVER, key)
 
 
 def _nested_cover(value: Any, paths: tuple[str, ...]) -> str | None:
@@ -777,7 +882,8 @@ def _author(
     if "author" in fm.data:
         renames["author"] = "jekyll_author"
     added["author"] = text
-    notes.translated.append(f"{rel}:{fm.where('author')[0]}: `author` → {json.dumps(text, ensure_ascii=False)}")
+    message = f"`author` → {json.dumps(text, ensure_ascii=False)}"
+    notes.translate(rel, fm.where("author")[0], message, "authors given as a mapping or a list → their names")
 
 
 def _checked_values(rel: str, fm: YamlMap, data: Mapping[str, Any], renames: dict[str, str], notes: _Findings) -> None:
@@ -795,7 +901,10 @@ def _checked_values(rel: str, fm: YamlMap, data: Mapping[str, Any], renames: dic
         )
         if wrong:
             renames[key] = f"jekyll_{key}"
-            notes.skip(rel, fm.where(key)[0], f"`{key}` holds a {type(value).__name__}; kept as `jekyll_{key}`")
+            message = f"`{key}` holds a {type(value).__name__}; kept as `jekyll_{key}`"
+            notes.skip(
+                rel, fm.where(key)[0], message, "values mathpress reads as another type: kept as jekyll_KEY", key, KEPT
+            )
 
 
 def _layout(
@@ -814,7 +923,14 @@ def _layout(
         renames["layout"] = "jekyll_layout"
         if not carried:
             message = f"layout `{value}` not carried: shown with mathpress's `{kind}` layout"
-            notes.skip(rel, fm.where("layout")[0], message)
+            notes.skip(
+                rel,
+                fm.where("layout")[0],
+                message,
+                "layouts not carried, shown with mathpress's own",
+                str(value),
+                SETTING,
+            )
     elif carried and "layout" not in fm.data:  # from front matter defaults
         added["jekyll_layout"] = data["layout"]
 
@@ -822,14 +938,56 @@ def _layout(
 def _categories(
     fm: YamlMap, data: Mapping[str, Any], cats: list[str], renames: dict[str, str], added: dict[str, Any]
 ) -> None:
-    """Categories from defaults and folders join the front matter's, in Jekyll's order."""
-    written = jekyll.categories("", fm.data)
-    if written == cats and "categories" not in renames and "category" not in renames:
+    """Categories from defaults and folders join the front matter's, in Jekyll's order, written where mathpress
+    would read others (it splits `category: Linear Algebra`, and reads `categories` alone when both are given).
+    """
+    if _categories_read(fm.data) == cats and "categories" not in renames and "category" not in renames:
         return
     for key in ("categories", "category"):
         if key in fm.data:
             renames[key] = f"jekyll_{key}"
     added["categories"] = cats
+
+
+def _categories_read(data: Mapping[str, Any]) -> list[str]:
+    """The categories mathpress reads from front matter (meta's rule: `categories`, else `category`, words)."""
+    value = data.get("categories") or data.get("category")
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [] if value is None else [str(value)]
+
+
+def _jekyll_pages(
+    src: Path, sources: Sequence[str], config: Mapping[str, Any], docs: Sequence[_Doc]
+) -> list[JekyllPage]:
+    """Every page Jekyll reads (site.pages, carried or not) and every output collection's document, with its URL
+    and front matter (for the menu)."""
+    include = _strings(config.get("include"))
+    pages = []
+    for rel in sources:
+        first = rel.split("/", 1)[0]
+        if (first.startswith("_") and first not in include) or "/_posts/" in f"/{rel}" or "/_drafts/" in f"/{rel}":
+            continue
+        data = _quiet_front_matter(src, rel, "pages", config)
+        if data is not None:
+            pages.append(JekyllPage(rel, jekyll.page_url(rel, data, jekyll.page_suffix(config)), data))
+    for doc in docs:
+        label = doc.rel.split("/", 1)[0][1:]
+        data = _quiet_front_matter(src, doc.rel, label, config) if doc.kind == "doc" else None
+        if data is not None:
+            pages.append(JekyllPage(doc.rel, "/" + doc.jekyll_output.removesuffix("index.html"), data, label))
+    return pages
+
+
+def _quiet_front_matter(src: Path, rel: str, kind: str, config: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A Markdown or HTML document's front matter with its defaults, or None (its notes are made where it is read)."""
+    if not jekyll.has_ext(rel, (*jekyll.MARKDOWN_EXTS, *jekyll.HTML_EXTS)) or not _has_front_matter(src / rel):
+        return None
+    text = _document_text(src, rel, _Findings())
+    fm = None if text is None else _front_matter(rel, text, _Findings())
+    return None if fm is None else {**jekyll.defaults_for(rel, kind, config.get("defaults")), **fm.data}
 
 
 # -- MathJax settings from the site's own head ---------------------------------------------
@@ -855,14 +1013,15 @@ def _mathjax_from(rel: str, text: str, notes: _Findings) -> dict[str, Any]:
     if tags:
         found["tags"] = tags[1].lower()
         line = line_col(text, tags.start())[0]
-        notes.translated.append(f"{rel}:{line}: MathJax {tags[0]} → math.tags: {tags[1].lower()}")
+        notes.translate(rel, line, f"MathJax {tags[0]} → math.tags: {tags[1].lower()}", MATHJAX, "tags")
     block = _braced(text, r"\b[Mm]acros\s*:\s*\{")  # MathJax 3's tex.macros, MathJax 2's TeX.Macros
     if block:
         macros = _macros(block[0])
         if macros:
             found["macros"] = macros
             names = ", ".join(macros)
-            notes.translated.append(f"{rel}:{line_col(text, block[1])[0]}: MathJax macros → math.macros ({names})")
+            message = f"MathJax macros → math.macros ({names})"
+            notes.translate(rel, line_col(text, block[1])[0], message, MATHJAX, "macros")
     inline = re.search(r"inlineMath\s*:\s*(\[.*?\]\s*\])", text, re.S)
     if inline and "'$'" not in inline[1] and '"$"' not in inline[1]:
         message = "inlineMath without `$`: mathpress reads $…$ as math on every page"
@@ -904,11 +1063,12 @@ def _site_yml(
     doc: YamlMap,
     math: Mapping[str, Any],
     zone: zoneinfo.ZoneInfo,
+    menu: Menu | None,
     notes: _Findings,
     index: Mapping[str, Any],
 ) -> str:
     """site.yml from _config.yml: settings we share, the permalink pattern, the index, Liquid's and MathJax's
-    settings, the rest under extra."""
+    settings, the menu, the rest under extra."""
     site: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for key, value in config.items():
@@ -920,6 +1080,10 @@ def _site_yml(
     site["liquid"] = _liquid_settings(config.get("liquid"), doc, notes)
     if math:
         site["math"] = dict(math)
+    if menu is not None:
+        site["menu"] = [{"title": title, "url": url} for title, url in menu.items]
+        message = f"{menu.how} → site.yml `menu`: " + ", ".join(title for title, _ in menu.items)
+        notes.translate(menu.path, menu.line, message, "the site's navigation → site.yml `menu`")
     if extra:
         site["extra"] = extra
         notes.translated.append(f"_config.yml: theme settings under `extra`: {', '.join(sorted(extra))}")
@@ -946,11 +1110,13 @@ def _setting(key: str, value: Any, doc: YamlMap, site: dict[str, Any], extra: di
     elif key in ("paginate_path", "pagination", "liquid"):
         notes.translated.append(f"{_at('_config.yml', line)}: `{key}` → site.yml (index_url, paginate_path, liquid)")
     elif key in ("defaults", "exclude", "include"):
-        notes.translated.append(f"{_at('_config.yml', line)}: `{key}` {APPLIED[key]}")
+        notes.translate("_config.yml", line, f"`{key}` {APPLIED[key]}", "_config.yml settings applied", key)
     elif (key, str(value).lower()) in (("markdown", "kramdown"), ("highlighter", "rouge")):
-        notes.translated.append(f"{_at('_config.yml', line)}: `{key}: {value}` → {NO_MEANING[key]}")
+        message = f"`{key}: {value}` → {NO_MEANING[key]}"
+        notes.translate("_config.yml", line, message, "_config.yml settings mathpress does its own way", key)
     elif key in NO_MEANING:
-        notes.skip("_config.yml", line, f"`{key}` not carried: {NO_MEANING[key]}")
+        message = f"`{key}` not carried: {NO_MEANING[key]}"
+        notes.skip("_config.yml", line, message, "_config.yml settings not carried", key, SETTING)
     elif key not in ("permalink", "collections"):  # both read on their own
         extra[key] = value
 
@@ -963,11 +1129,28 @@ def _same(site: dict[str, Any], key: str, value: Any, line: int, notes: _Finding
     elif key == "timezone":
         usable = _zone({"timezone": value}).key == str(value)
     if not usable:
-        notes.skip("_config.yml", line, f"`{key}: {_yaml_value(value)}` not carried: not a value mathpress reads")
+        message = f"`{key}: {_yaml_value(value)}` not carried: not a value mathpress reads"
+        notes.skip("_config.yml", line, message, "_config.yml values mathpress cannot read", key, SETTING)
     elif key == "paginate":
         site[key] = value
+    elif key == "url":
+        site[key] = _site_url(str(value).strip().rstrip("/"), line, notes)
     elif key != "timezone":
-        site[key] = str(value).strip() if key != "url" else str(value).rstrip("/")
+        site[key] = str(value).strip()
+
+
+def _site_url(url: str, line: int, notes: _Findings) -> str:
+    """The site's address with a scheme: `url: owner.github.io` is served by GitHub Pages as https://owner.github.io.
+
+    Without one, mathpress would read the host as a folder of the site's path (every link under /owner.github.io/).
+    """
+    if url == "" or re.match(r"^[a-z][a-z0-9+.-]*://", url, re.I):
+        return url
+    full = "https:" + url if url.startswith("//") else "https://" + url
+    notes.translated.append(
+        f"{_at('_config.yml', line)}: `url: {url}` has no scheme → {full}, as GitHub Pages serves it"
+    )
+    return full
 
 
 LIQUID_DEFAULTS = {"error_mode": "warn", "strict_filters": False, "strict_variables": False}  # Jekyll 4.3's
@@ -1002,7 +1185,7 @@ def _kramdown(value: Any, doc: YamlMap, notes: _Findings) -> None:
             continue
         line = doc.where("kramdown", key)[0]
         message = f"kramdown `{key}: {_yaml_value(setting)}` not carried: mathpress reads Markdown as GitHub Pages'"
-        notes.skip("_config.yml", line, message + " kramdown defaults")
+        notes.skip("_config.yml", line, message + " kramdown defaults", "kramdown settings not carried", key)
 
 
 def _our_pattern(config: Mapping[str, Any], doc: YamlMap, notes: _Findings) -> str:
@@ -1030,8 +1213,10 @@ def _collections_note(config: Mapping[str, Any], doc: YamlMap, notes: _Findings)
     if isinstance(collections, dict):
         for label, settings in collections.items():
             if isinstance(settings, dict) and settings.get("output") and label != "posts":
-                where = _at("_config.yml", doc.where("collections", label)[0])
-                notes.translated.append(f"{where}: collection `{label}` → pages under content/{label}/")
+                message = f"collection `{label}` → pages under content/{label}/"
+                notes.translate(
+                    "_config.yml", doc.where("collections", label)[0], message, "output collections → pages", label
+                )
 
 
 # -- writing and checking ------------------------------------------------------------------
@@ -1061,7 +1246,8 @@ def _write_stage(
     kept = []
     for doc in docs:
         if doc.dest in taken:
-            notes.skip(doc.rel, 0, f"not carried: {taken[doc.dest]} becomes the same file, {doc.dest}")
+            message = f"not carried: {taken[doc.dest]} becomes the same file, {doc.dest}"
+            notes.skip(doc.rel, 0, message, "documents not carried: another becomes the same file")
             continue
         taken[doc.dest] = doc.rel
         _write(stage / doc.dest, doc.text)
@@ -1085,15 +1271,17 @@ def _write_baseline(stage: Path, notes: _Findings) -> tuple[str, ...]:
             report = build(BuildOptions(source=stage, output=output, base_url=address, use_cache=False))
         except BuildFailed as exc:  # errors no baseline can accept: the user fixes them before deploying
             for item in exc.diagnostics:
-                notes.skip(item.path, item.line, f"the imported site does not build: {item.message}")
+                message = f"the imported site does not build: {item.message}"
+                notes.skip(item.path, item.line, message, "the imported site does not build: errors to fix first")
             found = [d for d in exc.diagnostics if d.severity == "warning"]
             problems: list[Problem] = []
         else:
             found = [d for d in report.diagnostics if d.severity == "warning"]
             problems = list(check_output(output).problems)
-    text = baseline_text(found, problems)
-    _write(stage / BASELINE_FILE, text)
-    return tuple(line for line in text.splitlines() if line and not line.startswith(("#", "[")))
+    imported = [("translated: " if n.rank == TRANSLATED else "not carried: ") + str(n) for n in sorted(notes.all())]
+    _write(stage / BASELINE_FILE, baseline_text(found, problems, imported))
+    accepted = read_baseline(stage / BASELINE_FILE)
+    return (*accepted.build, *accepted.check)
 
 
 REDIRECT = """<!doctype html>
@@ -1117,11 +1305,13 @@ def _write_redirects(stage: Path, docs: list[_Doc], notes: _Findings) -> None:
             try:
                 path = jekyll.output_file(safe_url(str(old)))
             except ValueError:
-                notes.skip(doc.rel, 0, f"redirect_from {old!r} is not a path in the site; not carried")
+                message = f"redirect_from {old!r} is not a path in the site; not carried"
+                notes.skip(doc.rel, 0, message, "redirect_from values that are not paths of the site: not carried")
                 continue
             target = _relative(path, doc.jekyll_output)
             _write(stage / "static" / path, REDIRECT.format(target=html.escape(quote(target))))
-            notes.translated.append(f"{doc.rel}: redirect_from {old} → a page sending readers on")
+            message = f"redirect_from {old} → a page sending readers on"
+            notes.translate(doc.rel, 0, message, "redirect_from old URLs → pages sending readers on")
 
 
 def _relative(page: str, output: str) -> str:
@@ -1138,23 +1328,41 @@ def _write(path: Path, text: str) -> None:
 
 
 def _match_urls(stage: Path, docs: list[_Doc], notes: _Findings) -> list[_Doc]:
-    """Read the staged site as the build will; a document not at Jekyll's URL gets that URL as its permalink."""
+    """Read the staged site as the build will; a document not at Jekyll's URL gets that URL as its permalink.
+
+    A cover the build cannot find (a front matter default, a file Jekyll does not publish) is set aside first.
+    """
     config = load_config(stage)
+    assets = {a.out: a.rel for a in inventory(stage, None, config.exclude).assets}
     kept = []
     for doc in docs:
         meta = _meta(stage, doc, config, notes)
         if meta is None:
             continue
+        if _cover_missing(doc.rel, meta, assets, notes):
+            doc = replace(doc, text=_rewrite(doc.text, doc.rel, {"cover": "jekyll_cover"}, {}))
+            _write(stage / doc.dest, doc.text)
         if document_output(_safe(permalink_for(meta, config))) != doc.jekyll_output:
             url = "/" + doc.jekyll_output.removesuffix("index.html")
-            text = _set_permalink(doc, url)
-            _write(stage / doc.dest, text)
+            doc = replace(doc, text=_set_permalink(doc, url))
+            _write(stage / doc.dest, doc.text)
             ours = _safe(url)
             if ours != "/\0" and document_output(ours) != doc.jekyll_output:  # /feed.xml holding HTML
                 message = f"Jekyll writes it as {doc.jekyll_output}; mathpress writes {document_output(ours)}"
-                notes.skip(doc.rel, 0, message)
+                notes.skip(doc.rel, 0, message, "documents written to another file than Jekyll's")
         kept.append(doc)
     return kept
+
+
+def _cover_missing(rel: str, meta: Meta, assets: Mapping[str, str], notes: _Findings) -> bool:
+    """Whether the build would stop on the document's cover (reported at its line in the imported file)."""
+    try:
+        check_cover(meta, assets)
+    except SourceError as exc:
+        message = f"`cover`: {meta.cover} is not a file the site publishes (Jekyll ignores it); kept as `jekyll_cover`"
+        notes.skip(rel, exc.diagnostic.line, f"{message}, no cover shown", NO_COVER, "cover")
+        return True
+    return False
 
 
 def _safe(url: str) -> str:

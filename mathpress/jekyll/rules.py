@@ -22,6 +22,25 @@ STYLES = {
 MARKDOWN_EXTS = (".markdown", ".mkdown", ".mkdn", ".mkd", ".md")
 HTML_EXTS = (".html", ".htm", ".xhtml")
 POST_NAME = re.compile(r"^(?:.*/)?(\d{2,4}-\d{1,2}-\d{1,2})-(.*)(\.[^.]+)$")
+# Ruby's Time.parse, as Jekyll reads a `date:` written as text: the zones Time.zone_offset knows (others are
+# ignored: the time is the site's), month names, a time of day with am/pm.
+RUBY_ZONES = {"UTC": 0, "Z": 0, "UT": 0, "GMT": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6,
+              "PST": -8, "PDT": -7}  # fmt: skip
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+CLOCK = re.compile(
+    r"(?<![\d:])(\d{1,2})(?::(\d{1,2})(?::(\d{1,2})(?:[.,](\d+))?)?|h(\d{1,2}))?(?:\s*([ap])\.?m\b\.?)?"
+    r"(?:\s*(z\b|[+-]\d{2}(?::?\d{2}(?::?\d{2})?)?(?!\d)|[a-z]{1,4}(?:[+-][\d:]+)?\b))?",  # as Ruby: `July` too
+    re.I,
+)
+DAY_FORMS = (  # (pattern, the groups' order); y-m-d first, as Date._parse tries it first
+    (re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)"), "ymd"),
+    (re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)"), "dmy"),
+    (re.compile(r"(?<![\d-])(\d{2})-(\d{1,2})-(\d{1,2})(?!\d)"), "ymd"),
+    (re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)"), "ymd"),
+    (re.compile(rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?{_MONTH},?\s*(\d{{4}})(?!\d)", re.I), "dby"),
+    (re.compile(rf"\b{_MONTH}\s*(\d{{1,2}})?(?:st|nd|rd|th)?,?\s*(\d{{4}})(?!\d)", re.I), "bdy"),
+)
 DEFAULT_EXCLUDE = (
     ".sass-cache",
     ".jekyll-cache",
@@ -87,18 +106,111 @@ def _in_scope(rel: str, path: str) -> bool:
 
 
 def categories(rel: str, data: Mapping[str, Any], special: str = "_posts") -> list[str]:
-    """A post's categories in Jekyll's order: the folders above _posts/, then front matter (and defaults)."""
+    """A post's categories in Jekyll's order: the folders above _posts/, then front matter (and defaults).
+
+    `categories: a b` is two categories; `category: Linear Algebra` is one (Jekyll splits only the plural).
+    """
     above = rel.split(f"{special}/", 1)[0] if f"{special}/" in rel else ""
     found = [part for part in above.split("/") if part]
     for key in ("categories", "category"):
         value = data.get(key)
         if isinstance(value, str):
-            found += value.split()
+            found += value.split() if key == "categories" else [value]
         elif isinstance(value, list):
             found += [str(v) for v in _flat(value) if v is not None]
         elif value is not None and not isinstance(value, dict):
             found.append(str(value))
     return list(dict.fromkeys(found))
+
+
+def post_date(value: Any, name: str, zone: dt.tzinfo) -> dt.datetime | None:
+    """A post's date as Jekyll 4.3 gives it, in the site's zone: its `date:`, else its file name's; None if neither.
+
+    YAML reads a timestamp without a zone (`2017-06-27 04:00:00`) as UTC; a YAML date is that day's start in
+    the site's zone; text goes through Ruby's Time.parse in the site's zone. Jekyll stops on a date it cannot
+    read; so does this (None), and the importer reports it.
+    """
+    if value is not None:
+        return front_date(value, zone)
+    match = POST_NAME.match(name)
+    return ruby_time(match[1], zone) if match else None
+
+
+def front_date(value: Any, zone: dt.tzinfo) -> dt.datetime | None:
+    """A front matter `date` value as Jekyll reads it, in the site's zone (None where Jekyll stops)."""
+    if isinstance(value, dt.datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(zone)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(), zone)
+    return ruby_time(value, zone) if isinstance(value, str) else None
+
+
+def ruby_time(text: str, zone: dt.tzinfo) -> dt.datetime | None:
+    """Ruby's Time.parse(text).localtime for the forms dates are written in; None for what it refuses.
+
+    A text without a year (`10:00`, `July 4`) is dated from the wall clock by Ruby: refused here too.
+    """
+    clock = next((m for m in CLOCK.finditer(text) if m[2] or m[5] or m[6]), None)
+    day = _day_of(text if clock is None else text[: clock.start()] + " " + text[clock.end() :])
+    if day is None:
+        return None
+    hour, minute, second, micro, offset = _clock(clock) if clock else (0, 0, 0, 0, None)
+    year, month, date = day
+    if not 1 <= month <= 12 or not 1 <= date <= 31 or hour > 24 or minute > 59 or second > 60:
+        return None
+    # Ruby's Time.local rolls a day past the month's end (Feb 30 is Mar 2), hour 24 and second 60 over.
+    local = dt.datetime(year, month, 1) + dt.timedelta(days=date - 1, hours=hour, minutes=minute, seconds=second)
+    local = local.replace(microsecond=micro)
+    if offset is None:
+        offset = _local_abbreviation(clock[7] if clock else None, year, zone)
+    if offset is None:
+        return local.replace(tzinfo=zone)
+    return local.replace(tzinfo=dt.timezone(offset)).astimezone(zone)
+
+
+def _day_of(text: str) -> tuple[int, int, int] | None:
+    """Year, month and day written in a date text (its time of day taken out)."""
+    for pattern, order in DAY_FORMS:
+        match = pattern.search(text)
+        if not match:
+            continue
+        parts = dict(zip(order, match.groups(), strict=True))
+        month = MONTHS.index(parts["b"].lower()[:3]) + 1 if "b" in parts else int(parts["m"])
+        year = int(parts["y"])
+        year += 0 if len(parts["y"]) == 4 else 1900 if year >= 69 else 2000
+        return year, month, int(parts.get("d") or 1)
+    return None
+
+
+def _clock(match: re.Match[str]) -> tuple[int, int, int, int, dt.timedelta | None]:
+    """Hour, minute, second, microsecond and the zone's offset (None: unknown or none) of a time of day."""
+    hour = int(match[1])
+    if match[6]:
+        hour = hour % 12 + (12 if match[6].lower() == "p" else 0)
+    minute = int(match[2] or match[5] or 0)
+    micro = int((match[4] or "0")[:6].ljust(6, "0"))
+    return hour, minute, int(match[3] or 0), micro, _zone_offset(match[7])
+
+
+def _zone_offset(name: str | None) -> dt.timedelta | None:
+    """Ruby's Time.zone_offset: ±HH, ±HHMM, ±HH:MM, or a name from its short list."""
+    if not name:
+        return None
+    digits = re.fullmatch(r"([+-])(\d{2})(?::?(\d{2})(?::?(\d{2}))?)?", name)
+    if digits:
+        sign = -1 if digits[1] == "-" else 1
+        return sign * dt.timedelta(hours=int(digits[2]), minutes=int(digits[3] or 0), seconds=int(digits[4] or 0))
+    hours = RUBY_ZONES.get(name.upper())
+    return None if hours is None else dt.timedelta(hours=hours)
+
+
+def _local_abbreviation(name: str | None, year: int, zone: dt.tzinfo) -> dt.timedelta | None:
+    """The offset of the site zone's own abbreviation (KST in Asia/Seoul), which Ruby also knows."""
+    for month in (1, 7):
+        moment = dt.datetime(year, month, 1, tzinfo=zone)
+        if name and moment.tzname() == name.upper():
+            return moment.utcoffset()
+    return None
 
 
 def _flat(items: list[Any]) -> list[Any]:
