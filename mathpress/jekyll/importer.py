@@ -661,8 +661,9 @@ def _index_settings(theme: _Theme, docs: list[_Doc], config: Mapping[str, Any], 
         if theme.per_page:
             settings["paginate"] = theme.per_page
         return settings
-    if any(doc.jekyll_output == "index.html" for doc in docs):
-        notes.translate("", 0, "the site's own home page is carried at /: no post index (index_url: false)")
+    home = next((doc for doc in docs if doc.jekyll_output == "index.html"), None)
+    if home is not None:
+        notes.translate(home.rel, 0, "the site's own home page is carried at /: no post index (index_url: false)")
         return {"index_url": False}
     return {}
 

@@ -620,7 +620,17 @@ def _environment(files: LiquidFiles, settings: LiquidConfig = DEFAULT_SETTINGS) 
     env.settings = settings
     for name in ("render", "tablerow", "doc"):
         env.tags.pop(name, None)
-    tags = (_IncludeTag, _IncludeRelativeTag, _HighlightTag, _PostUrlTag, _LinkTag, _UnknownTag, _Output, _Assign)
+    tags = (
+        _IncludeTag,
+        _IncludeCachedTag,
+        _IncludeRelativeTag,
+        _HighlightTag,
+        _PostUrlTag,
+        _LinkTag,
+        _UnknownTag,
+        _Output,
+        _Assign,
+    )
     for tag in tags:
         env.add_tag(tag)
     for name, function in jekyll_filters().items():
@@ -892,6 +902,12 @@ class _IncludeRelativeTag(_IncludeTag):
         assert isinstance(node, _IncludeNode)
         node.relative = True
         return node
+
+
+class _IncludeCachedTag(_IncludeTag):
+    """jekyll-include-cache's {% include_cached %} (GitHub Pages has it): the include, rendered each time."""
+
+    name = "include_cached"
 
 
 class _UnknownTag(Tag):
