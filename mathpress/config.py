@@ -200,12 +200,16 @@ def _macros(value: Any) -> Mapping[str, Any]:
             raise ValueError(f"macro name {name!r} must be letters only, without the backslash")
         ok = isinstance(definition, str) or (
             isinstance(definition, list)
-            and len(definition) == 2
+            and len(definition) in (2, 3)
             and isinstance(definition[0], str)
             and isinstance(definition[1], int)
+            and not isinstance(definition[1], bool)
+            and (len(definition) == 2 or isinstance(definition[2], str))
         )
         if not ok:
-            raise ValueError(f"macro {name}: give the TeX, or [TeX, number of arguments]")
+            raise ValueError(
+                f"macro {name}: give the TeX, [TeX, number of arguments] or [TeX, number, default of the first]"
+            )
     return macros
 
 

@@ -26,6 +26,7 @@ from .errors import Diagnostic, error, warning
 from .jekyll import kramdown
 from .math.engine import Settings
 from .math.equations import prepare_spans
+from .math.macros import MacroDefinition
 from .math.spans import MathSpan, Protected, plain_text, protect, restore
 from .math.typeset import Group, typeset_spans
 
@@ -85,7 +86,7 @@ class RenderInput:
     body_line: int
     excerpt_source: str | None
     separator: str
-    macros: tuple[tuple[str, str, int], ...]  # the site's: (name, TeX, number of arguments)
+    macros: tuple[MacroDefinition, ...]  # the site's: (name, TeX, number of arguments, default of the first)
     check_math: bool
     safe_html: bool
     render: str = "mathjax"  # math.render: the build typesets SVG into pages for `build`

@@ -1015,7 +1015,7 @@ def _mathjax_from(rel: str, text: str, notes: _Findings) -> dict[str, Any]:
         found["tags"] = tags[1].lower()
         line = line_col(text, tags.start())[0]
         notes.translate(rel, line, f"MathJax {tags[0]} → math.tags: {tags[1].lower()}", MATHJAX, "tags")
-    block = _braced(text, r"\b[Mm]acros\s*:\s*\{")  # MathJax 3's tex.macros, MathJax 2's TeX.Macros
+    block = _braced(text, r"(?<![A-Za-z])[Mm]acros\s*[:=]\s*\{")  # tex.macros, TeX.Macros, MathJax_macros = {…}
     if block:
         macros = _macros(block[0])
         if macros:
@@ -1031,29 +1031,58 @@ def _mathjax_from(rel: str, text: str, notes: _Findings) -> dict[str, Any]:
 
 
 def _braced(text: str, opening: str) -> tuple[str, int] | None:
-    """The text inside the braces that start where `opening` matches, and where it starts."""
+    """The text inside the braces that start where `opening` matches (JavaScript strings and comments skipped),
+    and where it starts."""
     match = re.search(opening, text)
     if not match:
         return None
-    depth, start = 1, match.end()
-    for index in range(start, len(text)):
+    depth, start, index = 1, match.end(), match.end()
+    while index < len(text):
+        skipped = JS_SKIPPED.match(text, index)
+        if skipped:
+            index = skipped.end()
+            continue
         depth += {"{": 1, "}": -1}.get(text[index], 0)
         if depth == 0:
             return text[start:index], match.start()
+        index += 1
     return None
 
 
+JS_STRING = r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\""
+JS_SKIPPED = re.compile(rf"{JS_STRING}|//[^\n]*|/\*.*?\*/", re.S)
+JS_KEY = r"([A-Za-z]\w*|'[A-Za-z]\w*'|\"[A-Za-z]\w*\")"
+MACRO_ENTRY = re.compile(
+    rf"{JS_KEY}\s*:\s*(?:({JS_STRING})|\[\s*({JS_STRING})\s*,\s*(\d+)\s*(?:,\s*({JS_STRING})\s*)?\])"
+)
+
+
 def _macros(block: str) -> dict[str, Any]:
-    """name: 'TeX' and name: ['TeX', n] entries of a JavaScript macros object."""
-    string = r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\""
+    """`name: 'TeX'`, `name: ['TeX', n]` and `name: ['TeX', n, 'default']` entries of a JavaScript macros object
+    (comments left out, JavaScript's string escapes read)."""
+    code = re.sub(r"//[^\n]*|/\*.*?\*/", lambda m: " " * len(m[0]), _blank_strings_comments(block), flags=re.S)
     macros: dict[str, Any] = {}
-    for match in re.finditer(rf"([A-Za-z]+)\s*:\s*(?:{string}|\[\s*(?:{string})\s*,\s*(\d+)\s*\])", block):
-        name = match[1]
-        simple = match[2] if match[2] is not None else match[3]
-        tex = simple if simple is not None else (match[4] if match[4] is not None else match[5])
-        tex = re.sub(r"\\(.)", r"\1", tex or "")
-        macros[name] = tex if simple is not None else [tex, int(match[6])]
+    for match in MACRO_ENTRY.finditer(block):
+        if code[match.start()] == " " and not block[match.start()].isspace():
+            continue  # inside a comment
+        name = match[1].strip("'\"")
+        if match[2] is not None:
+            macros[name] = _js_text(match[2])
+        else:
+            value: list[Any] = [_js_text(match[3]), int(match[4])]
+            macros[name] = [*value, _js_text(match[5])] if match[5] is not None else value
     return macros
+
+
+def _blank_strings_comments(code: str) -> str:
+    """JavaScript with its strings' insides blanked, so comment markers inside strings are not comments."""
+    return re.sub(JS_STRING, lambda m: m[0][0] + "x" * (len(m[0]) - 2) + m[0][-1], code)
+
+
+def _js_text(literal: str) -> str:
+    """A JavaScript string literal's value (`\\\\` is a backslash, `\\{` a brace, as JavaScript reads them)."""
+    escapes = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+    return re.sub(r"\\(.)", lambda m: escapes.get(m[1], m[1]), literal[1:-1], flags=re.S)
 
 
 # -- site.yml ------------------------------------------------------------------------------

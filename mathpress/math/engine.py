@@ -26,6 +26,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from .macros import MacroDefinition
+
 VENDORED = Path(str(files("mathpress.math") / "mathjax"))
 MATHJAX_VERSION = (VENDORED / "VERSION").read_text(encoding="utf-8").strip()
 COMPONENTS = ("startup.js", "core.js", "adaptors/liteDOM.js", "input/tex.js", "output/svg.js", "mathjax-newcm/svg.js")
@@ -54,14 +56,17 @@ ENGINE_VERSION = _engine_version()
 class Settings:
     """The site's MathJax settings: its macros, equation numbering, output, line width."""
 
-    macros: tuple[tuple[str, str, int], ...] = ()  # (name, TeX, number of arguments)
+    macros: tuple[MacroDefinition, ...] = ()  # (name, TeX, number of arguments, the first one's default)
     tags: str = "none"  # none, ams or all
     svg: bool = False  # typeset to SVG too (else only MathML)
     width: float = 0.0  # line width in em for MathJax's line-breaking of displays; 0: none
 
     def as_json(self) -> dict[str, Any]:
         """The settings as MathJax's options."""
-        macros = {name: [body, arity] if arity else body for name, body, arity in self.macros}
+        macros = {
+            name: body if not arity else [body, arity] if default is None else [body, arity, default]
+            for name, body, arity, default in self.macros
+        }
         return {"macros": macros, "tags": self.tags, "width": self.width}
 
 
