@@ -56,6 +56,7 @@ class Config:
     feed_entries: int = 20
     date_format: str = "%Y-%m-%d"
     safe_html: bool = False
+    markdown_in_html: bool = False  # Markdown inside HTML blocks, as kramdown's parse_block_html
     cover_widths: tuple[int, ...] = (480, 960, 1600)
     exclude: tuple[str, ...] = ()
     highlight_style: str = "xcode"  # Pygments style; xcode keeps every token at 4.5:1 contrast (WCAG AA)
@@ -184,6 +185,7 @@ TOP: dict[str, Check] = {
     "feed_entries": _positive,
     "date_format": _text,
     "safe_html": _flag,
+    "markdown_in_html": _flag,
     "cover_widths": _widths,
     "exclude": _texts,
     "highlight_style": _text,

@@ -90,6 +90,7 @@ class RenderInput:
     mathml: bool = False  # pages show MathML: report what cannot be converted
     tags: str = "none"  # the site's equation numbering (MathML shows the numbers MathJax would)
     lines: tuple[int, ...] = ()  # the file line of each body line, when Liquid moved them (else body_line + i)
+    markdown_in_html: bool = False  # kramdown's parse_block_html: Markdown inside HTML blocks
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ def _failed(job: RenderInput, message: str) -> Rendered:
 def _render_document(job: RenderInput) -> Rendered:
     """Render one body: protect math, adapt kramdown habits, Markdown, excerpt, checks."""
     protected = protect(job.body, job.source, job.body_line)
-    body_html, toc = _convert(protected.text, job.safe_html)
+    body_html, toc = _convert(protected.text, job)
     spans = protected.spans
     if job.excerpt_source is not None:
         excerpt, spans = _own_excerpt(job, protected)
@@ -305,17 +306,17 @@ def _lost_spans(protected: Protected, source: str, *fragments: str) -> list[Diag
     ]
 
 
-def _convert(text: str, safe_html: bool) -> tuple[str, str]:
+def _convert(text: str, job: RenderInput) -> tuple[str, str]:
     """Protected Markdown → HTML and table of contents (sanitised when safe_html is on)."""
-    body_html, toc = to_html(kramdown.normalize(text))
-    return (sanitize(body_html), sanitize(toc)) if safe_html else (body_html, toc)
+    body_html, toc = to_html(kramdown.normalize(text, job.markdown_in_html))
+    return (sanitize(body_html), sanitize(toc)) if job.safe_html else (body_html, toc)
 
 
 def _own_excerpt(job: RenderInput, body: Protected) -> tuple[str, tuple[MathSpan, ...]]:
     """Render a front matter excerpt; its math joins the body's spans under the body's tokens."""
     assert job.excerpt_source is not None
     inner = protect(job.excerpt_source, job.source, 0)
-    excerpt_html, _ = _convert(inner.text, job.safe_html)
+    excerpt_html, _ = _convert(inner.text, job)
     offset = len(body.spans)
     retokened = re.sub(
         rf"{re.escape(inner.token_prefix)}(\d+)q",

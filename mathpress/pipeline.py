@@ -528,6 +528,7 @@ def _job(entry: _Entry, config: Config, context: LiquidContext) -> tuple[RenderI
         mathml=config.math.render == "mathml",
         tags=config.math.tags,
         lines=lines,
+        markdown_in_html=config.markdown_in_html,
     )
     return job, notes, used
 

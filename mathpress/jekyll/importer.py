@@ -807,7 +807,7 @@ def _setting(key: str, value: Any, doc: YamlMap, site: dict[str, Any], extra: di
     elif key in ("lang", "locale"):
         site["language"] = str(value).replace("_", "-")
     elif key == "kramdown":
-        _kramdown(value, doc, notes)
+        _kramdown(value, doc, site, notes)
     elif key in ("defaults", "exclude", "include"):
         notes.translated.append(f"{_at('_config.yml', line)}: `{key}` {APPLIED[key]}")
     elif (key, str(value).lower()) in (("markdown", "kramdown"), ("highlighter", "rouge")):
@@ -833,8 +833,8 @@ def _same(site: dict[str, Any], key: str, value: Any, line: int, notes: _Finding
         site[key] = str(value).strip() if key != "url" else str(value).rstrip("/")
 
 
-def _kramdown(value: Any, doc: YamlMap, notes: _Findings) -> None:
-    """kramdown settings that change what a post means are reported."""
+def _kramdown(value: Any, doc: YamlMap, site: dict[str, Any], notes: _Findings) -> None:
+    """kramdown settings that change what a post means are carried (parse_block_html) or reported."""
     if not isinstance(value, dict):
         return
     for key, setting in value.items():
@@ -843,6 +843,10 @@ def _kramdown(value: Any, doc: YamlMap, notes: _Findings) -> None:
         if key == "input" and setting in ("kramdown", "GFM"):
             continue
         line = doc.where("kramdown", key)[0]
+        if key == "parse_block_html" and setting is True:
+            site["markdown_in_html"] = True
+            notes.translated.append(f"{_at('_config.yml', line)}: kramdown `parse_block_html: true` → markdown_in_html")
+            continue
         message = f"kramdown `{key}: {_yaml_value(setting)}` not carried: mathpress reads Markdown as GitHub Pages'"
         notes.skip("_config.yml", line, message + " kramdown defaults")
 

@@ -1,0 +1,113 @@
+"""kramdown's reading of the text: Markdown in, HTML out, as kramdown 2.4 (Jekyll 4.3) read it.
+
+Each expected result was checked against kramdown 2.4.0 with kramdown-parser-gfm 1.1.0
+(GitHub Pages' options); where kramdown's own output is broken HTML (a one-line
+`<summary>…</summary>` under parse_block_html) the case says what we show instead.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mathpress.markup import RenderInput, render_document
+from mathpress.math.spans import mathjax_markup, restore
+
+
+def render(body: str, markdown_in_html: bool = False) -> str:
+    """Body Markdown → finished HTML with math marked for MathJax."""
+    job = RenderInput("content/posts/x.md", body, 1, None, "<!--more-->", (), False, False)
+    job = RenderInput(**{**job.__dict__, "markdown_in_html": markdown_in_html})
+    result = render_document(job)
+    assert [str(d) for d in result.diagnostics] == []
+    return restore(result.html, result.prefix, result.spans, mathjax_markup)
+
+
+def i(tex: str) -> str:
+    return f'<span class="math inline">\\({tex}\\)</span>'
+
+
+def d(tex: str) -> str:
+    return f'<div class="math display">\\[{tex}\\]</div>'
+
+
+BLOCK_HTML = [
+    # name, Markdown, HTML with parse_block_html: true
+    (
+        "a details block is Markdown, its one-line summary a span",
+        "<details>\n<summary>Click *me*</summary>\n\nSome **bold** and $$x^2$$\n\n![img](a.png)\n\n</details>",
+        "<details>\n<summary>Click <em>me</em></summary>\n<p>Some <strong>bold</strong> and "
+        + i("x^2")
+        + '</p>\n<p><img alt="img" src="a.png" /></p>\n</details>',
+    ),
+    (
+        "nested divs are Markdown at every depth",
+        '<div class="x">\n**bold** text\n<div>\n*inner*\n</div>\n</div>',
+        '<div class="x">\n<p><strong>bold</strong> text</p>\n<div>\n<p><em>inner</em></p>\n</div>\n</div>',
+    ),
+    (
+        "a paragraph element holds span Markdown",
+        '<p align="center">\n*em* [l](u)\n</p>',
+        '<p align="center">\n<em>em</em> <a href="u">l</a>\n</p>',
+    ),
+    (
+        "a table is raw for kramdown, and all it holds",
+        "<table>\n<tr><td>**td**</td></tr>\n</table>",
+        "<table>\n<tr><td>**td**</td></tr>\n</table>",
+    ),
+    (
+        "center is no element kramdown parses",
+        "<center>\n*c*\n</center>",
+        "<center>\n*c*\n</center>",
+    ),
+    (
+        "markdown=0 keeps a block raw",
+        '<div markdown="0">\n**raw**\n</div>',
+        "<div>\n**raw**\n</div>",
+    ),
+    (
+        "a raw table inside a parsed div stays raw; the text after it is Markdown",
+        "<div>\n<table>\n<tr><td>**td**</td></tr>\n</table>\n*y*\n</div>",
+        "<div>\n<table>\n<tr>\n<td>**td**</td>\n</tr>\n</table>\n<p><em>y</em></p>\n</div>",
+    ),
+    (
+        "display math in a div",
+        "<div>\n\n$$\nx^2\n$$\n\n</div>",
+        "<div>\n" + d("x^2") + "\n</div>",
+    ),
+    (
+        "a list and a paragraph element inside a div",
+        "<div>\n- a\n- **b**\n\n<p>*p*</p>\n</div>",
+        "<div>\n<ul>\n<li>a</li>\n<li><strong>b</strong></li>\n</ul>\n<p><em>p</em></p>\n</div>",
+    ),
+    (
+        "a tag inside a comment is no element",
+        "<div>\n<!-- <div> -->\n*x*\n</div>",
+        "<div>\n<!-- <div> -->\n<p><em>x</em></p>\n</div>",
+    ),
+    (
+        "a tag inside a code span is text",
+        "<div>\nuse `<div>` here\n</div>\n\n*after*",
+        "<div>\n<p>use <code>&lt;div&gt;</code> here</p>\n</div>\n<p><em>after</em></p>",
+    ),
+    (
+        "an HTML block in a fenced code block is code",
+        "```html\n<div>**x**</div>\n```",
+        '<div class="language-html highlight"><pre><span></span><code>'
+        '<span class="p">&lt;</span><span class="nt">div</span><span class="p">&gt;</span>**x**'
+        '<span class="p">&lt;/</span><span class="nt">div</span><span class="p">&gt;</span>\n</code></pre></div>',
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "markdown", "expected"), BLOCK_HTML, ids=[c[0] for c in BLOCK_HTML])
+def test_parse_block_html_reads_markdown_inside_html_as_kramdown(name: str, markdown: str, expected: str) -> None:
+    assert render(markdown, markdown_in_html=True) == expected
+
+
+def test_without_parse_block_html_a_div_is_raw() -> None:
+    assert render('<div class="x">\n**bold** text\n</div>') == '<div class="x">\n**bold** text\n</div>'
+
+
+def test_markdown_1_on_one_element_needs_no_site_setting() -> None:
+    html = render('<div markdown="1">\n<div markdown="1">\n*inner*\n</div>\n</div>')
+    assert html == "<div>\n<div>\n<p><em>inner</em></p>\n</div>\n</div>"
