@@ -26,7 +26,7 @@ from .jekyll import kramdown
 from .math.check import check_spans
 from .math.equations import Converted, prepare_spans, span_mathml
 from .math.macros import site_macros
-from .math.spans import MathSpan, Protected, plain_text, protect, restore
+from .math.spans import MathSpan, Protected, inline_text, plain_text, protect, restore
 
 EXTENSIONS = [
     "markdown.extensions.tables",
@@ -150,7 +150,7 @@ LIST_MARKER = re.compile(r"^([ \t]*)(?:[-+*]|\d{1,9}[.)])[ \t]")
 
 def pathological(body: str) -> str:
     """Why a body would take Python-Markdown minutes, or ""."""
-    unclosed = _most_open_brackets(body) if body.count("[") > MAX_OPEN_BRACKETS else 0
+    unclosed = _most_open_brackets(inline_text(body)) if body.count("[") > MAX_OPEN_BRACKETS else 0
     if unclosed > MAX_OPEN_BRACKETS:
         return f"{unclosed} `[` open at once (at most {MAX_OPEN_BRACKETS}); Markdown would take minutes"
     depth = max(map(_nesting, body.split("\n")), default=0) if DEEP_LINE.search(body) else 0
@@ -160,7 +160,7 @@ def pathological(body: str) -> str:
 
 
 def _most_open_brackets(body: str) -> int:
-    """The most `[` open at once (never more than the body has: callers skip bodies with few)."""
+    """The most `[` open at once in text (pathological passes it inline_text: no links in code or math)."""
     depth = unclosed = 0
     for char in re.sub(r"[^\[\]\n]", "", body):
         if char == "[":

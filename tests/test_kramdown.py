@@ -111,3 +111,18 @@ def test_without_parse_block_html_a_div_is_raw() -> None:
 def test_markdown_1_on_one_element_needs_no_site_setting() -> None:
     html = render('<div markdown="1">\n<div markdown="1">\n*inner*\n</div>\n</div>')
     assert html == "<div>\n<div>\n<p><em>inner</em></p>\n</div>\n</div>"
+
+
+KRAMDOWN_TEXT = [
+    # name, Markdown, HTML (kramdown's reading; math marked as our pages mark it)
+    (
+        "a fence never closed is text, its math is math",
+        "```\n$$x$$ and $y$\n\ntext",
+        "<p>```\n" + i("x") + " and " + i("y") + "</p>\n<p>text</p>",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "markdown", "expected"), KRAMDOWN_TEXT, ids=[c[0] for c in KRAMDOWN_TEXT])
+def test_text_reads_as_kramdown_read_it(name: str, markdown: str, expected: str) -> None:
+    assert render(markdown) == expected

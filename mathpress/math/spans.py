@@ -98,6 +98,18 @@ def math_regions(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(scanner.regions)
 
 
+def inline_text(text: str) -> str:
+    """The text Markdown's inline patterns see: code blocks, code spans and math left out."""
+    scanner = _Scanner(text, "", 1, choose_prefix(text))
+    scanner.run()
+    cut = sorted(scanner.code + scanner.regions)
+    pieces, pos = [], 0
+    for start, end in cut:
+        pieces.append(text[pos:max(pos, start)])
+        pos = max(pos, end)
+    return " ".join([*pieces, text[pos:]])
+
+
 class _Scanner:
     """One left-to-right pass over Markdown text; code is copied, math is tokenised."""
 
@@ -109,6 +121,7 @@ class _Scanner:
         self.spans: list[MathSpan] = []
         self.notes: list[Diagnostic] = []
         self.regions: list[tuple[int, int]] = []  # each span's (start, end) in text
+        self.code: list[tuple[int, int]] = []  # each code block's and closed code span's (start, end)
         self.lines = LineStarts.of(text, first_line)
         # Every blank line as (start, end) of `\n[ \t]*\n`, found once: positions come from
         # bisecting these lists, never from counting from the start of the text for each span.
@@ -166,7 +179,7 @@ class _Scanner:
             for end in range(index + 1, len(lines)):
                 if closing.match(lines[end]):
                     return end + 1
-            return len(lines)
+            return None  # never closed: text for kramdown and Python-Markdown alike
         indented = line.startswith(("    ", "\t")) and line.strip()
         after_blank = index == 0 or not lines[index - 1].strip()
         if indented and after_blank and not in_list and html_tag is None:
@@ -183,6 +196,7 @@ class _Scanner:
         begin = self.lines.starts[start]
         stop = self.lines.starts[end] if end < len(self.lines.starts) else len(self.text)
         self.out.append(self.text[begin:stop])
+        self.code.append((begin, stop))
 
     # -- span level --------------------------------------------------------------------------
 
@@ -233,7 +247,10 @@ class _Scanner:
         limit = self._paragraph_end(at, stop)
         pattern = re.compile(rf"(?<!`){ticks}(?!`)")
         close = pattern.search(self.text, at + len(ticks), limit)
-        return (close.end() if close else at + len(ticks)), None
+        if not close:
+            return at + len(ticks), None
+        self.code.append((at, close.end()))
+        return close.end(), None
 
     def _html(self, at: int, stop: int) -> tuple[int, str | None] | None:
         """Skip comments, tag markup, and the insides of script/style/pre/code elements."""
