@@ -116,6 +116,41 @@ def test_markdown_1_on_one_element_needs_no_site_setting() -> None:
 KRAMDOWN_TEXT = [
     # name, Markdown, HTML (kramdown's reading; math marked as our pages mark it)
     (
+        "display math over several quoted lines leaves the markers out",
+        "> Case 3, when $$a>b^d$$:\n>\n> $$\n> T(n)=a\\\\\n> =b\n> $$\n\nAfter.",
+        "<blockquote>\n<p>Case 3, when " + i("a&gt;b^d") + ":</p>\n" + d("T(n)=a\\\\\n=b") + "\n</blockquote>\n<p>After.</p>",
+    ),
+    (
+        "a quoted display keeps its blank quoted line",
+        "> $$\n> T\n>\n> U\n> $$",
+        "<blockquote>\n" + d("T\n\nU") + "\n</blockquote>",
+    ),
+    (
+        "display math in a quote followed by more of the quote",
+        "> Let\n>\n> $$\n> \\sum_i F_i = 1\n> $$\n>\n> Then.",
+        "<blockquote>\n<p>Let</p>\n" + d("\\sum_i F_i = 1") + "\n<p>Then.</p>\n</blockquote>",
+    ),
+    (
+        "display math in a list item leaves the item's indentation out",
+        "- item\n\n  $$\n    deep\n  shallow\n  $$\n\n- next",
+        "<ul>\n<li>\n<p>item</p>\n" + d("deep\nshallow") + "\n</li>\n<li>\n<p>next</p>\n</li>\n</ul>",
+    ),
+    (
+        "display math in a quote in a list item",
+        "1. one\n\n   > $$\n   > q\\\\\n   > r\n   > $$",
+        "<ol>\n<li>\n<p>one</p>\n<blockquote>\n" + d("q\\\\\nr") + "\n</blockquote>\n</li>\n</ol>",
+    ),
+    (
+        "inline math over quoted lines keeps what follows the marker's space",
+        "> q $$a\n>    b\n> c$$ end",
+        "<blockquote>\n<p>q " + i("a\n   b\nc") + " end</p>\n</blockquote>",
+    ),
+    (
+        "inline math over a list item's lines",
+        "- item $$m\n       n$$ end",
+        "<ul>\n<li>item " + i("m\n     n") + " end</li>\n</ul>",
+    ),
+    (
         "a fence never closed is text, its math is math",
         "```\n$$x$$ and $y$\n\ntext",
         "<p>```\n" + i("x") + " and " + i("y") + "</p>\n<p>text</p>",

@@ -34,6 +34,9 @@ KRAMDOWN_ERA = re.compile(r"(?<!\\)(?:\\\\)*\\\\\\[ \t]*$|\\_", re.M)
 FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 LIST_ITEM = re.compile(r"^[ \t]{0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")
 HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]|$)")
+QUOTE_LEAD = re.compile(r"(?:[ \t]*>)+[ \t]*(?:(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$))?")
+# What a line holds before its paragraph text: quote markers, indentation, a list marker.
+CONTAINER_LEAD = re.compile(r"(?:[ \t]*>)*[ \t]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)?")
 HTML_BLOCK_START = re.compile(r"^[ \t]{0,3}<([A-Za-z][A-Za-z0-9-]*)")
 SKIPPED_ELEMENTS = ("script", "style", "pre", "code", "textarea", "math", "svg")
 REFERENCE = re.compile(r"\\(?:eq)?ref\{[^{}\n]{1,200}\}")
@@ -354,9 +357,11 @@ class _Scanner:
         text = self.text
         line_start = text.rfind("\n", 0, at) + 1
         lead = text[line_start:at]
-        if lead.strip() and not LIST_ITEM.fullmatch(lead):
+        quotes = lead.count(">")
+        item = LIST_ITEM.fullmatch(_unquoted(lead, quotes).lstrip(" \t") if quotes else lead)
+        if lead.strip() and not item and not QUOTE_LEAD.fullmatch(lead):
             return None
-        if not lead.strip() and not self._after_boundary(line_start, begin):
+        if not item and not self._after_boundary(line_start, begin, quotes):
             return None
         close = text.find("$$", at + 2, stop)
         if close < 0:
@@ -365,24 +370,32 @@ class _Scanner:
         line_end = stop if line_end < 0 else line_end
         if text[close + 2 : line_end].strip():
             return None
-        if not self._before_boundary(line_end, stop):
+        if not self._before_boundary(line_end, stop, quotes):
             return None
         return close + 2, self._span(at, (at + 2, close), True, "$$")
 
-    def _after_boundary(self, line_start: int, begin: int) -> bool:
-        """Whether the previous line ends a block (blank, heading, region start)."""
+    def _after_boundary(self, line_start: int, begin: int, quotes: int = 0) -> bool:
+        """Whether the previous line ends a block (blank, heading, region start) in a quote `quotes` deep."""
         if line_start <= begin:
             return True
         prev_start = self.text.rfind("\n", 0, line_start - 1) + 1
         prev = self.text[prev_start : line_start - 1]
+        if quotes:
+            if _quote_depth(prev) < quotes:
+                return True  # the quote starts here
+            prev = _unquoted(prev, quotes)
         return not prev.strip() or bool(HEADING.match(prev))
 
-    def _before_boundary(self, line_end: int, stop: int) -> bool:
-        """Whether the next line starts a new block (blank, list item, end)."""
+    def _before_boundary(self, line_end: int, stop: int, quotes: int = 0) -> bool:
+        """Whether the next line starts a new block (blank, list item, end) in a quote `quotes` deep."""
         if line_end >= stop:
             return True
         next_end = self.text.find("\n", line_end + 1, stop)
         following = self.text[line_end + 1 : stop if next_end < 0 else next_end]
+        if quotes:
+            if _quote_depth(following) < quotes:
+                return True  # the quote ends here
+            following = _unquoted(following, quotes)
         return not following.strip() or bool(LIST_ITEM.match(following))
 
     def _single_dollar(self, at: int, stop: int) -> tuple[int, str | None]:
@@ -415,7 +428,7 @@ class _Scanner:
     def _span(self, at: int, inner: tuple[int, int], display: bool, delimiter: str, kramdown: bool = False) -> str:
         """Record the span whose TeX is text[inner[0]:inner[1]]; return its token."""
         raw = self.text[inner[0] : inner[1]]
-        tex = raw.strip()
+        tex = self._without_containers(at, raw).strip()
         if kramdown:
             tex = kramdown_unescape(tex)
         line, col = self.lines.position(at)
@@ -423,9 +436,48 @@ class _Scanner:
         self.spans.append(MathSpan(tex, display, line, col, delimiter, tex_line, tex_col))
         return f"{self.prefix}{len(self.spans) - 1}q"
 
+    def _without_containers(self, at: int, raw: str) -> str:
+        """TeX over several lines of a quote or list item, without the `>` markers and the item's indentation."""
+        if "\n" not in raw:
+            return raw
+        line_start = self.text.rfind("\n", 0, at) + 1
+        lead_match = CONTAINER_LEAD.match(self.text, line_start, at)
+        lead = lead_match.group() if lead_match else ""
+        if not lead:
+            return raw
+        first, *rest = raw.split("\n")
+        return "\n".join([first, *(_strip_lead(line, lead) for line in rest)])
+
     def _note(self, at: int, message: str) -> None:
         line, col = self.lines.position(at)
         self.notes.append(warning(self.source, line, col, message))
+
+
+def _quote_depth(line: str) -> int:
+    """How many `>` markers open a line."""
+    lead = re.match(r"(?:[ \t]*>)*", line)
+    return lead.group().count(">") if lead else 0
+
+
+def _unquoted(line: str, depth: int) -> str:
+    """A line without its first `depth` quote markers."""
+    return re.sub(rf"^(?:[ \t]*>){{{depth}}}", "", line)
+
+
+def _strip_lead(line: str, lead: str) -> str:
+    """A continuation line less what matches its container's lead: `>` for `>`, a blank for anything else."""
+    pos = 0
+    for char in lead:
+        if char == ">":
+            skipped = len(line) - len(line[pos:].lstrip(" \t")) - pos
+            if skipped > 3 or line[pos + skipped : pos + skipped + 1] != ">":
+                break
+            pos += skipped + 1
+        elif line[pos : pos + 1] in (" ", "\t"):
+            pos += 1
+        else:
+            break
+    return line[pos:]
 
 
 def _reads_as_prose(tex: str) -> bool:
