@@ -30,6 +30,9 @@ def d(tex: str) -> str:
     return f'<div class="math display">\\[{tex}\\]</div>'
 
 
+DISPLAY_SPAN = '<span class="math display">\\[{}\\]</span>'
+
+
 BLOCK_HTML = [
     # name, Markdown, HTML with parse_block_html: true
     (
@@ -149,6 +152,26 @@ KRAMDOWN_TEXT = [
         "inline math over a list item's lines",
         "- item $$m\n       n$$ end",
         "<ul>\n<li>item " + i("m\n     n") + " end</li>\n</ul>",
+    ),
+    (
+        "entity-encoded backslashes in raw HTML are delimiters, as the browser decodes them",
+        "<span>&#92;(D_s F_{\\theta}&#92;)</span> and &bsol;[x &lt; y&bsol;]",
+        "<p><span>" + i("D_s F_{\\theta}") + "</span> and " + DISPLAY_SPAN.format("x &lt; y") + "</p>",
+    ),
+    (
+        "hexadecimal and zero-padded entities, mixed with a plain backslash",
+        "&#x5C;(a\\) and &#x5c;[b&#x5c;] and &#092;(c&#092;)",
+        "<p>" + i("a") + " and " + DISPLAY_SPAN.format("b") + " and " + i("c") + "</p>",
+    ),
+    (
+        "an encoded delimiter inside a raw HTML block",
+        "<div>\n&#92;(z&#92;)\n</div>",
+        "<div>\n" + i("z") + "\n</div>",
+    ),
+    (
+        "an encoded dollar is a dollar sign",
+        "costs &#36;4.4 trillion, or &#36;13,493 each",
+        "<p>costs &#36;4.4 trillion, or &#36;13,493 each</p>",
     ),
     (
         "a fence never closed is text, its math is math",

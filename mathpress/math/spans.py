@@ -9,6 +9,7 @@ elements, and recognises, with kramdown's meaning where kramdown had one:
     $…$                                  inline   (pandoc's rules: no space inside, $5 is money)
     \\(…\\)  \\[…\\]                     inline / display, kramdown escapes applied
     \\(…\\)  \\[…\\] written singly      inline / display
+    &#92;(…&#92;) &bsol;[…&bsol;]        inline / display (the browser makes backslashes of them)
     \\begin{equation|align|…}…\\end{…}   display, no delimiter needed
     \\eqref{…} \\ref{…} in prose            inline, so MathJax links it to its \\label
 """
@@ -44,6 +45,9 @@ BLANK_LINE = re.compile(r"\n(?=([ \t]*\n))")
 BACKTICKS = re.compile("`+")
 TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
 BEGIN = re.compile(r"\\begin\{([A-Za-z]+\*?)\}")
+BACKSLASH = r"(?:\\|&(?:#0*92|#[xX]0*5[cC]|bsol);)"  # a backslash, or an entity the browser makes one of
+ENTITY_OPENER = re.compile(r"&(?:#0*92|#[xX]0*5[cC]|bsol);([(\[])")
+ENTITY_CLOSER = {False: re.compile(BACKSLASH + r"\)"), True: re.compile(BACKSLASH + r"\]")}
 MATH_LOADER = re.compile(r"mathjax|katex", re.I)
 TEXY = re.compile(r"[\\^_=+{}<>|*/]|\d")
 
@@ -211,7 +215,7 @@ class _Scanner:
         stop = self.lines.starts[end_line] if end_line < len(self.lines.starts) else len(self.text)
         pos = begin
         copied = begin
-        special = re.compile(r"[`$\\<]")
+        special = re.compile(r"[`$\\<&]")
         while True:
             match = special.search(self.text, pos, stop)
             if not match:
@@ -240,7 +244,26 @@ class _Scanner:
             return self._html(at, stop)
         if char == "\\":
             return self._backslash(at, begin, stop)
+        if char == "&":
+            return self._entity(at, stop)
         return self._dollar(at, begin, stop)
+
+    def _entity(self, at: int, stop: int) -> tuple[int, str] | None:
+        """`&#92;(`…`&#92;)`: the browser decodes the entity, MathJax sees `\\(`, as on Jekyll's page."""
+        opener = ENTITY_OPENER.match(self.text, at, stop)
+        if not opener:
+            return None
+        display = opener[1] == "["
+        closer = ENTITY_CLOSER[display]
+        close = closer.search(self.text, opener.end(), self._paragraph_end(at, stop))
+        if not close:
+            return None
+        line, col = self.lines.position(at)
+        inner = self.text[opener.end() : close.start()]
+        tex = html.unescape(self._without_containers(at, inner)).strip()
+        tex_line, tex_col = self.lines.position(opener.end() + len(inner) - len(inner.lstrip()))
+        self.spans.append(MathSpan(tex, display, line, col, "\\[" if display else "\\(", tex_line, tex_col))
+        return close.end(), f"{self.prefix}{len(self.spans) - 1}q"
 
     def _code_span(self, at: int, stop: int) -> tuple[int, str | None]:
         """Skip an inline code span (a backtick run up to the next run of the same length)."""
