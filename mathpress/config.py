@@ -35,6 +35,7 @@ class MathConfig:
     font_url: str = ""  # MathJax 4 only: where its font package is served, when self-hosting
     macros: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     tags: str = "none"  # equation numbering: none, ams or all (MathJax's option)
+    dollars: str = "pandoc"  # how a single `$` pairs: pandoc's rules, MathJax's, or not math ("text")
     check: bool = True  # check TeX at build time
 
 
@@ -197,6 +198,7 @@ MATH: dict[str, Check] = {
     "font_url": _text,
     "macros": _macros,
     "tags": _one_of("none", "ams", "all"),
+    "dollars": _one_of("pandoc", "mathjax", "text"),
     "check": _flag,
 }
 

@@ -91,6 +91,7 @@ class RenderInput:
     tags: str = "none"  # the site's equation numbering (MathML shows the numbers MathJax would)
     lines: tuple[int, ...] = ()  # the file line of each body line, when Liquid moved them (else body_line + i)
     markdown_in_html: bool = False  # kramdown's parse_block_html: Markdown inside HTML blocks
+    dollars: str = "pandoc"  # how a single `$` pairs (math.dollars)
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ def _failed(job: RenderInput, message: str) -> Rendered:
 
 def _render_document(job: RenderInput) -> Rendered:
     """Render one body: protect math, adapt kramdown habits, Markdown, excerpt, checks."""
-    protected = protect(job.body, job.source, job.body_line)
+    protected = protect(job.body, job.source, job.body_line, job.dollars)
     body_html, toc = _convert(protected.text, job)
     spans = protected.spans
     if job.excerpt_source is not None:
@@ -315,7 +316,7 @@ def _convert(text: str, job: RenderInput) -> tuple[str, str]:
 def _own_excerpt(job: RenderInput, body: Protected) -> tuple[str, tuple[MathSpan, ...]]:
     """Render a front matter excerpt; its math joins the body's spans under the body's tokens."""
     assert job.excerpt_source is not None
-    inner = protect(job.excerpt_source, job.source, 0)
+    inner = protect(job.excerpt_source, job.source, 0, job.dollars)
     excerpt_html, _ = _convert(inner.text, job)
     offset = len(body.spans)
     retokened = re.sub(

@@ -529,6 +529,7 @@ def _job(entry: _Entry, config: Config, context: LiquidContext) -> tuple[RenderI
         tags=config.math.tags,
         lines=lines,
         markdown_in_html=config.markdown_in_html,
+        dollars=config.math.dollars,
     )
     return job, notes, used
 

@@ -184,3 +184,72 @@ KRAMDOWN_TEXT = [
 @pytest.mark.parametrize(("name", "markdown", "expected"), KRAMDOWN_TEXT, ids=[c[0] for c in KRAMDOWN_TEXT])
 def test_text_reads_as_kramdown_read_it(name: str, markdown: str, expected: str) -> None:
     assert render(markdown) == expected
+
+
+def spans_of(body: str, dollars: str) -> list[str]:
+    """The TeX of every inline span a body's render finds, in order."""
+    job = RenderInput("content/posts/x.md", body, 1, None, "<!--more-->", (), False, False, dollars=dollars)
+    return [span.tex for span in render_document(job).spans if not span.display]
+
+
+# Markdown, and the HTML kramdown 2.4 made of it (what MathJax searched on Jekyll's page).
+PAIRING = [
+    ("Let $ Y_N := \\frac{1}{N}$ be.", "<p>Let $ Y_N := \\frac{1}{N}$ be.</p>"),
+    ("Costs $5 and $6 today.", "<p>Costs $5 and $6 today.</p>"),
+    ("Code $a `b` c$ and $x$.", "<p>Code $a <code>b</code> c$ and $x$.</p>"),
+    ("Braces ${a$b}$ here.", "<p>Braces ${a$b}$ here.</p>"),
+    ("one $x$ two $ y $ three $z", "<p>one $x$ two $ y $ three $z</p>"),
+    ("across $a\n\nb$ paragraphs", "<p>across $a</p>\n\n<p>b$ paragraphs</p>"),
+    ("across $a\nb$ lines", "<p>across $a\nb$ lines</p>"),
+]
+# Where we part from MathJax on purpose: it pairs `$5 … $6` across kramdown's `$$m$$` (making one
+# formula of prose and math); we keep kramdown's math whole and the money text.
+ACROSS_KRAMDOWN_MATH = ("money $5 then $$m$$ then $6", "<p>money $5 then \\(m\\) then $6</p>")
+
+
+def test_mathjax_pairing_in_our_own_words() -> None:
+    assert spans_of("Let $ Y_N := \\frac{1}{N}$ be, not $ x$ money: $5 and $6.", "mathjax") == [
+        "Y_N := \\frac{1}{N}",
+        "x",
+        "5 and",
+    ]
+    assert spans_of("Let $ Y_N := \\frac{1}{N}$ be, $x$.", "pandoc") == ["x"]
+    assert spans_of("Let $ Y_N := \\frac{1}{N}$ be, $x$.", "text") == []
+
+
+def test_text_dollars_are_dollar_signs() -> None:
+    job = RenderInput("content/posts/x.md", "From $5 to $x$.", 1, None, "<!--more-->", (), False, False, dollars="text")
+    assert render_document(job).html == "<p>From $5 to $x$.</p>"
+
+
+def test_kramdown_written_backslashes_in_dollar_math_are_read_as_kramdown_did() -> None:
+    """`\\\\{p\\\\}` and `p(o\\|c)` (a `|` escaped for a table) reached MathJax as `\\{p\\}` and `p(o|c)`."""
+    assert spans_of("$\\\\{p\\\\}$, $p(o\\|c)$, $a\\_1$, and $\\{x\\}$ as written", "mathjax") == [
+        "\\{p\\}",
+        "p(o|c)",
+        "a_1",
+        "\\{x\\}",
+    ]
+
+
+@pytest.mark.browser
+def test_mathjax_dollars_pair_as_mathjax_pairs_them_in_chromium(tmp_path, browser_session) -> None:  # type: ignore[no-untyped-def]
+    """MathJax 3 with `$` inline (processEscapes on) finds on kramdown's HTML the math we find in the Markdown."""
+    from tests.browser import MATHJAX3_URL_PATH, serve_directory, typeset
+
+    config = "window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], processEscapes: true}};"
+    body = "\n".join(f'<div class="case">{markup}</div>' for _, markup in [*PAIRING, ACROSS_KRAMDOWN_MATH])
+    page_html = f'<!doctype html><html><head><script>{config}</script><script src="{MATHJAX3_URL_PATH}"></script>'
+    (tmp_path / "index.html").write_text(f"{page_html}</head><body>{body}</body></html>", encoding="utf-8")
+    page = browser_session.new_page()
+    with serve_directory(tmp_path, "/") as base:
+        report = typeset(page, base, math_selector=".none")
+        assert report.errors == []
+        found = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.case')).map(c =>
+                 Array.from(MathJax.startup.document.math).filter(m => c.contains(m.start.node))
+                   .map(m => m.math.trim()))"""
+        )
+    page.close()
+    assert found[:-1] == [spans_of(markdown, "mathjax") for markdown, _ in PAIRING]
+    assert found[-1] == ["5 then \\(m\\) then"] and spans_of(ACROSS_KRAMDOWN_MATH[0], "mathjax") == ["m"]

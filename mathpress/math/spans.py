@@ -6,7 +6,8 @@ elements, and recognises, with kramdown's meaning where kramdown had one:
 
     $$…$$ standing alone as a block      display  (kramdown math block)
     $$…$$ inside a line, \\$$…$$         inline   (kramdown span math)
-    $…$                                  inline   (pandoc's rules: no space inside, $5 is money)
+    $…$                                  inline   (pandoc's rules: no space inside, $5 is money;
+                                                   or MathJax's pairing, or not math: see DOLLARS)
     \\(…\\)  \\[…\\]                     inline / display, kramdown escapes applied
     \\(…\\)  \\[…\\] written singly      inline / display
     &#92;(…&#92;) &bsol;[…&bsol;]        inline / display (the browser makes backslashes of them)
@@ -50,6 +51,14 @@ ENTITY_OPENER = re.compile(r"&(?:#0*92|#[xX]0*5[cC]|bsol);([(\[])")
 ENTITY_CLOSER = {False: re.compile(BACKSLASH + r"\)"), True: re.compile(BACKSLASH + r"\]")}
 MATH_LOADER = re.compile(r"mathjax|katex", re.I)
 TEXY = re.compile(r"[\\^_=+{}<>|*/]|\d")
+# How a single `$` pairs (math.dollars): pandoc's rules, MathJax's (FindTeX, processEscapes on), or not math.
+DOLLARS = ("pandoc", "mathjax", "text")
+# MathJax's end pattern for `$`: the delimiter, a control sequence (skipped), a brace (counted); and
+# what ends the text MathJax searches on Jekyll's page (an HTML tag, a code span, kramdown's `$$`).
+MATHJAX_END = re.compile(r"\$\$?|\\(?:[a-zA-Z]|.)|[{}`]|<(?=/?[A-Za-z!])")
+# Backslashes written for kramdown inside `$…$` (`\\lambda`, `\\{`, `\_`, `\|`): kramdown removed one
+# before MathJax saw the TeX, so its escapes apply to such a span.
+KRAMDOWN_WRITTEN = re.compile(r"(?<!\\)\\\\[A-Za-z{}|]|(?<!\\)(?:\\\\)*\\[_|*]")
 
 
 @dataclass(frozen=True)
@@ -91,9 +100,9 @@ def choose_prefix(text: str) -> str:
     return f"mpxq{n}z"
 
 
-def protect(text: str, source: str = "", first_line: int = 1) -> Protected:
-    """Replace every math span by a token that Markdown leaves alone."""
-    scanner = _Scanner(text, source, first_line, choose_prefix(text))
+def protect(text: str, source: str = "", first_line: int = 1, dollars: str = "pandoc") -> Protected:
+    """Replace every math span by a token that Markdown leaves alone (`$` pairing as `dollars` says)."""
+    scanner = _Scanner(text, source, first_line, choose_prefix(text), dollars)
     scanner.run()
     return Protected("".join(scanner.out), tuple(scanner.spans), scanner.prefix, tuple(scanner.notes))
 
@@ -120,8 +129,9 @@ def inline_text(text: str) -> str:
 class _Scanner:
     """One left-to-right pass over Markdown text; code is copied, math is tokenised."""
 
-    def __init__(self, text: str, source: str, first_line: int, prefix: str) -> None:
+    def __init__(self, text: str, source: str, first_line: int, prefix: str, dollars: str = "pandoc") -> None:
         self.text = text
+        self.dollars = dollars
         self.source = source
         self.prefix = prefix
         self.out: list[str] = []
@@ -423,6 +433,10 @@ class _Scanner:
 
     def _single_dollar(self, at: int, stop: int) -> tuple[int, str | None]:
         """Pandoc's rule: `$x$` needs no space inside; a closing `$` before a digit is money."""
+        if self.dollars == "mathjax":
+            return self._mathjax_dollar(at, stop)
+        if self.dollars == "text":
+            return at + 1, None
         text = self.text
         if at + 1 >= stop or text[at + 1].isspace():
             return at + 1, None
@@ -438,6 +452,23 @@ class _Scanner:
             if not text[close - 1].isspace() and not text[close + 1 : close + 2].isdigit():
                 return close + 1, self._span(at, (at + 1, close), False, "$")
             return at + 1, None
+
+    def _mathjax_dollar(self, at: int, stop: int) -> tuple[int, str | None]:
+        """MathJax's pairing (FindTeX): the next `$` outside braces and control sequences closes, spaces or not."""
+        braces = 0
+        for match in MATHJAX_END.finditer(self.text, at + 1, self._paragraph_end(at, stop)):
+            found = match.group()
+            if found == "$" and braces == 0:
+                inner = self.text[at + 1 : match.start()]
+                era = bool(KRAMDOWN_WRITTEN.search(inner))
+                return match.end(), self._span(at, (at + 1, match.start()), False, "$", era)
+            if found in ("$$", "`", "<"):
+                break  # kramdown's math, a code span or a tag: MathJax's text ends before it
+            if found == "{":
+                braces += 1
+            elif found == "}" and braces:
+                braces -= 1
+        return at + 1, None
 
     # -- helpers -----------------------------------------------------------------------------
 
