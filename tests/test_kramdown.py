@@ -7,10 +7,15 @@ Each expected result was checked against kramdown 2.4.0 with kramdown-parser-gfm
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+import yaml
+
+from mathpress.jekyll.importer import import_site
 from mathpress.markup import RenderInput, render_document
 from mathpress.math.spans import mathjax_markup, restore
+from tests.conftest import build_site, make_site
 
 
 def render(body: str, markdown_in_html: bool = False) -> str:
@@ -253,3 +258,46 @@ def test_mathjax_dollars_pair_as_mathjax_pairs_them_in_chromium(tmp_path, browse
     page.close()
     assert found[:-1] == [spans_of(markdown, "mathjax") for markdown, _ in PAIRING]
     assert found[-1] == ["5 then \\(m\\) then"] and spans_of(ACROSS_KRAMDOWN_MATH[0], "mathjax") == ["m"]
+
+
+KATEX_HEAD = """theme:
+  head: |
+    <script onload='renderMathInElement(document.body, {delimiters: [{left: "$$", right: "$$", display: true},
+      {left: "$", right: "$", display: false}]})'></script>
+"""  # a theme's KaTeX auto-render snippet in _config.yml, as wu-kan's carries one
+
+
+@pytest.mark.parametrize(
+    ("files", "dollars", "page"),
+    [
+        (
+            {"_config.yml": "title: T\nkramdown:\n  parse_block_html: true\n" + KATEX_HEAD},
+            "mathjax",
+            '<details>\n<summary>Proof</summary>\n<p>Let <span class="math inline">\\(Y_N := x\\)</span> be '
+            "<strong>given</strong>.</p>\n</details>",
+        ),
+        (
+            {
+                "_config.yml": "title: T\n",
+                "_includes/head.html": '<script src="https://cdn.mathjax.org/mathjax/latest/MathJax.js?config=TeX-AMS_CHTML">',
+            },
+            "text",
+            "<details>\n<summary>Proof</summary>\n\nLet $ Y_N := x$ be **given**.\n\n</details>",
+        ),
+    ],
+    ids=["parse_block_html-and-katex-dollars", "mathjax-2-defaults"],
+)
+def test_import_carries_how_kramdown_and_mathjax_read_the_site(
+    tmp_path: Path, files: dict[str, str], dollars: str, page: str
+) -> None:
+    post = "---\ntitle: A\n---\n<details>\n<summary>Proof</summary>\n\nLet $ Y_N := x$ be **given**.\n\n</details>\n"
+    src = make_site(tmp_path / "src", {**files, "site.yml": "", "_posts/2020-01-01-a.md": post})
+    (src / "site.yml").unlink()
+    report = import_site(src, tmp_path / "out", {}, record_baseline=False)
+    site = yaml.safe_load((tmp_path / "out/site.yml").read_text(encoding="utf-8"))
+    assert site.get("markdown_in_html", False) == ("parse_block_html" in files["_config.yml"])
+    assert site["math"]["dollars"] == dollars
+    assert not any("parse_block_html" in str(d) for d in report.not_carried)
+    build_site(tmp_path / "out")
+    html = (tmp_path / "out/_site/2020/01/01/a.html").read_text(encoding="utf-8")
+    assert page in html

@@ -729,7 +729,7 @@ def _mathjax_settings(src: Path, notes: _Findings) -> dict[str, Any]:
 
 DOLLARS_READ = {"mathjax": "`$…$` is inline math there", "text": "MathJax or KaTeX without `$…$` inline"}
 MATH_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[^>]*(?:mathjax|katex)", re.I)
-KATEX_DOLLAR = re.compile(r"""\bleft["']?\s*:\s*(["'])\$\1""")
+KATEX_DOLLAR = re.compile(r"""\bleft["']?\s*:\s*\\?(["'])\$\\?\1""")
 
 
 def _dollars(rel: str, text: str) -> list[tuple[str, str]]:
