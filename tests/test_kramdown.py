@@ -126,7 +126,11 @@ KRAMDOWN_TEXT = [
     (
         "display math over several quoted lines leaves the markers out",
         "> Case 3, when $$a>b^d$$:\n>\n> $$\n> T(n)=a\\\\\n> =b\n> $$\n\nAfter.",
-        "<blockquote>\n<p>Case 3, when " + i("a&gt;b^d") + ":</p>\n" + d("T(n)=a\\\\\n=b") + "\n</blockquote>\n<p>After.</p>",
+        "<blockquote>\n<p>Case 3, when "
+        + i("a&gt;b^d")
+        + ":</p>\n"
+        + d("T(n)=a\\\\\n=b")
+        + "\n</blockquote>\n<p>After.</p>",
     ),
     (
         "a quoted display keeps its blank quoted line",

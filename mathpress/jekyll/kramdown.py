@@ -275,12 +275,70 @@ def _shift(line: str, shift: int) -> str:
 # element marked markdown="1" as a block (div, details) or a span (p, summary) alike. Any
 # other element is raw for kramdown (table, ul, center, pre) and so is all it holds.
 PARSED_HTML = frozenset(
-    "address article aside blockquote body dd details div dl dt fieldset figcaption figure footer form "
-    "h1 h2 h3 h4 h5 h6 header hgroup iframe legend li main map menu nav noscript object p section summary td th".split()
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "iframe",
+        "legend",
+        "li",
+        "main",
+        "map",
+        "menu",
+        "nav",
+        "noscript",
+        "object",
+        "p",
+        "section",
+        "summary",
+        "td",
+        "th",
+    }
 )
 RAW_HTML = frozenset(
-    "canvas center colgroup group html math ol option output pre progress script style table tbody textarea "
-    "tfoot thead tr ul video".split()
+    {
+        "canvas",
+        "center",
+        "colgroup",
+        "group",
+        "html",
+        "math",
+        "ol",
+        "option",
+        "output",
+        "pre",
+        "progress",
+        "script",
+        "style",
+        "table",
+        "tbody",
+        "textarea",
+        "tfoot",
+        "thead",
+        "tr",
+        "ul",
+        "video",
+    }
 )
 BLOCK_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
 BLOCK_START = re.compile(r"^ {0,3}<[A-Za-z]")

@@ -121,7 +121,7 @@ def inline_text(text: str) -> str:
     cut = sorted(scanner.code + scanner.regions)
     pieces, pos = [], 0
     for start, end in cut:
-        pieces.append(text[pos:max(pos, start)])
+        pieces.append(text[pos : max(pos, start)])
         pos = max(pos, end)
     return " ".join([*pieces, text[pos:]])
 
