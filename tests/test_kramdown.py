@@ -183,6 +183,11 @@ KRAMDOWN_TEXT = [
         "<p>costs &#36;4.4 trillion, or &#36;13,493 each</p>",
     ),
     (
+        "a `<` and a `>` a blank line apart are no tag, and hide no math",
+        "so $a$ <f(n)\n\nthen $y$ > 0",
+        "<p>so " + i("a") + " &lt;f(n)</p>\n<p>then " + i("y") + " &gt; 0</p>",
+    ),
+    (
         "a fence never closed is text, its math is math",
         "```\n$$x$$ and $y$\n\ntext",
         "<p>```\n" + i("x") + " and " + i("y") + "</p>\n<p>text</p>",
@@ -210,6 +215,7 @@ PAIRING = [
     ("one $x$ two $ y $ three $z", "<p>one $x$ two $ y $ three $z</p>"),
     ("across $a\n\nb$ paragraphs", "<p>across $a</p>\n\n<p>b$ paragraphs</p>"),
     ("across $a\nb$ lines", "<p>across $a\nb$ lines</p>"),
+    ("Less $n^{2}<n^3$ and $x <em>y</em> z$ end.", "<p>Less $n^{2}&lt;n^3$ and $x <em>y</em> z$ end.</p>"),
 ]
 # Where we part from MathJax on purpose: it pairs `$5 … $6` across kramdown's `$$m$$` (making one
 # formula of prose and math); we keep kramdown's math whole and the money text.

@@ -56,6 +56,11 @@ DOLLARS = ("pandoc", "mathjax", "text")
 # MathJax's end pattern for `$`: the delimiter, a control sequence (skipped), a brace (counted); and
 # what ends the text MathJax searches on Jekyll's page (an HTML tag, a code span, kramdown's `$$`).
 MATHJAX_END = re.compile(r"\$\$?|\\(?:[a-zA-Z]|.)|[{}`]|<(?=/?[A-Za-z!])")
+# A tag as kramdown's HTML parser takes one (attributes name="value", name=value or name): `a<b$ … $c>d`
+# is text there, so MathJax saw the dollars.
+STRICT_TAG = re.compile(
+    r"<!--|</?[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][-\w:.]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*\s*/?>"
+)
 # Backslashes written for kramdown inside `$…$` (`\\lambda`, `\\{`, `\_`, `\|`): kramdown removed one
 # before MathJax saw the TeX, so its escapes apply to such a span.
 KRAMDOWN_WRITTEN = re.compile(r"(?<!\\)\\\\[A-Za-z{}|]|(?<!\\)(?:\\\\)*\\[_|*]")
@@ -294,7 +299,7 @@ class _Scanner:
         if text.startswith("<!--", at):
             end = text.find("-->", at + 4, stop)
             return (stop if end < 0 else end + 3), None
-        tag = TAG.match(text, at, stop)
+        tag = TAG.match(text, at, self._paragraph_end(at, stop))  # no tag spans a blank line
         if not tag:
             return None
         end = tag.end()
@@ -462,7 +467,7 @@ class _Scanner:
                 inner = self.text[at + 1 : match.start()]
                 era = bool(KRAMDOWN_WRITTEN.search(inner))
                 return match.end(), self._span(at, (at + 1, match.start()), False, "$", era)
-            if found in ("$$", "`", "<"):
+            if found in ("$$", "`") or (found == "<" and STRICT_TAG.match(self.text, match.start())):
                 break  # kramdown's math, a code span or a tag: MathJax's text ends before it
             if found == "{":
                 braces += 1
