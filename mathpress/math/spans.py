@@ -7,7 +7,7 @@ elements, and recognises, with kramdown's meaning where kramdown had one:
     $$…$$ standing alone as a block      display  (kramdown math block)
     $$…$$ inside a line, \\$$…$$         inline   (kramdown span math)
     $…$                                  inline   (pandoc's rules: no space inside, $5 is money;
-                                                   or MathJax's pairing, or not math: see DOLLARS)
+                                                   or MathJax's pairing, or not math: math.dollars)
     \\(…\\)  \\[…\\]                     inline / display, kramdown escapes applied
     \\(…\\)  \\[…\\] written singly      inline / display
     &#92;(…&#92;) &bsol;[…&bsol;]        inline / display (the browser makes backslashes of them)
@@ -51,8 +51,6 @@ ENTITY_OPENER = re.compile(r"&(?:#0*92|#[xX]0*5[cC]|bsol);([(\[])")
 ENTITY_CLOSER = {False: re.compile(BACKSLASH + r"\)"), True: re.compile(BACKSLASH + r"\]")}
 MATH_LOADER = re.compile(r"mathjax|katex", re.I)
 TEXY = re.compile(r"[\\^_=+{}<>|*/]|\d")
-# How a single `$` pairs (math.dollars): pandoc's rules, MathJax's (FindTeX, processEscapes on), or not math.
-DOLLARS = ("pandoc", "mathjax", "text")
 # MathJax's end pattern for `$`: the delimiter, a control sequence (skipped), a brace (counted); and
 # what ends the text MathJax searches on Jekyll's page (an HTML tag, a code span, kramdown's `$$`).
 MATHJAX_END = re.compile(r"\$\$?|\\(?:[a-zA-Z]|.)|[{}`]|<(?=/?[A-Za-z!])")
@@ -437,7 +435,10 @@ class _Scanner:
         return not following.strip() or bool(LIST_ITEM.match(following))
 
     def _single_dollar(self, at: int, stop: int) -> tuple[int, str | None]:
-        """Pandoc's rule: `$x$` needs no space inside; a closing `$` before a digit is money."""
+        """Pandoc's rule: `$x$` needs no space inside; a closing `$` before a digit is money.
+
+        math.dollars picks the rule: "pandoc" (this), "mathjax" (MathJax's pairing) or "text" (no math).
+        """
         if self.dollars == "mathjax":
             return self._mathjax_dollar(at, stop)
         if self.dollars == "text":
