@@ -153,6 +153,19 @@ KRAMDOWN_TEXT = [
         "<ol>\n<li>\n<p>one</p>\n<blockquote>\n" + d("q\\\\\nr") + "\n</blockquote>\n</li>\n</ol>",
     ),
     (
+        "display math indented past its item's content column keeps the extra indentation",
+        "1. Because\n\n    $$\n        (P)\n        = Q\n    $$",
+        "<ol>\n<li>\n<p>Because</p>\n" + d("(P)\n     = Q") + "\n</li>\n</ol>",
+    ),
+    (
+        "display math at the end of a nested item, the next sibling item right after it",
+        "1. For each\n    1. Compute\n\n        $$\n        x\n        $$\n    2. Then",
+        # kramdown's outer item is tight (`<li>For each`); ours holds a paragraph: the same page otherwise
+        "<ol>\n<li>\n<p>For each</p>\n<ol>\n<li>\n<p>Compute</p>\n"
+        + d("x")
+        + "\n</li>\n<li>\n<p>Then</p>\n</li>\n</ol>\n</li>\n</ol>",
+    ),
+    (
         "inline math over quoted lines keeps what follows the marker's space",
         "> q $$a\n>    b\n> c$$ end",
         "<blockquote>\n<p>q " + i("a\n   b\nc") + " end</p>\n</blockquote>",

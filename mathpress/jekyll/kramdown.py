@@ -208,6 +208,7 @@ def _reindent_lists(lines: list[str]) -> list[str]:
     fence_shift: int | None = None
     fence_mark = ""
     previous_blank = True
+    paragraphs = False  # a blank line since the last item opened: its text runs in paragraphs
     for line in lines:
         expanded = line.expandtabs(4)
         if fence_shift is not None:
@@ -217,12 +218,15 @@ def _reindent_lists(lines: list[str]) -> list[str]:
             continue
         if not expanded.strip():
             out.append("")
-            previous_blank = True
+            previous_blank = paragraphs = True
             continue
         indent = len(expanded) - len(expanded.lstrip(" "))
         marker = LIST_MARKER.match(expanded)
         if marker and not THEMATIC_BREAK.match(expanded) and (stack or indent < 4):
+            if stack and paragraphs and not previous_blank and indent < stack[-1].content:
+                out.append("")  # kramdown starts the next item here; Python-Markdown would read on in the paragraph
             out.append(_open_item(stack, expanded, indent, marker))
+            paragraphs = False
         else:
             shift = _continuation_shift(stack, indent, previous_blank)
             fence = FENCE.match(expanded)

@@ -35,8 +35,10 @@ KRAMDOWN_ESCAPE = re.compile(r"\\([\\.*_+`<>()\[\]{}#!:|\"'$=-])")
 KRAMDOWN_ERA = re.compile(r"(?<!\\)(?:\\\\)*\\\\\\[ \t]*$|\\_", re.M)
 FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 LIST_ITEM = re.compile(r"^[ \t]{0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")
+ANY_LIST_ITEM = re.compile(r"^([ \t]*)(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")  # nested items too
 HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]|$)")
 QUOTE_LEAD = re.compile(r"(?:[ \t]*>)+[ \t]*(?:(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$))?")
+ITEM_CONTENT = re.compile(r"( *)(?:[-+*]|\d{1,9}[.)]) +(?=\S)")  # a list item's line, up to its content
 # What a line holds before its paragraph text: quote markers, indentation, a list marker.
 CONTAINER_LEAD = re.compile(r"(?:[ \t]*>)*[ \t]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)?")
 HTML_BLOCK_START = re.compile(r"^[ \t]{0,3}<([A-Za-z][A-Za-z0-9-]*)")
@@ -406,7 +408,7 @@ class _Scanner:
         line_end = stop if line_end < 0 else line_end
         if text[close + 2 : line_end].strip():
             return None
-        if not self._before_boundary(line_end, stop, quotes):
+        if not self._before_boundary(line_end, stop, quotes, len(lead.expandtabs(4)) if not lead.strip() else 0):
             return None
         return close + 2, self._span(at, (at + 2, close), True, "$$")
 
@@ -422,8 +424,11 @@ class _Scanner:
             prev = _unquoted(prev, quotes)
         return not prev.strip() or bool(HEADING.match(prev))
 
-    def _before_boundary(self, line_end: int, stop: int, quotes: int = 0) -> bool:
-        """Whether the next line starts a new block (blank, list item, end) in a quote `quotes` deep."""
+    def _before_boundary(self, line_end: int, stop: int, quotes: int = 0, indent: int = 0) -> bool:
+        """Whether the next line ends the block (blank, a list item, end) in a quote `quotes` deep.
+
+        `indent` is the math's own indentation: a list item indented less closes the item holding it.
+        """
         if line_end >= stop:
             return True
         next_end = self.text.find("\n", line_end + 1, stop)
@@ -432,7 +437,10 @@ class _Scanner:
             if _quote_depth(following) < quotes:
                 return True  # the quote ends here
             following = _unquoted(following, quotes)
-        return not following.strip() or bool(LIST_ITEM.match(following))
+        if not following.strip() or LIST_ITEM.match(following):
+            return True
+        item = ANY_LIST_ITEM.match(following)  # an item less indented than the math ends the item holding it
+        return item is not None and len(item[1].expandtabs(4)) < indent
 
     def _single_dollar(self, at: int, stop: int) -> tuple[int, str | None]:
         """Pandoc's rule: `$x$` needs no space inside; a closing `$` before a digit is money.
@@ -503,10 +511,28 @@ class _Scanner:
         line_start = self.text.rfind("\n", 0, at) + 1
         lead_match = CONTAINER_LEAD.match(self.text, line_start, at)
         lead = lead_match.group() if lead_match else ""
+        if lead and not lead.strip(" "):  # indentation alone: a list item's content column is the container
+            lead = lead[: self._item_column(line_start, len(lead))]
         if not lead:
             return raw
         first, *rest = raw.split("\n")
         return "\n".join([first, *(_strip_lead(line, lead) for line in rest)])
+
+    def _item_column(self, line_start: int, indent: int) -> int:
+        """The content column of the list item an indented line belongs to (0 when none is found above)."""
+        pos = line_start
+        for _ in range(200):  # a list item's first line is near: never walk the whole text back
+            if pos <= 0:
+                break
+            start = self.text.rfind("\n", 0, pos - 1) + 1
+            line = self.text[start : pos - 1]
+            pos = start
+            marker = ITEM_CONTENT.match(line)
+            if marker and len(marker[1]) < indent:
+                return marker.end()
+            if line.strip() and not line[:1].isspace() and not marker:
+                break  # a paragraph at the margin: no list holds this line
+        return 0
 
     def _note(self, at: int, message: str) -> None:
         line, col = self.lines.position(at)
