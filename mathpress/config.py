@@ -37,6 +37,7 @@ class MathConfig:
     font_url: str = ""  # MathJax 4 only: where its font package is served, when self-hosting
     macros: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     tags: str = "none"  # equation numbering: none, ams or all (MathJax's option)
+    dollars: str = "pandoc"  # how a single `$` pairs: pandoc's rules, MathJax's, or not math ("text")
     check: bool = True  # check TeX at build time
 
 
@@ -77,6 +78,7 @@ class Config:
     feed_entries: int = 20
     date_format: str = "%Y-%m-%d"
     safe_html: bool = False
+    markdown_in_html: bool = False  # Markdown inside HTML blocks, as kramdown's parse_block_html
     cover_widths: tuple[int, ...] = (480, 960, 1600)
     exclude: tuple[str, ...] = ()
     highlight_style: str = "xcode"  # Pygments style; xcode keeps every token at 4.5:1 contrast (WCAG AA)
@@ -243,6 +245,7 @@ TOP: dict[str, Check] = {
     "feed_entries": _positive,
     "date_format": _text,
     "safe_html": _flag,
+    "markdown_in_html": _flag,
     "cover_widths": _widths,
     "exclude": _texts,
     "highlight_style": _text,
@@ -255,6 +258,7 @@ MATH: dict[str, Check] = {
     "font_url": _text,
     "macros": _macros,
     "tags": _one_of("none", "ams", "all"),
+    "dollars": _one_of("pandoc", "mathjax", "text"),
     "check": _flag,
 }
 LIQUID: dict[str, Check] = {

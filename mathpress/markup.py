@@ -27,7 +27,7 @@ from .jekyll import kramdown
 from .math.engine import Settings
 from .math.equations import prepare_spans
 from .math.macros import MacroDefinition
-from .math.spans import MathSpan, Protected, plain_text, protect, restore
+from .math.spans import MathSpan, Protected, inline_text, plain_text, protect, restore
 from .math.typeset import Group, typeset_spans
 
 EXTENSIONS = [
@@ -94,6 +94,8 @@ class RenderInput:
     title: str = ""  # the document's title (its math is typeset with the body)
     lines: tuple[int, ...] = ()  # the file line of each body line, when Liquid moved them (else body_line + i)
     wrapper: str = ""  # HTML the body goes into at CONTENT_SLOT (a Jekyll layout that lists the site's documents)
+    markdown_in_html: bool = False  # kramdown's parse_block_html: Markdown inside HTML blocks
+    dollars: str = "pandoc"  # how a single `$` pairs (math.dollars)
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,7 @@ LIST_MARKER = re.compile(r"^([ \t]*)(?:[-+*]|\d{1,9}[.)])[ \t]")
 
 def pathological(body: str) -> str:
     """Why a body would take Python-Markdown minutes, or ""."""
-    unclosed = _most_open_brackets(body) if body.count("[") > MAX_OPEN_BRACKETS else 0
+    unclosed = _most_open_brackets(inline_text(body)) if body.count("[") > MAX_OPEN_BRACKETS else 0
     if unclosed > MAX_OPEN_BRACKETS:
         return f"{unclosed} `[` open at once (at most {MAX_OPEN_BRACKETS}); Markdown would take minutes"
     depth = max(map(_nesting, body.split("\n")), default=0) if DEEP_LINE.search(body) else 0
@@ -169,7 +171,7 @@ def pathological(body: str) -> str:
 
 
 def _most_open_brackets(body: str) -> int:
-    """The most `[` open at once (never more than the body has: callers skip bodies with few)."""
+    """The most `[` open at once in text (pathological passes it inline_text: no links in code or math)."""
     depth = unclosed = 0
     for char in re.sub(r"[^\[\]\n]", "", body):
         if char == "[":
@@ -223,8 +225,8 @@ CONTENT_SLOT = "mathpresslayoutcontentslot"  # where a wrapper takes the body (l
 
 def _render_document(job: RenderInput, math_cache: Path | None) -> Rendered:
     """Render one body: protect math, adapt kramdown habits, Markdown, excerpt, then MathJax on the math."""
-    protected = protect(job.body, job.source, job.body_line)
-    body_html, toc = _convert(protected.text, job.safe_html)
+    protected = protect(job.body, job.source, job.body_line, job.dollars)
+    body_html, toc = _convert(protected.text, job)
     spans = protected.spans
     if job.excerpt_source is not None:
         excerpt, spans = _own_excerpt(job, protected)
@@ -326,17 +328,17 @@ def _lost_spans(protected: Protected, source: str, *fragments: str) -> list[Diag
     ]
 
 
-def _convert(text: str, safe_html: bool) -> tuple[str, str]:
+def _convert(text: str, job: RenderInput) -> tuple[str, str]:
     """Protected Markdown → HTML and table of contents (sanitised when safe_html is on)."""
-    body_html, toc = to_html(kramdown.normalize(text))
-    return (sanitize(body_html), sanitize(toc)) if safe_html else (body_html, toc)
+    body_html, toc = to_html(kramdown.normalize(text, job.markdown_in_html))
+    return (sanitize(body_html), sanitize(toc)) if job.safe_html else (body_html, toc)
 
 
 def _own_excerpt(job: RenderInput, body: Protected) -> tuple[str, tuple[MathSpan, ...]]:
     """Render a front matter excerpt; its math joins the body's spans under the body's tokens."""
     assert job.excerpt_source is not None
-    inner = protect(job.excerpt_source, job.source, 0)
-    excerpt_html, _ = _convert(inner.text, job.safe_html)
+    inner = protect(job.excerpt_source, job.source, 0, job.dollars)
+    excerpt_html, _ = _convert(inner.text, job)
     offset = len(body.spans)
     retokened = re.sub(
         rf"{re.escape(inner.token_prefix)}(\d+)q",

@@ -794,6 +794,8 @@ def _job(
         lines=lines,
         title=meta.title,
         wrapper=wrapper,
+        markdown_in_html=config.markdown_in_html,
+        dollars=config.math.dollars,
     )
     return job, notes, bool(used), reads
 

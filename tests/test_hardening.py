@@ -407,6 +407,32 @@ def test_pathological_markdown_fails_that_file_quickly(site, body: str, message:
     assert time.perf_counter() - started < 30
 
 
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [
+        ("```text\n" + "\x1b[0;31m GF= 5352.27\x1b[0m\n" * 1200 + "```\n\n[Done](/x/).\n", '<a href="/x/">Done</a>'),
+        ("    [INFO started\n" * 1200 + "\n[Done](/x/).\n", '<a href="/x/">Done</a>'),
+        (" ".join(["`a[`"] * 1200) + " [Done](/x/)\n", '<a href="/x/">Done</a>'),
+        (" ".join(["$[0,1)$"] * 1200) + " [Done](/x/)\n", '<a href="/x/">Done</a>'),
+    ],
+    ids=["fenced-log", "indented-log", "code-spans", "half-open-intervals"],
+)
+def test_brackets_markdown_never_reads_as_links_are_not_counted(site, body: str, shown: str) -> None:  # type: ignore[no-untyped-def]
+    """A post with a long terminal log (color codes `ESC[0;31m` in a fence) builds, as on Jekyll."""
+    root = site({"content/posts/2024-01-02-log.md": body})
+    started = time.perf_counter()
+    report = build_site(root)
+    assert time.perf_counter() - started < 30
+    assert [d for d in report.diagnostics if d.severity == "error"] == []
+    assert shown in read_output(root, "2024/01/02/log/index.html")
+
+
+def test_brackets_in_an_unclosed_fence_are_text_and_still_counted(site) -> None:  # type: ignore[no-untyped-def]
+    root = site({"content/posts/2024-01-02-bad.md": "```\n" + "[" * 20000 + "\n"})
+    (error,) = errors_of(root)
+    assert error.startswith("content/posts/2024-01-02-bad.md:1:1: 20000 `[` open at once")
+
+
 def test_a_two_megabyte_line_builds(site) -> None:  # type: ignore[no-untyped-def]
     root = site({"content/posts/2024-01-02-long.md": "word " * 400_000})
     build_site(root)

@@ -236,7 +236,11 @@ def test_config_keys_report_and_site_yml(tmp_path: Path) -> None:
     }
     assert site["excerpt_separator"] == "<!--cut-->"
     assert site["permalink"] == "/:categories/:year/:month/:day/:title/"
-    assert site["math"] == {"tags": "ams", "macros": {"RR": "{\\mathbb R}", "norm": ["{\\lVert #1 \\rVert}", 1]}}
+    assert site["math"] == {
+        "tags": "ams",
+        "macros": {"RR": "{\\mathbb R}", "norm": ["{\\lVert #1 \\rVert}", 1]},
+        "dollars": "mathjax",  # its inlineMath has ['$', '$']
+    }
     assert (dest / "_includes/figure.html").is_file() and (dest / "_data/people.yml").is_file()
     assert (dest / "static/CNAME").read_text() == "ada.example.org\n"
     assert (dest / "_site/favicon.ico").is_file() and (dest / "_site/files/paper.pdf").is_file()
@@ -379,11 +383,11 @@ def test_mathjax_2_settings_become_ours(tmp_path: Path) -> None:
     )
     report = import_site(src, tmp_path / "out", DEPLOY)
     site = yaml.safe_load((tmp_path / "out/site.yml").read_text(encoding="utf-8"))
-    assert site["math"] == {"tags": "ams", "macros": {"R": "\\mathbb{R}"}}
+    assert site["math"] == {"tags": "ams", "macros": {"R": "\\mathbb{R}"}, "dollars": "text"}
+    assert "_layouts/default.html:3: MathJax or KaTeX without `$…$` inline → math.dollars: text" in report.translated
     assert [str(d) for d in report.not_carried] == [
         "_layouts/default.html: warning: layout not carried: posts use mathpress's `post` layout, pages its `page` "
         "layout",
-        "_layouts/default.html:3: warning: inlineMath without `$`: mathpress reads $…$ as math on every page",
     ]
     assert [d for d in build_site(tmp_path / "out").diagnostics if d.severity == "error"] == []
 

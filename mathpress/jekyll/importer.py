@@ -995,20 +995,43 @@ def _quiet_front_matter(src: Path, rel: str, kind: str, config: Mapping[str, Any
 
 
 def _mathjax_settings(src: Path, notes: _Findings) -> dict[str, Any]:
-    """MathJax's `tags` and `macros` from a `MathJax = {…}` the site's includes or layouts set."""
+    """MathJax's `tags`, `macros` and `$` pairing from what the site's includes, layouts or _config.yml set."""
     found: dict[str, Any] = {}
+    dollars: list[tuple[str, str]] = []  # (pairing, where it was read)
     for folder in ("_includes", "_layouts"):
         for path in sorted((src / folder).rglob("*.html")) if (src / folder).is_dir() else []:
             text = _read_text(path) or ""
-            if "MathJax" not in text:
-                continue
             rel = path.relative_to(src).as_posix()
-            found.update(_mathjax_from(rel, text, notes))
+            if "MathJax" in text:
+                found.update(_mathjax_from(rel, text, notes))
+            dollars += _dollars(rel, text)
+    dollars += _dollars("_config.yml", _read_text(src / "_config.yml") or "")  # a theme's KaTeX snippet
+    if dollars:
+        pairing, where = max(dollars, key=lambda item: item[0] == "mathjax")  # one page enabling `$` is enough
+        found["dollars"] = pairing
+        notes.translated.append(f"{where}: {DOLLARS_READ[pairing]} → math.dollars: {pairing}")
     return found
 
 
+DOLLARS_READ = {"mathjax": "`$…$` is inline math there", "text": "MathJax or KaTeX without `$…$` inline"}
+MATH_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[^>]*(?:mathjax|katex)", re.I)
+KATEX_DOLLAR = re.compile(r"""\bleft["']?\s*:\s*\\?(["'])\$\\?\1""")
+
+
+def _dollars(rel: str, text: str) -> list[tuple[str, str]]:
+    """How a file's MathJax or KaTeX pairs `$`: ("mathjax", where) if it enables `$…$`, ("text", where) if not."""
+    inline = re.search(r"inlineMath\s*:\s*(\[.*?\]\s*\])", text, re.S)
+    enabled = KATEX_DOLLAR.search(text)
+    if inline and ("'$'" in inline[1] or '"$"' in inline[1]):
+        enabled = inline
+    if enabled:
+        return [("mathjax", f"{rel}:{line_col(text, enabled.start())[0]}")]
+    loader = inline or MATH_SCRIPT.search(text)  # an inlineMath without `$`, or MathJax's defaults (no `$`)
+    return [("text", f"{rel}:{line_col(text, loader.start())[0]}")] if loader else []
+
+
 def _mathjax_from(rel: str, text: str, notes: _Findings) -> dict[str, Any]:
-    """Read tags, macros and inlineMath from one file's MathJax configuration."""
+    """Read tags and macros from one file's MathJax configuration."""
     found: dict[str, Any] = {}
     tags = re.search(r"\b(?:tags|autoNumber)\s*:\s*['\"](ams|all|none)['\"]", text, re.I)
     if tags:
@@ -1023,10 +1046,6 @@ def _mathjax_from(rel: str, text: str, notes: _Findings) -> dict[str, Any]:
             names = ", ".join(macros)
             message = f"MathJax macros → math.macros ({names})"
             notes.translate(rel, line_col(text, block[1])[0], message, MATHJAX, "macros")
-    inline = re.search(r"inlineMath\s*:\s*(\[.*?\]\s*\])", text, re.S)
-    if inline and "'$'" not in inline[1] and '"$"' not in inline[1]:
-        message = "inlineMath without `$`: mathpress reads $…$ as math on every page"
-        notes.skip(rel, line_col(text, inline.start())[0], message)
     return found
 
 
@@ -1136,7 +1155,7 @@ def _setting(key: str, value: Any, doc: YamlMap, site: dict[str, Any], extra: di
     elif key in ("lang", "locale"):
         site["language"] = str(value).replace("_", "-")
     elif key == "kramdown":
-        _kramdown(value, doc, notes)
+        _kramdown(value, doc, site, notes)
     elif key in ("paginate_path", "pagination", "liquid"):
         notes.translated.append(f"{_at('_config.yml', line)}: `{key}` → site.yml (index_url, paginate_path, liquid)")
     elif key in ("defaults", "exclude", "include"):
@@ -1204,8 +1223,8 @@ def _liquid_settings(value: Any, doc: YamlMap, notes: _Findings) -> dict[str, An
     return settings
 
 
-def _kramdown(value: Any, doc: YamlMap, notes: _Findings) -> None:
-    """kramdown settings that change what a post means are reported."""
+def _kramdown(value: Any, doc: YamlMap, site: dict[str, Any], notes: _Findings) -> None:
+    """kramdown settings that change what a post means are carried (parse_block_html) or reported."""
     if not isinstance(value, dict):
         return
     for key, setting in value.items():
@@ -1214,6 +1233,10 @@ def _kramdown(value: Any, doc: YamlMap, notes: _Findings) -> None:
         if key == "input" and setting in ("kramdown", "GFM"):
             continue
         line = doc.where("kramdown", key)[0]
+        if key == "parse_block_html" and setting is True:
+            site["markdown_in_html"] = True
+            notes.translated.append(f"{_at('_config.yml', line)}: kramdown `parse_block_html: true` → markdown_in_html")
+            continue
         message = f"kramdown `{key}: {_yaml_value(setting)}` not carried: mathpress reads Markdown as GitHub Pages'"
         notes.skip("_config.yml", line, message + " kramdown defaults", "kramdown settings not carried", key)
 

@@ -1,6 +1,7 @@
 """kramdown habits stage: Markdown written for kramdown → Markdown that Python-Markdown reads alike.
 
-Three rewrites, all outside fenced code: kramdown attribute lists (`{: .class}`) are moved
+Three rewrites, all outside fenced code (and a fourth for sites that set kramdown's
+`parse_block_html`: see `parse_block_html`): kramdown attribute lists (`{: .class}`) are moved
 to where Python-Markdown's attr_list applies them or dropped, never printed; list items
 indented by their content column (2 or 3 spaces, as kramdown and GFM allow) are re-indented
 to Python-Markdown's 4; raw `<p>` and `<h1>`…`<h6>` blocks get Markdown inside them (real
@@ -30,11 +31,13 @@ FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
 SPAN_HTML_BLOCK = re.compile(r"^<(p|h[1-6])((?:\s[^>]*)?)>", re.I)
 
 
-def normalize(text: str) -> str:
-    """Apply the three kramdown rewrites."""
+def normalize(text: str, markdown_in_html: bool = False) -> str:
+    """Apply the kramdown rewrites (and kramdown's parse_block_html when markdown_in_html)."""
     lines = _drop_unused_footnotes(text.split("\n"))
     lines = _reindent_lists(lines)
     lines = _place_block_ials(lines)
+    if markdown_in_html:
+        lines = parse_block_html(lines)
     lines = _open_html_ancestors(lines)
     raw = _inside_raw_html(lines)
     return "\n".join(line if inside else _rewrite_spans(line) for line, inside in zip(lines, raw, strict=True))
@@ -205,6 +208,7 @@ def _reindent_lists(lines: list[str]) -> list[str]:
     fence_shift: int | None = None
     fence_mark = ""
     previous_blank = True
+    paragraphs = False  # a blank line since the last item opened: its text runs in paragraphs
     for line in lines:
         expanded = line.expandtabs(4)
         if fence_shift is not None:
@@ -214,12 +218,15 @@ def _reindent_lists(lines: list[str]) -> list[str]:
             continue
         if not expanded.strip():
             out.append("")
-            previous_blank = True
+            previous_blank = paragraphs = True
             continue
         indent = len(expanded) - len(expanded.lstrip(" "))
         marker = LIST_MARKER.match(expanded)
         if marker and not THEMATIC_BREAK.match(expanded) and (stack or indent < 4):
+            if stack and paragraphs and not previous_blank and indent < stack[-1].content:
+                out.append("")  # kramdown starts the next item here; Python-Markdown would read on in the paragraph
             out.append(_open_item(stack, expanded, indent, marker))
+            paragraphs = False
         else:
             shift = _continuation_shift(stack, indent, previous_blank)
             fence = FENCE.match(expanded)
@@ -263,3 +270,135 @@ def _shift(line: str, shift: int) -> str:
         return " " * shift + line if line.strip() else line
     lead = len(line) - len(line.lstrip(" "))
     return line[min(lead, -shift) :]
+
+
+# -- parse_block_html ------------------------------------------------------------------------
+
+# Elements whose content kramdown 2.4 parses with parse_block_html (its HTML_CONTENT_MODEL
+# block and span lists) that Python-Markdown also reads as blocks; md_in_html parses an
+# element marked markdown="1" as a block (div, details) or a span (p, summary) alike. Any
+# other element is raw for kramdown (table, ul, center, pre) and so is all it holds.
+PARSED_HTML = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "iframe",
+        "legend",
+        "li",
+        "main",
+        "map",
+        "menu",
+        "nav",
+        "noscript",
+        "object",
+        "p",
+        "section",
+        "summary",
+        "td",
+        "th",
+    }
+)
+RAW_HTML = frozenset(
+    {
+        "canvas",
+        "center",
+        "colgroup",
+        "group",
+        "html",
+        "math",
+        "ol",
+        "option",
+        "output",
+        "pre",
+        "progress",
+        "script",
+        "style",
+        "table",
+        "tbody",
+        "textarea",
+        "tfoot",
+        "thead",
+        "tr",
+        "ul",
+        "video",
+    }
+)
+BLOCK_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+BLOCK_START = re.compile(r"^ {0,3}<[A-Za-z]")
+MARKDOWN_ATTRIBUTE = re.compile(r"\s+markdown\s*=\s*[\"']?(\w+)[\"']?")
+COMMENT_OR_CODE = re.compile(r"<!--.*?(?:-->|$)|(`+).*?(?<!`)\1(?!`)")
+
+
+def parse_block_html(lines: list[str]) -> list[str]:
+    """kramdown's parse_block_html: mark the HTML blocks kramdown reads Markdown in with markdown="1"."""
+    out: list[str] = []
+    stack: list[tuple[str, bool]] = []  # open block elements: (name, whether their content is Markdown)
+    comment = False
+    for line, code in zip(lines, _code_mask(lines), strict=True):
+        if code or comment or (not stack and not BLOCK_START.match(line)):
+            out.append(line)
+        else:
+            out.append(_mark_tags(line, stack))
+        if not code:
+            comment = _in_comment(line, comment)
+    return out
+
+
+def _in_comment(line: str, comment: bool) -> bool:
+    """Whether an HTML comment is still open after this line."""
+    for token in re.findall(r"<!--|-->", line):
+        comment = token == "<!--"
+    return comment
+
+
+def _mark_tags(line: str, stack: list[tuple[str, bool]]) -> str:
+    """Add markdown="1" to the block tags of one line that kramdown would parse Markdown in."""
+    hidden = COMMENT_OR_CODE.sub(lambda m: " " * len(m.group()), line)
+    edits: list[tuple[int, int, str]] = []  # (start, end, new text) in the line
+    for tag in BLOCK_TAG.finditer(hidden):
+        name = tag[2].lower()
+        if name not in PARSED_HTML and name not in RAW_HTML:
+            continue
+        if tag[1]:
+            if any(open_name == name for open_name, _ in stack):
+                while stack.pop()[0] != name:
+                    pass
+            continue
+        if hidden[: tag.start()].strip() and not re.fullmatch(r"(?:\s*<[^>]*>)*\s*", hidden[: tag.start()]):
+            continue  # a tag inside a line of text: Markdown's inline HTML
+        parsed = (not stack or stack[-1][1]) and name in PARSED_HTML
+        attrs = tag[3]
+        given = MARKDOWN_ATTRIBUTE.search(attrs)
+        if given:
+            parsed = given[1] != "0"
+            if not parsed:  # kramdown drops the attribute; Python-Markdown would print a raw block's
+                edits.append((tag.start(3) + given.start(), tag.start(3) + given.end(), ""))
+        elif parsed:
+            at = tag.end() - (2 if attrs.rstrip().endswith("/") else 1)
+            edits.append((at, at, ' markdown="1"'))
+        if not attrs.rstrip().endswith("/"):
+            stack.append((name, parsed))
+    for start, end, text in reversed(edits):
+        line = line[:start] + text + line[end:]
+    return line

@@ -6,9 +6,11 @@ elements, and recognises, with kramdown's meaning where kramdown had one:
 
     $$…$$ standing alone as a block      display  (kramdown math block)
     $$…$$ inside a line, \\$$…$$         inline   (kramdown span math)
-    $…$                                  inline   (pandoc's rules: no space inside, $5 is money)
+    $…$                                  inline   (pandoc's rules: no space inside, $5 is money;
+                                                   or MathJax's pairing, or not math: math.dollars)
     \\(…\\)  \\[…\\]                     inline / display, kramdown escapes applied
     \\(…\\)  \\[…\\] written singly      inline / display
+    &#92;(…&#92;) &bsol;[…&bsol;]        inline / display (the browser makes backslashes of them)
     \\begin{equation|align|…}…\\end{…}   display, no delimiter needed
     \\eqref{…} \\ref{…} in prose            inline, so MathJax links it to its \\label
 """
@@ -33,7 +35,12 @@ KRAMDOWN_ESCAPE = re.compile(r"\\([\\.*_+`<>()\[\]{}#!:|\"'$=-])")
 KRAMDOWN_ERA = re.compile(r"(?<!\\)(?:\\\\)*\\\\\\[ \t]*$|\\_", re.M)
 FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 LIST_ITEM = re.compile(r"^[ \t]{0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")
+ANY_LIST_ITEM = re.compile(r"^([ \t]*)(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")  # nested items too
 HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]|$)")
+QUOTE_LEAD = re.compile(r"(?:[ \t]*>)+[ \t]*(?:(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$))?")
+ITEM_CONTENT = re.compile(r"( *)(?:[-+*]|\d{1,9}[.)]) +(?=\S)")  # a list item's line, up to its content
+# What a line holds before its paragraph text: quote markers, indentation, a list marker.
+CONTAINER_LEAD = re.compile(r"(?:[ \t]*>)*[ \t]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)?")
 HTML_BLOCK_START = re.compile(r"^[ \t]{0,3}<([A-Za-z][A-Za-z0-9-]*)")
 SKIPPED_ELEMENTS = ("script", "style", "pre", "code", "textarea", "math", "svg")
 REFERENCE = re.compile(r"\\(?:eq)?ref\{[^{}\n]{1,200}\}")
@@ -41,8 +48,22 @@ BLANK_LINE = re.compile(r"\n(?=([ \t]*\n))")
 BACKTICKS = re.compile("`+")
 TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
 BEGIN = re.compile(r"\\begin\{([A-Za-z]+\*?)\}")
+BACKSLASH = r"(?:\\|&(?:#0*92|#[xX]0*5[cC]|bsol);)"  # a backslash, or an entity the browser makes one of
+ENTITY_OPENER = re.compile(r"&(?:#0*92|#[xX]0*5[cC]|bsol);([(\[])")
+ENTITY_CLOSER = {False: re.compile(BACKSLASH + r"\)"), True: re.compile(BACKSLASH + r"\]")}
 MATH_LOADER = re.compile(r"mathjax|katex", re.I)
 TEXY = re.compile(r"[\\^_=+{}<>|*/]|\d")
+# MathJax's end pattern for `$`: the delimiter, a control sequence (skipped), a brace (counted); and
+# what ends the text MathJax searches on Jekyll's page (an HTML tag, a code span, kramdown's `$$`).
+MATHJAX_END = re.compile(r"\$\$?|\\(?:[a-zA-Z]|.)|[{}`]|<(?=/?[A-Za-z!])")
+# A tag as kramdown's HTML parser takes one (attributes name="value", name=value or name): `a<b$ … $c>d`
+# is text there, so MathJax saw the dollars.
+STRICT_TAG = re.compile(
+    r"<!--|</?[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][-\w:.]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*\s*/?>"
+)
+# Backslashes written for kramdown inside `$…$` (`\\lambda`, `\\{`, `\_`, `\|`): kramdown removed one
+# before MathJax saw the TeX, so its escapes apply to such a span.
+KRAMDOWN_WRITTEN = re.compile(r"(?<!\\)\\\\[A-Za-z{}|]|(?<!\\)(?:\\\\)*\\[_|*]")
 
 
 @dataclass(frozen=True)
@@ -83,9 +104,9 @@ def choose_prefix(text: str) -> str:
     return f"mpxq{n}z"
 
 
-def protect(text: str, source: str = "", first_line: int = 1) -> Protected:
-    """Replace every math span by a token that Markdown leaves alone."""
-    scanner = _Scanner(text, source, first_line, choose_prefix(text))
+def protect(text: str, source: str = "", first_line: int = 1, dollars: str = "pandoc") -> Protected:
+    """Replace every math span by a token that Markdown leaves alone (`$` pairing as `dollars` says)."""
+    scanner = _Scanner(text, source, first_line, choose_prefix(text), dollars)
     scanner.run()
     return Protected("".join(scanner.out), tuple(scanner.spans), scanner.prefix, tuple(scanner.notes))
 
@@ -97,17 +118,31 @@ def math_regions(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(scanner.regions)
 
 
+def inline_text(text: str) -> str:
+    """The text Markdown's inline patterns see: code blocks, code spans and math left out."""
+    scanner = _Scanner(text, "", 1, choose_prefix(text))
+    scanner.run()
+    cut = sorted(scanner.code + scanner.regions)
+    pieces, pos = [], 0
+    for start, end in cut:
+        pieces.append(text[pos : max(pos, start)])
+        pos = max(pos, end)
+    return " ".join([*pieces, text[pos:]])
+
+
 class _Scanner:
     """One left-to-right pass over Markdown text; code is copied, math is tokenised."""
 
-    def __init__(self, text: str, source: str, first_line: int, prefix: str) -> None:
+    def __init__(self, text: str, source: str, first_line: int, prefix: str, dollars: str = "pandoc") -> None:
         self.text = text
+        self.dollars = dollars
         self.source = source
         self.prefix = prefix
         self.out: list[str] = []
         self.spans: list[MathSpan] = []
         self.notes: list[Diagnostic] = []
         self.regions: list[tuple[int, int]] = []  # each span's (start, end) in text
+        self.code: list[tuple[int, int]] = []  # each code block's and closed code span's (start, end)
         self.lines = LineStarts.of(text, first_line)
         # Every blank line as (start, end) of `\n[ \t]*\n`, found once: positions come from
         # bisecting these lists, never from counting from the start of the text for each span.
@@ -165,7 +200,7 @@ class _Scanner:
             for end in range(index + 1, len(lines)):
                 if closing.match(lines[end]):
                     return end + 1
-            return len(lines)
+            return None  # never closed: text for kramdown and Python-Markdown alike
         indented = line.startswith(("    ", "\t")) and line.strip()
         after_blank = index == 0 or not lines[index - 1].strip()
         if indented and after_blank and not in_list and html_tag is None:
@@ -182,6 +217,7 @@ class _Scanner:
         begin = self.lines.starts[start]
         stop = self.lines.starts[end] if end < len(self.lines.starts) else len(self.text)
         self.out.append(self.text[begin:stop])
+        self.code.append((begin, stop))
 
     # -- span level --------------------------------------------------------------------------
 
@@ -193,7 +229,7 @@ class _Scanner:
         stop = self.lines.starts[end_line] if end_line < len(self.lines.starts) else len(self.text)
         pos = begin
         copied = begin
-        special = re.compile(r"[`$\\<]")
+        special = re.compile(r"[`$\\<&]")
         while True:
             match = special.search(self.text, pos, stop)
             if not match:
@@ -222,7 +258,26 @@ class _Scanner:
             return self._html(at, stop)
         if char == "\\":
             return self._backslash(at, begin, stop)
+        if char == "&":
+            return self._entity(at, stop)
         return self._dollar(at, begin, stop)
+
+    def _entity(self, at: int, stop: int) -> tuple[int, str] | None:
+        """`&#92;(`…`&#92;)`: the browser decodes the entity, MathJax sees `\\(`, as on Jekyll's page."""
+        opener = ENTITY_OPENER.match(self.text, at, stop)
+        if not opener:
+            return None
+        display = opener[1] == "["
+        closer = ENTITY_CLOSER[display]
+        close = closer.search(self.text, opener.end(), self._paragraph_end(at, stop))
+        if not close:
+            return None
+        line, col = self.lines.position(at)
+        inner = self.text[opener.end() : close.start()]
+        tex = html.unescape(self._without_containers(at, inner)).strip()
+        tex_line, tex_col = self.lines.position(opener.end() + len(inner) - len(inner.lstrip()))
+        self.spans.append(MathSpan(tex, display, line, col, "\\[" if display else "\\(", tex_line, tex_col))
+        return close.end(), f"{self.prefix}{len(self.spans) - 1}q"
 
     def _code_span(self, at: int, stop: int) -> tuple[int, str | None]:
         """Skip an inline code span (a backtick run up to the next run of the same length)."""
@@ -232,7 +287,10 @@ class _Scanner:
         limit = self._paragraph_end(at, stop)
         pattern = re.compile(rf"(?<!`){ticks}(?!`)")
         close = pattern.search(self.text, at + len(ticks), limit)
-        return (close.end() if close else at + len(ticks)), None
+        if not close:
+            return at + len(ticks), None
+        self.code.append((at, close.end()))
+        return close.end(), None
 
     def _html(self, at: int, stop: int) -> tuple[int, str | None] | None:
         """Skip comments, tag markup, and the insides of script/style/pre/code elements."""
@@ -240,7 +298,7 @@ class _Scanner:
         if text.startswith("<!--", at):
             end = text.find("-->", at + 4, stop)
             return (stop if end < 0 else end + 3), None
-        tag = TAG.match(text, at, stop)
+        tag = TAG.match(text, at, self._paragraph_end(at, stop))  # no tag spans a blank line
         if not tag:
             return None
         end = tag.end()
@@ -336,9 +394,11 @@ class _Scanner:
         text = self.text
         line_start = text.rfind("\n", 0, at) + 1
         lead = text[line_start:at]
-        if lead.strip() and not LIST_ITEM.fullmatch(lead):
+        quotes = lead.count(">")
+        item = LIST_ITEM.fullmatch(_unquoted(lead, quotes).lstrip(" \t") if quotes else lead)
+        if lead.strip() and not item and not QUOTE_LEAD.fullmatch(lead):
             return None
-        if not lead.strip() and not self._after_boundary(line_start, begin):
+        if not item and not self._after_boundary(line_start, begin, quotes):
             return None
         close = text.find("$$", at + 2, stop)
         if close < 0:
@@ -347,28 +407,49 @@ class _Scanner:
         line_end = stop if line_end < 0 else line_end
         if text[close + 2 : line_end].strip():
             return None
-        if not self._before_boundary(line_end, stop):
+        if not self._before_boundary(line_end, stop, quotes, len(lead.expandtabs(4)) if not lead.strip() else 0):
             return None
         return close + 2, self._span(at, (at + 2, close), True, "$$")
 
-    def _after_boundary(self, line_start: int, begin: int) -> bool:
-        """Whether the previous line ends a block (blank, heading, region start)."""
+    def _after_boundary(self, line_start: int, begin: int, quotes: int = 0) -> bool:
+        """Whether the previous line ends a block (blank, heading, region start) in a quote `quotes` deep."""
         if line_start <= begin:
             return True
         prev_start = self.text.rfind("\n", 0, line_start - 1) + 1
         prev = self.text[prev_start : line_start - 1]
+        if quotes:
+            if _quote_depth(prev) < quotes:
+                return True  # the quote starts here
+            prev = _unquoted(prev, quotes)
         return not prev.strip() or bool(HEADING.match(prev))
 
-    def _before_boundary(self, line_end: int, stop: int) -> bool:
-        """Whether the next line starts a new block (blank, list item, end)."""
+    def _before_boundary(self, line_end: int, stop: int, quotes: int = 0, indent: int = 0) -> bool:
+        """Whether the next line ends the block (blank, a list item, end) in a quote `quotes` deep.
+
+        `indent` is the math's own indentation: a list item indented less closes the item holding it.
+        """
         if line_end >= stop:
             return True
         next_end = self.text.find("\n", line_end + 1, stop)
         following = self.text[line_end + 1 : stop if next_end < 0 else next_end]
-        return not following.strip() or bool(LIST_ITEM.match(following))
+        if quotes:
+            if _quote_depth(following) < quotes:
+                return True  # the quote ends here
+            following = _unquoted(following, quotes)
+        if not following.strip() or LIST_ITEM.match(following):
+            return True
+        item = ANY_LIST_ITEM.match(following)  # an item less indented than the math ends the item holding it
+        return item is not None and len(item[1].expandtabs(4)) < indent
 
     def _single_dollar(self, at: int, stop: int) -> tuple[int, str | None]:
-        """Pandoc's rule: `$x$` needs no space inside; a closing `$` before a digit is money."""
+        """Pandoc's rule: `$x$` needs no space inside; a closing `$` before a digit is money.
+
+        math.dollars picks the rule: "pandoc" (this), "mathjax" (MathJax's pairing) or "text" (no math).
+        """
+        if self.dollars == "mathjax":
+            return self._mathjax_dollar(at, stop)
+        if self.dollars == "text":
+            return at + 1, None
         text = self.text
         if at + 1 >= stop or text[at + 1].isspace():
             return at + 1, None
@@ -385,6 +466,23 @@ class _Scanner:
                 return close + 1, self._span(at, (at + 1, close), False, "$")
             return at + 1, None
 
+    def _mathjax_dollar(self, at: int, stop: int) -> tuple[int, str | None]:
+        """MathJax's pairing (FindTeX): the next `$` outside braces and control sequences closes, spaces or not."""
+        braces = 0
+        for match in MATHJAX_END.finditer(self.text, at + 1, self._paragraph_end(at, stop)):
+            found = match.group()
+            if found == "$" and braces == 0:
+                inner = self.text[at + 1 : match.start()]
+                era = bool(KRAMDOWN_WRITTEN.search(inner))
+                return match.end(), self._span(at, (at + 1, match.start()), False, "$", era)
+            if found in ("$$", "`") or (found == "<" and STRICT_TAG.match(self.text, match.start())):
+                break  # kramdown's math, a code span or a tag: MathJax's text ends before it
+            if found == "{":
+                braces += 1
+            elif found == "}" and braces:
+                braces -= 1
+        return at + 1, None
+
     # -- helpers -----------------------------------------------------------------------------
 
     def _paragraph_end(self, at: int, stop: int) -> int:
@@ -397,7 +495,7 @@ class _Scanner:
     def _span(self, at: int, inner: tuple[int, int], display: bool, delimiter: str, kramdown: bool = False) -> str:
         """Record the span whose TeX is text[inner[0]:inner[1]]; return its token."""
         raw = self.text[inner[0] : inner[1]]
-        tex = raw.strip()
+        tex = self._without_containers(at, raw).strip()
         if kramdown:
             tex = kramdown_unescape(tex)
         line, col = self.lines.position(at)
@@ -405,9 +503,66 @@ class _Scanner:
         self.spans.append(MathSpan(tex, display, line, col, delimiter, tex_line, tex_col))
         return f"{self.prefix}{len(self.spans) - 1}q"
 
+    def _without_containers(self, at: int, raw: str) -> str:
+        """TeX over several lines of a quote or list item, without the `>` markers and the item's indentation."""
+        if "\n" not in raw:
+            return raw
+        line_start = self.text.rfind("\n", 0, at) + 1
+        lead_match = CONTAINER_LEAD.match(self.text, line_start, at)
+        lead = lead_match.group() if lead_match else ""
+        if lead and not lead.strip(" "):  # indentation alone: a list item's content column is the container
+            lead = lead[: self._item_column(line_start, len(lead))]
+        if not lead:
+            return raw
+        first, *rest = raw.split("\n")
+        return "\n".join([first, *(_strip_lead(line, lead) for line in rest)])
+
+    def _item_column(self, line_start: int, indent: int) -> int:
+        """The content column of the list item an indented line belongs to (0 when none is found above)."""
+        pos = line_start
+        for _ in range(200):  # a list item's first line is near: never walk the whole text back
+            if pos <= 0:
+                break
+            start = self.text.rfind("\n", 0, pos - 1) + 1
+            line = self.text[start : pos - 1]
+            pos = start
+            marker = ITEM_CONTENT.match(line)
+            if marker and len(marker[1]) < indent:
+                return marker.end()
+            if line.strip() and not line[:1].isspace() and not marker:
+                break  # a paragraph at the margin: no list holds this line
+        return 0
+
     def _note(self, at: int, message: str) -> None:
         line, col = self.lines.position(at)
         self.notes.append(warning(self.source, line, col, message))
+
+
+def _quote_depth(line: str) -> int:
+    """How many `>` markers open a line."""
+    lead = re.match(r"(?:[ \t]*>)*", line)
+    return lead.group().count(">") if lead else 0
+
+
+def _unquoted(line: str, depth: int) -> str:
+    """A line without its first `depth` quote markers."""
+    return re.sub(rf"^(?:[ \t]*>){{{depth}}}", "", line)
+
+
+def _strip_lead(line: str, lead: str) -> str:
+    """A continuation line less what matches its container's lead: `>` for `>`, a blank for anything else."""
+    pos = 0
+    for char in lead:
+        if char == ">":
+            skipped = len(line) - len(line[pos:].lstrip(" \t")) - pos
+            if skipped > 3 or line[pos + skipped : pos + skipped + 1] != ">":
+                break
+            pos += skipped + 1
+        elif line[pos : pos + 1] in (" ", "\t"):
+            pos += 1
+        else:
+            break
+    return line[pos:]
 
 
 def _reads_as_prose(tex: str) -> bool:
