@@ -127,7 +127,7 @@ markdown = st.one_of(
 def test_random_markdown_never_crashes(text: str) -> None:
     context = LiquidContext("https://example.org", "/repo/")
     text, notes = render_liquid(text, "content/posts/p.md", 1, context)
-    job = RenderInput("content/posts/p.md", text, 1, None, "<!--more-->", (("RR", "\\mathbb{R}", 0),), True, False)
+    job = RenderInput("content/posts/p.md", text, 1, None, "<!--more-->", (("RR", "\\mathbb{R}", 0, None),), True, False)
     result = render_document(job)
     page = restore(result.html, result.prefix, result.spans, mathjax_markup)
     assert result.prefix not in page
