@@ -253,6 +253,16 @@ def add_chrome_probes(site)
   end
 end
 
+# Every include tag (Jekyll's include, its OptimizedIncludeTag, include_relative, include_cached, …).
+def forgive_includes
+  Liquid::Template.tags.each do |_name, class_name|
+    klass = class_name.is_a?(Class) ? class_name : Object.const_get(class_name.to_s)
+    klass.prepend(ForgivingInclude) if klass <= Jekyll::Tags::IncludeTag && !(klass <= ForgivingInclude)
+  rescue NameError
+    next
+  end
+end
+
 def render(src, dest, theme_dir, pages_defaults, build_time)
   tmp, copy = copy_site(src)
   cfg = read_config(copy)
@@ -276,8 +286,7 @@ def render(src, dest, theme_dir, pages_defaults, build_time)
   kd["math_engine"] = "mathjax"
   kd["syntax_highlighter"] ||= "rouge"
   site = Jekyll::Site.new(conf)
-  [Jekyll::Tags::IncludeTag, Jekyll::Tags::IncludeRelativeTag].each { |k| k.prepend(ForgivingInclude) }
-  JekyllIncludeCache::Tag.prepend(ForgivingInclude) if defined?(JekyllIncludeCache::Tag)
+  forgive_includes
   Jekyll::Converters::Scss.prepend(ForgivingSass) if defined?(Jekyll::Converters::Scss)
   Jekyll::Hooks.register(:site, :pre_render) { |s, _| add_chrome_probes(s) }
   site.process

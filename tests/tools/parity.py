@@ -55,8 +55,23 @@ TIMEOUT = 1200  # seconds for one import, build or render
 
 
 def shared_sites() -> Path:
-    """../shared/jekyll-sites beside the repository (MATHPRESS_SHARED_SITES overrides it)."""
-    return Path(os.environ.get("MATHPRESS_SHARED_SITES") or REPO.parent / "shared" / "jekyll-sites")
+    """../shared/jekyll-sites beside the repository, or beside its main worktree when this is a linked
+    one (MATHPRESS_SHARED_SITES overrides both)."""
+    if os.environ.get("MATHPRESS_SHARED_SITES"):
+        return Path(os.environ["MATHPRESS_SHARED_SITES"])
+    roots = [REPO]
+    try:
+        common = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--path-format=absolute", "--git-common-dir"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        roots.append(Path(common).parent)
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    for root in roots:
+        if (root.parent / "shared" / "jekyll-sites").is_dir():
+            return root.parent / "shared" / "jekyll-sites"
+    return REPO.parent / "shared" / "jekyll-sites"
 
 
 @dataclass(frozen=True)
@@ -154,14 +169,15 @@ def render_with_jekyll(tree: Path, dest: Path, theme: Path | None, now: dt.datet
     argv = ["ruby", str(RENDER), str(tree), str(dest), "--time", now.isoformat()]
     if theme is not None:
         argv += ["--theme", str(theme)]
-    step = run(argv)
+    start = time.monotonic()
     try:
-        report: dict[str, Any] = json.loads(step.output[step.output.index("{") :]) if "{" in step.output else {}
-    except ValueError:
-        report = {}
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+        report: dict[str, Any] = json.loads(done.stdout) if done.stdout.strip() else {}
+    except (subprocess.TimeoutExpired, ValueError) as error:
+        report = {"ok": False, "error": f"jekyll_render.rb: {error}"}
     if not report:
-        report = {"ok": False, "error": step.error or "jekyll_render.rb printed no report"}
-    report["seconds"] = round(step.seconds, 1)
+        report = {"ok": False, "error": "jekyll_render.rb printed no report: " + first_error(done.stderr)}
+    report["seconds"] = round(time.monotonic() - start, 1)
     return report
 
 
