@@ -475,7 +475,8 @@ def check_mathjax(
         failures.append(f"{url}: {len(page_errors)} span(s) fail; first: {first_message}: {_short(spans[first_index][0])}")
         for index, message in page_errors:
             spans_total += 1
-            places = span_lines(texts, spans[index][0])
+            slug = canonical(url).rsplit("/", 1)[-1]
+            places = sorted(span_lines(texts, spans[index][0]), key=lambda place: slug not in place[0])
             if any(set(lines) & warned.get(rel, set()) for rel, lines in places):
                 spans_warned += 1
             else:
