@@ -63,7 +63,9 @@ def shared_sites() -> Path:
     try:
         common = subprocess.run(
             ["git", "-C", str(REPO), "rev-parse", "--path-format=absolute", "--git-common-dir"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         roots.append(Path(common).parent)
     except (OSError, subprocess.CalledProcessError):
@@ -122,13 +124,20 @@ def run(argv: Sequence[str], cwd: Path | None = None, env: Mapping[str, str] | N
     start = time.monotonic()
     try:
         done = subprocess.run(
-            list(argv), cwd=cwd, env=dict(env) if env else None, capture_output=True, text=True,
-            timeout=TIMEOUT, stdin=subprocess.DEVNULL,
+            list(argv),
+            cwd=cwd,
+            env=dict(env) if env else None,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
         return Step(False, f"timed out after {TIMEOUT} s", "", time.monotonic() - start)
     output = done.stdout + done.stderr
-    return Step(done.returncode == 0, "" if done.returncode == 0 else first_error(output), output, time.monotonic() - start)
+    return Step(
+        done.returncode == 0, "" if done.returncode == 0 else first_error(output), output, time.monotonic() - start
+    )
 
 
 DIAGNOSTIC = re.compile(r"^\S[^\n]*?:\d+:\d+: (?!warning: )[^\n]*", re.M)
@@ -189,8 +198,12 @@ def mathjax_errors(math: compare.OurMath) -> dict[str, list[tuple[int, str]]]:
     if not math.spans:
         return {}
     done = subprocess.run(
-        ["node", str(MATHJAX_CHECK)], input=json.dumps(compare.spans_request(math)), capture_output=True,
-        text=True, timeout=TIMEOUT, check=True,
+        ["node", str(MATHJAX_CHECK)],
+        input=json.dumps(compare.spans_request(math)),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=True,
     )
     return {page: [(int(i), str(m)) for i, m in errors] for page, errors in json.loads(done.stdout).items()}
 
@@ -407,8 +420,12 @@ def details(result: SiteResult, shown: int = SHOWN_FAILURES) -> str:
         notes.append("plugins not installed: " + ", ".join(j["plugins_missing"]))
     out.append("  (" + "; ".join(notes) + ")")
     for label, tally in (
-        ("documents", result.documents), ("listings", result.listings), ("figures", result.figures),
-        ("math", result.math), ("mathjax", result.mathjax_pages), ("unwarned", result.mathjax_warned),
+        ("documents", result.documents),
+        ("listings", result.listings),
+        ("figures", result.figures),
+        ("math", result.math),
+        ("mathjax", result.mathjax_pages),
+        ("unwarned", result.mathjax_warned),
     ):
         for line in tally.failures[:shown]:
             out.append(f"  {label}: {line}")
@@ -467,7 +484,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         print(details(result))
     if args.json:
-        args.json.write_text(json.dumps([to_json(r) for r in results], indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        args.json.write_text(
+            json.dumps([to_json(r) for r in results], indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
     return 0
 
 

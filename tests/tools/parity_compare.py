@@ -74,7 +74,10 @@ class Origin:
 def origin_of(config: Mapping[str, Any], cname: str | None) -> Origin:
     """The Origin of a Jekyll site from its _config.yml and CNAME file."""
     hosts = set()
-    for url in (config.get("url"), (config.get("github") or {}).get("url") if isinstance(config.get("github"), dict) else None):
+    for url in (
+        config.get("url"),
+        (config.get("github") or {}).get("url") if isinstance(config.get("github"), dict) else None,
+    ):
         if isinstance(url, str) and url.strip():
             host = urlsplit(url.strip() if "//" in url else "//" + url.strip()).hostname
             if host:
@@ -294,7 +297,9 @@ def check_listings(report: Mapping[str, Any], root: Path, ours: Path | None, ori
     for listing in listings:
         ours_page = find_output(ours, listing.page.url)
         if ours_page is None:
-            failures.append(f"{listing.page.url} ({listing.page.path}): missing in ours; Jekyll lists {len(listing.posts)} posts")
+            failures.append(
+                f"{listing.page.url} ({listing.page.path}): missing in ours; Jekyll lists {len(listing.posts)} posts"
+            )
             continue
         refs = read_refs(ours_page, listing.page.url, origin)
         missing = sorted(listing.posts - {canonical(link) for link in refs.links})
@@ -326,7 +331,8 @@ def check_figures(report: Mapping[str, Any], root: Path, ours: Path | None, orig
             continue
         shell = set(chrome.get(page.root_layout or "", PageRefs()).images)
         wanted = [
-            img for img in dict.fromkeys(read_refs(root / page.output, page.url, origin).images)
+            img
+            for img in dict.fromkeys(read_refs(root / page.output, page.url, origin).images)
             if img not in shell and _exists(root, img)
         ]
         if not wanted:
@@ -472,7 +478,9 @@ def check_mathjax(
             pages_ok += 1
             continue
         first_index, first_message = page_errors[0]
-        failures.append(f"{url}: {len(page_errors)} span(s) fail; first: {first_message}: {_short(spans[first_index][0])}")
+        failures.append(
+            f"{url}: {len(page_errors)} span(s) fail; first: {first_message}: {_short(spans[first_index][0])}"
+        )
         for index, message in page_errors:
             spans_total += 1
             slug = canonical(url).rsplit("/", 1)[-1]
