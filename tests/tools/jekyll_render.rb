@@ -239,13 +239,13 @@ def page_kind(page)
   "page"
 end
 
-# The site's chrome: for every outermost layout a page ends in, one empty page with that layout alone
-# (under /__parity_chrome__/NAME/). The links and images on it are the header, sidebar and footer that
-# every page with that layout shows, whatever its own content.
+# The site's chrome: for every layout a page uses (its own and those it is placed in), one empty page
+# with that layout (under /__parity_chrome__/NAME/). The links and images on it are what every page with
+# that layout shows whatever its own content: header, sidebar, footer, a layout's logo.
 PROBE_DIR = "__parity_chrome__"
 def add_chrome_probes(site)
-  roots = (site.pages + site.documents).map { |d| layout_chain(site, d) }.reject { |_, m| m }
-  roots.map { |chain, _| chain.last }.compact.uniq.sort.each do |name|
+  chains = (site.pages + site.documents).map { |d| layout_chain(site, d) }.reject { |_, m| m }
+  chains.flat_map { |chain, _| chain }.uniq.sort.each do |name|
     probe = Jekyll::PageWithoutAFile.new(site, site.source, "#{PROBE_DIR}/#{name}", "index.html")
     probe.content = ""
     probe.data.merge!("layout" => name, "parity_probe" => true, "sitemap" => false)

@@ -162,6 +162,7 @@ class JekyllPage:
     output: str
     kind: str
     path: str
+    layout: str | None
     root_layout: str | None
     missing_layout: str | None
 
@@ -179,6 +180,7 @@ def jekyll_pages(report: Mapping[str, Any]) -> list[JekyllPage]:
             output=output,
             kind=str(row.get("kind", "page")),
             path=str(row.get("path", "")),
+            layout=str(layouts[0]) if layouts and not row.get("missing_layout") else None,
             root_layout=str(layouts[-1]) if layouts and not row.get("missing_layout") else None,
             missing_layout=row.get("missing_layout") or None,
         )
@@ -243,11 +245,11 @@ def post_keys(report: Mapping[str, Any]) -> dict[str, str]:
 
 
 def chrome_by_layout(pages: Sequence[JekyllPage], root: Path, origin: Origin) -> dict[str, PageRefs]:
-    """The links and images of each outermost layout's empty probe page."""
+    """The links and images of each layout's empty probe page."""
     chrome = {}
     for page in pages:
-        if page.kind == "probe" and page.root_layout and (root / page.output).is_file():
-            chrome[page.root_layout] = read_refs(root / page.output, page.url, origin)
+        if page.kind == "probe" and page.layout and (root / page.output).is_file():
+            chrome[page.layout] = read_refs(root / page.output, page.url, origin)
     return chrome
 
 
@@ -256,7 +258,8 @@ def jekyll_listings(report: Mapping[str, Any], root: Path, origin: Origin) -> tu
     non-post pages that cannot be judged because a layout was missing.
 
     Chrome is what a page shows whatever its content: (1) the post links on an empty page rendered with
-    the same outermost layout (jekyll_render.rb's probes: header, sidebar "recent posts", footer), and
+    the same outermost layout (jekyll_render.rb's probes: header, sidebar "recent posts", footer; not
+    the page's own layout, which may be what makes the list), and
     (2) post links found on at least CHROME_SHARE of the site's candidate pages when there are at least
     CHROME_MIN_PAGES of them (chrome added by an intermediate layout all those pages share). Redirect
     stubs, probes and posts are never listing pages.
@@ -320,8 +323,9 @@ def check_listings(report: Mapping[str, Any], root: Path, ours: Path | None, ori
 
 
 def check_figures(report: Mapping[str, Any], root: Path, ours: Path | None, origin: Origin) -> Tally:
-    """Every local image a Jekyll page shows (outside its layout's chrome, and present in Jekyll's
-    output) is shown by our page at the same URL and exists in our output."""
+    """Every local image a Jekyll page shows (outside its own layout's chrome, as an empty page with that
+    layout shows it, and present in Jekyll's output) is shown by our page at the same URL and exists in
+    our output."""
     pages = [p for p in jekyll_pages(report) if p.kind not in ("probe", "redirect")]
     chrome = chrome_by_layout(jekyll_pages(report), root, origin)
     ok = total = 0
@@ -329,7 +333,7 @@ def check_figures(report: Mapping[str, Any], root: Path, ours: Path | None, orig
     for page in pages:
         if not (root / page.output).is_file():
             continue
-        shell = set(chrome.get(page.root_layout or "", PageRefs()).images)
+        shell = set(chrome.get(page.layout or "", PageRefs()).images)
         wanted = [
             img
             for img in dict.fromkeys(read_refs(root / page.output, page.url, origin).images)
@@ -431,6 +435,7 @@ def our_math(ours: Path | None) -> OurMath:
     return OurMath(spans, {k: tex[k] for k in ("macros", "tags") if k in tex})
 
 
+DATE_PREFIX = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}-")
 WARNING = re.compile(r"^(?P<path>[^\s:][^:\n]*):(?P<line>\d+):(?P<col>\d+): warning: ", re.M)
 
 
@@ -483,7 +488,7 @@ def check_mathjax(
         )
         for index, message in page_errors:
             spans_total += 1
-            slug = canonical(url).rsplit("/", 1)[-1]
+            slug = DATE_PREFIX.sub("", canonical(url).rsplit("/", 1)[-1])
             places = sorted(span_lines(texts, spans[index][0]), key=lambda place: slug not in place[0])
             if any(set(lines) & warned.get(rel, set()) for rel, lines in places):
                 spans_warned += 1
