@@ -277,6 +277,9 @@ def render(src, dest, theme_dir, pages_defaults, build_time)
   }
   conf = Jekyll.configuration(overrides)
   conf["theme"] = theme # Jekyll skips nil overrides: a theme that is not installed must go explicitly
+  # A theme folder is the theme's repository: its _config.yml is the demo site's, which neither the gem
+  # (it ships no _config.yml) nor jekyll-remote-theme brings.
+  conf["ignore_theme_config"] = true if theme_dir
   conf.delete("remote_theme")
   conf["plugins"] = plugins
   conf.delete("gems")
