@@ -189,6 +189,26 @@ def test_a_layouts_own_images_are_chrome_for_its_pages(tmp_path: Path) -> None:
     assert tally.failures == ("/p1/: /cover.png (our page is missing)",)
 
 
+def test_a_posts_figures_count_on_the_post_not_on_the_index_that_shows_it(tmp_path: Path) -> None:
+    report = {"posts": [POSTS[0]], "pages": [page("/", "index.html"), PROBE]}
+    jekyll = write(
+        tmp_path / "jekyll",
+        {
+            "p1/index.html": '<img src="/assets/a.png">',
+            "index.html": '<img src="/assets/a.png"><img src="/b.png">',
+            "__parity_chrome__/default/index.html": "",
+            "assets/a.png": "",
+            "b.png": "",
+        },
+    )
+    ours = write(tmp_path / "ours", {"p1/index.html": '<img src="assets/a.png">', "index.html": ""})
+    tally = compare.check_figures(report, jekyll, ours, ORIGIN)
+    assert tally.failures == (
+        "/p1/: /assets/a.png shown by Jekyll, not by ours (ours shows /p1/assets/a.png)",
+        "/: /b.png shown by Jekyll, not by ours",
+    )
+
+
 def test_kramdown_math_must_keep_its_kind(tmp_path: Path) -> None:
     kramdown = {"_posts/2020-01-01-a.md": [["block", "x^2 "], ["span", "a<b"]], "_posts/draft.md": [["span", "z"]]}
     truth = {"posts": [{"path": "_posts/2020-01-01-a.md", "url": "/a/"}]}

@@ -323,37 +323,45 @@ def check_listings(report: Mapping[str, Any], root: Path, ours: Path | None, ori
 
 
 def check_figures(report: Mapping[str, Any], root: Path, ours: Path | None, origin: Origin) -> Tally:
-    """Every local image a Jekyll page shows (outside its own layout's chrome, as an empty page with that
-    layout shows it, and present in Jekyll's output) is shown by our page at the same URL and exists in
-    our output."""
-    pages = [p for p in jekyll_pages(report) if p.kind not in ("probe", "redirect")]
+    """Every local image a Jekyll page shows is shown by our page at the same URL and exists in our
+    output. Not counted: images missing from Jekyll's output too, a layout's own images (an empty page
+    with the page's layout shows them: logos, icons), and on other pages the images of a post (an index
+    showing whole posts): those count once, on the post's page."""
+    pages = [p for p in jekyll_pages(report) if p.kind not in ("probe", "redirect") and (root / p.output).is_file()]
     chrome = chrome_by_layout(jekyll_pages(report), root, origin)
+    refs = {page.output: read_refs(root / page.output, page.url, origin) for page in pages}
+    in_posts = {img for page in pages if page.kind == "post" for img in refs[page.output].images}
     ok = total = 0
     failures: list[str] = []
     for page in pages:
-        if not (root / page.output).is_file():
-            continue
         shell = set(chrome.get(page.layout or "", PageRefs()).images)
         wanted = [
             img
-            for img in dict.fromkeys(read_refs(root / page.output, page.url, origin).images)
-            if img not in shell and _exists(root, img)
+            for img in dict.fromkeys(refs[page.output].images)
+            if img not in shell and _exists(root, img) and (page.kind == "post" or img not in in_posts)
         ]
         if not wanted:
             continue
         ours_page = find_output(ours, page.url)
-        shown = set(read_refs(ours_page, page.url, origin).images) if ours_page else set()
+        shown = read_refs(ours_page, page.url, origin).images if ours_page else ()
         for img in wanted:
             total += 1
             if img in shown and _exists(ours, img):
                 ok += 1
-            elif ours_page is None:
-                failures.append(f"{page.url}: {img} (our page is missing)")
-            elif img not in shown:
-                failures.append(f"{page.url}: {img} shown by Jekyll, not by ours")
             else:
-                failures.append(f"{page.url}: {img} shown by ours but missing from our output")
+                failures.append(f"{page.url}: {img} {_figure_problem(img, shown, ours_page is not None)}")
     return Tally(ok, total, 0, tuple(failures))
+
+
+def _figure_problem(img: str, shown: Sequence[str], page_found: bool) -> str:
+    """What is wrong with one of Jekyll's figures on our page."""
+    if not page_found:
+        return "(our page is missing)"
+    if img in shown:
+        return "shown by ours but missing from our output"
+    name = PurePosixPath(img).name
+    elsewhere = [s for s in shown if PurePosixPath(s).name == name]
+    return "shown by Jekyll, not by ours" + (f" (ours shows {elsewhere[0]})" if elsewhere else "")
 
 
 def _exists(root: Path | None, path: str) -> bool:
