@@ -353,7 +353,7 @@ KNOWN_GAPS: dict[str, dict[str, int]] = {
     "jjgoings+jjgoings.github.io": {
         "documents_missing": 10,
         "listings_failing": 10,
-        "figures_missing": 29,
+        "figures_missing": 9,
         "math_lost": 349,
     },
     "joshlk+robotchinwag.com": {},
