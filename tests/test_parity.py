@@ -248,6 +248,34 @@ def test_mathjax_errors_and_the_warnings_that_name_them(tmp_path: Path) -> None:
     )
 
 
+def test_theme_folders_are_found_by_remote_theme_or_gemspec(tmp_path: Path) -> None:
+    themes = write(
+        tmp_path,
+        {
+            "mmistakes+minimal-mistakes@4.24.0/x": "",
+            "wu-kan+jekyll-theme-WuK@4.2.1/x": "",
+            "cotes2020+jekyll-theme-chirpy@v6.5.2/jekyll-theme-chirpy.gemspec": "",
+        },
+    )
+    assert (
+        parity.theme_folder({"remote_theme": "mmistakes/minimal-mistakes@4.24.0"}, themes)
+        == themes / "mmistakes+minimal-mistakes@4.24.0"
+    )
+    assert (
+        parity.theme_folder({"remote_theme": "https://github.com/wu-kan/jekyll-theme-WuK@4.2.1"}, themes)
+        == themes / "wu-kan+jekyll-theme-WuK@4.2.1"
+    )
+    assert (
+        parity.theme_folder({"remote_theme": "mmistakes/minimal-mistakes"}, themes)
+        == themes / "mmistakes+minimal-mistakes@4.24.0"
+    )
+    assert (
+        parity.theme_folder({"theme": "jekyll-theme-chirpy"}, themes) == themes / "cotes2020+jekyll-theme-chirpy@v6.5.2"
+    )
+    assert parity.theme_folder({"theme": "minima"}, themes) is None
+    assert parity.theme_folder({"theme": "minima"}, None) is None
+
+
 # --- the whole tool, on tiny real trees --------------------------------------------------------------
 
 

@@ -283,8 +283,8 @@ def theme_folder(config: Mapping[str, Any], themes: Path | None) -> Path | None:
     folders = sorted(p for p in themes.iterdir() if p.is_dir())
     remote = str(config.get("remote_theme") or "").strip()
     if remote:
-        repo, _, ref = remote.partition("@")
-        stem = repo.replace("/", "+").lower()
+        repo, _, ref = re.sub(r"^(?:https?://)?github\.com/", "", remote).partition("@")
+        stem = repo.strip("/").removesuffix(".git").replace("/", "+").lower()
         for name in ([f"{stem}@{ref.lower()}"] if ref else []) + [stem]:
             exact = [p for p in folders if p.name.lower() == name]
             if exact:
