@@ -231,7 +231,7 @@ def test_mathjax_errors_and_the_warnings_that_name_them(tmp_path: Path) -> None:
         site / "_site",
         {
             "a/index.html": (
-                '<script>window.MathJax = {"tex": {"macros": {"R": "\\\\mathbb{R}"}}};\n</script>'
+                '<script>window.MathJax = {"tex": {"macros": {"R": "\\\\mathbb{R}"}}};</script>'
                 r'<span class="math inline">\(x\)</span><div class="math display">\[\frac{a\]</div>'
                 r'<span class="math inline">\(\nosuch\)</span><span class="math inline">\(\R\)</span>'
             )

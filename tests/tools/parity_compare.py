@@ -21,7 +21,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 # The math spans our pages mark for MathJax: the same pattern as tests/test_corpus.py's MATH
 # (tests/test_parity.py checks that the two stay the same).
 MATH = re.compile(r'<(?:span|div) class="math (inline|display)">\\[(\[](.*?)\\[)\]]</(?:span|div)>', re.S)
-MATHJAX_CONFIG = re.compile(r"window\.MathJax\s*=\s*(\{.*?\});\s*$", re.M)
+MATHJAX_CONFIG = re.compile(r"window\.MathJax\s*=\s*(?=\{)")
 CHROME_SHARE = 0.8  # a post link on this share of a site's listing candidates is chrome …
 CHROME_MIN_PAGES = 5  # … when there are at least this many of them
 PROBE_PREFIX = "/__parity_chrome__/"
@@ -431,19 +431,31 @@ def our_math(ours: Path | None) -> OurMath:
             continue
         rel = path.relative_to(ours).as_posix()
         spans["/" + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)] = found
-        config = MATHJAX_CONFIG.search(text)
-        if config:
-            configs[config[1]] += 1
+        config = _mathjax_config(text)
+        if config is not None:
+            configs[json.dumps(config, sort_keys=True)] += 1
     tex: dict[str, Any] = {}
     if configs:
-        try:
-            tex = dict(json.loads(configs.most_common(1)[0][0]).get("tex", {}))
-        except (ValueError, AttributeError):
-            tex = {}
+        settings = json.loads(configs.most_common(1)[0][0]).get("tex", {})
+        tex = dict(settings) if isinstance(settings, dict) else {}
     return OurMath(spans, {k: tex[k] for k in ("macros", "tags") if k in tex})
 
 
 DATE_PREFIX = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}-")
+
+
+def _mathjax_config(text: str) -> dict[str, Any] | None:
+    """The object a page assigns to window.MathJax (JSON), if any."""
+    found = MATHJAX_CONFIG.search(text)
+    if found is None:
+        return None
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text, found.end())
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 WARNING = re.compile(r"^(?P<path>[^\s:][^:\n]*):(?P<line>\d+):(?P<col>\d+): warning: ", re.M)
 
 
