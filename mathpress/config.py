@@ -71,13 +71,15 @@ class Config:
     language: str = "en"
     timezone: str = "UTC"
     permalink: str = "/:year/:month/:day/:slug/"
-    paginate: int = 10
+    paginate: int = 10  # posts per index page (0: every post on one page)
     index_url: str = "/"  # where the post index starts ("" : no index is generated)
     paginate_path: str = "/page/:num/"  # where its page 2, 3, … go
     excerpt_separator: str = "<!--more-->"
+    excerpt_without_separator: str = "paragraph"  # or "post": the whole post (Jekyll, with its own separator)
     feed_entries: int = 20
     date_format: str = "%Y-%m-%d"
     safe_html: bool = False
+    relative_links: bool = True  # links to files named relative to the document become their URLs
     markdown_in_html: bool = False  # Markdown inside HTML blocks, as kramdown's parse_block_html
     cover_widths: tuple[int, ...] = (480, 960, 1600)
     exclude: tuple[str, ...] = ()
@@ -238,13 +240,15 @@ TOP: dict[str, Check] = {
     "language": _text,
     "timezone": _timezone,
     "permalink": _permalink,
-    "paginate": _positive,
+    "paginate": lambda value: 0 if value is False else _positive(value),
     "index_url": _index_url,
     "paginate_path": _paginate_path,
     "excerpt_separator": _text,
+    "excerpt_without_separator": _one_of("paragraph", "post"),
     "feed_entries": _positive,
     "date_format": _text,
     "safe_html": _flag,
+    "relative_links": _flag,
     "markdown_in_html": _flag,
     "cover_widths": _widths,
     "exclude": _texts,

@@ -94,6 +94,7 @@ class RenderInput:
     title: str = ""  # the document's title (its math is typeset with the body)
     lines: tuple[int, ...] = ()  # the file line of each body line, when Liquid moved them (else body_line + i)
     wrapper: str = ""  # HTML the body goes into at CONTENT_SLOT (a Jekyll layout that lists the site's documents)
+    whole_excerpt: bool = False  # no separator in the body: the excerpt is the whole body (Jekyll's custom separator)
     markdown_in_html: bool = False  # kramdown's parse_block_html: Markdown inside HTML blocks
     dollars: str = "pandoc"  # how a single `$` pairs (math.dollars)
 
@@ -231,7 +232,7 @@ def _render_document(job: RenderInput, math_cache: Path | None) -> Rendered:
     if job.excerpt_source is not None:
         excerpt, spans = _own_excerpt(job, protected)
     else:
-        excerpt = _cut_excerpt(body_html, job.separator)
+        excerpt = _cut_excerpt(body_html, job.separator, job.whole_excerpt)
     excerpt_end = len(spans)
     title, spans = _own_title(job, protected.token_prefix, spans)
     notes = list(protected.diagnostics) + _lost_spans(protected, job.source, body_html, toc)
@@ -348,11 +349,13 @@ def _own_excerpt(job: RenderInput, body: Protected) -> tuple[str, tuple[MathSpan
     return clean_excerpt(retokened), body.spans + inner.spans
 
 
-def _cut_excerpt(body_html: str, separator: str) -> str:
-    """The HTML before the separator, else the first paragraph."""
+def _cut_excerpt(body_html: str, separator: str, whole: bool = False) -> str:
+    """The HTML before the separator, else the first paragraph (or, `whole`, all of it)."""
     cut = body_html.find(separator) if separator else -1
     if cut >= 0:
         return clean_excerpt(close_tags(body_html[:cut]))
+    if whole:
+        return clean_excerpt(body_html)
     first = re.search(r"<p\b[^>]*>.*?</p>", body_html, re.S)
     return clean_excerpt(first.group()) if first else ""
 

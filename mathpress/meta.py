@@ -78,7 +78,7 @@ def read_meta(doc: Document, site_author: str, zone: dt.tzinfo, separator: str) 
         raise _fail(
             fm, doc.source, "title", "`title` contains control characters (invisible, and not allowed in feeds)"
         )
-    categories = _words(fm, doc.source, "categories") or _words(fm, doc.source, "category")
+    categories = _pluralized(fm, doc.source, "category", "categories")
     return Meta(
         source=doc.source,
         kind=doc.kind,
@@ -86,7 +86,7 @@ def read_meta(doc: Document, site_author: str, zone: dt.tzinfo, separator: str) 
         date=date,
         slug=slug,
         file_slug=file_slug,
-        tags=_words(fm, doc.source, "tags"),
+        tags=_pluralized(fm, doc.source, "tag", "tags"),
         categories=categories,
         author=_text(fm, doc.source, "author") or site_author,
         cover=_text(fm, doc.source, "cover"),
@@ -141,6 +141,17 @@ def _flag(fm: YamlMap, source: str, key: str, default: bool | None) -> bool | No
     if value is None or isinstance(value, bool):
         return value
     raise _fail(fm, source, key, f"`{key}` must be true or false")
+
+
+def _pluralized(fm: YamlMap, source: str, singular: str, plural: str) -> tuple[str, ...]:
+    """Jekyll's tags or categories: the singular key first (one name as written, or a list), else the plural
+    (a list, or words separated by spaces)."""
+    value = fm.data.get(singular)
+    if value is None or value == []:
+        return _words(fm, source, plural)
+    if isinstance(value, str):
+        return (value.strip(),) if value.strip() else ()
+    return _words(fm, source, singular)
 
 
 def _words(fm: YamlMap, source: str, key: str) -> tuple[str, ...]:

@@ -43,6 +43,7 @@ from .jekyll.liquid import LiquidContext, LiquidFiles, read_liquid_files, render
 from .jekyll.model import (
     BODIES,
     FILE_READ,
+    LINKS,
     POSTS,
     STATIC,
     TIME,
@@ -53,6 +54,7 @@ from .jekyll.model import (
     model_documents,
     reads_during,
 )
+from .jekyll.relative_links import RELATIVE_LINK, link_relative_files
 from .markup import CONTENT_SLOT, Rendered, RenderInput, finish
 from .math.macros import macro_definitions
 from .math.spans import MathSpan, mathjax_markup, plain_text, protect, restore
@@ -550,6 +552,7 @@ class LiquidSite:
     facets: Callable[[str], str]  # the hash of one part of the site model (jekyll.model.FACETS)
     settings: LiquidConfig
     environment: str
+    link_targets: dict[str, str]  # site path (content/about.md, assets/a.png) → URL, for relative links
 
     def with_bodies(self, bodies: Bodies, raw: Callable[[str], str], bodies_hash: str) -> LiquidSite:
         """The site once the documents that do not list other bodies are rendered."""
@@ -588,9 +591,20 @@ def liquid_site(
         if a.rel.startswith(("static/", "content/"))
     )
     model = SiteModel(model_documents([e.meta for e in entries], urls), config.zone, now, statics)
-    facets = functools.cache(functools.partial(_facet_hash, tuple(entries), urls, statics, now, config.root))
+    targets = {**{a.out: "/" + a.out for a in survey.found.assets}, **{a.rel: "/" + a.out for a in survey.found.assets}}
+    targets.update(document_urls)
+    facets = functools.cache(functools.partial(_facet_hash, tuple(entries), urls, statics, now, config.root, targets))
     return LiquidSite(
-        post_urls, document_urls, site_values, files, liquid_base, model, facets, config.liquid, options.environment
+        post_urls,
+        document_urls,
+        site_values,
+        files,
+        liquid_base,
+        model,
+        facets,
+        config.liquid,
+        options.environment,
+        targets,
     )
 
 
@@ -600,10 +614,13 @@ def _facet_hash(
     statics: tuple[StaticFile, ...],
     now: dt.datetime,
     root: Path,
+    targets: dict[str, str],
     name: str,
 ) -> str:
     """The hash of one part of the site model: its documents' files and URLs, the static files, the time, or
     (FILE_READ + path) one file an include_relative read."""
+    if name == LINKS:
+        return digest(json.dumps(targets, sort_keys=True))
     if name.startswith(FILE_READ):
         try:
             return digest((root / name.removeprefix(FILE_READ)).read_bytes())
@@ -742,6 +759,7 @@ def _liquid_context(config: Config, site: LiquidSite, page: Mapping[str, Any]) -
         site.document_urls,
         site.model,
         config.root,
+        site.link_targets,
         site.settings,
         site.environment,
     )
@@ -766,8 +784,11 @@ def _job(
     _, body, line = find_front_matter(text, meta.source)
     notes: list[Diagnostic] = []
     lines: tuple[int, ...] = ()
-    used = meta.liquid and ("{%" in body or "{{" in body)
     seen: set[str] = set()
+    if config.relative_links and RELATIVE_LINK.search(body):
+        body = link_relative_files(body, meta.source, context.link_targets, config.base_url)
+        seen.add(LINKS)
+    used = meta.liquid and ("{%" in body or "{{" in body)
     if used:
         with reads_during() as read:
             done = render_body(body, meta.source, line, context)
@@ -794,10 +815,11 @@ def _job(
         lines=lines,
         title=meta.title,
         wrapper=wrapper,
+        whole_excerpt=config.excerpt_without_separator == "post",
         markdown_in_html=config.markdown_in_html,
         dollars=config.math.dollars,
     )
-    return job, notes, bool(used), reads
+    return job, notes, bool(used) or LINKS in seen, reads
 
 
 def _render(

@@ -334,7 +334,7 @@ def index_urls(config: Config, post_count: int) -> list[str]:
     """The URL of each page of the post index: `index_url`, then `paginate_path` for page 2, 3, …"""
     if not config.index_url:
         return []
-    total = max(1, math.ceil(post_count / config.paginate))
+    total = max(1, math.ceil(post_count / config.paginate)) if config.paginate else 1
     return [config.index_url] + [config.paginate_path.replace(":num", str(n)) for n in range(2, total + 1)]
 
 
@@ -399,7 +399,7 @@ def assemble(config: Config, posts: Sequence[Post], pages: Sequence[Post]) -> Si
 
 def paginate(posts: Sequence[Post], config: Config) -> tuple[IndexPage, ...]:
     """Cut the posts into index pages: `index_url`, then `paginate_path` (/, /page/2/, /page/3/, … by default)."""
-    per_page = config.paginate
+    per_page = config.paginate or max(1, len(posts))
     urls = index_urls(config, len(posts))
     total = len(urls)
     return tuple(

@@ -233,3 +233,36 @@ def test_the_date_filter_reads_as_ruby_liquid(tmp_path: Path) -> None:
     root = make_site(tmp_path, {"content/d.md": page})
     build_site(root)
     assert element(read_output(root, "d/index.html"), "d") == "[] 2017-03 soon 2026"
+
+
+def test_relative_links_to_files_become_their_urls(tmp_path: Path) -> None:
+    post = (
+        "---\ntitle: L\n---\n"
+        "[about](../about.md) ![bird](../assets/bird.png) [gone](../nothing.png) [web](https://x.org/a.md)\n\n"
+        "[ref]: ../about.md\n\nA [reference][ref].\n"
+    )
+    root = make_site(
+        tmp_path,
+        {
+            "site.yml": "title: T\nbase_url: /blog/\n",
+            "content/posts/2024-01-02-l.md": post,
+            "content/about.md": "---\ntitle: About\n---\nx\n",
+            "static/assets/bird.png": b"\x89PNG",
+        },
+    )
+    build_site(root)
+    page = read_output(root, "2024/01/02/l/index.html")
+    assert '<a href="/blog/about/">about</a>' in page and 'src="/blog/assets/bird.png"' in page
+    assert 'href="../nothing.png"' in page and 'href="https://x.org/a.md"' in page
+    assert '<a href="/blog/about/">reference</a>' in page
+
+
+def test_a_relative_link_follows_the_file_it_names(tmp_path: Path) -> None:
+    post = "---\ntitle: L\n---\n![bird](../assets/bird.png)\n"
+    root = make_site(tmp_path, {"content/posts/2024-01-02-l.md": post})
+    build_site(root)
+    assert 'src="../assets/bird.png"' in read_output(root, "2024/01/02/l/index.html")
+    (root / "static/assets").mkdir(parents=True)
+    (root / "static/assets/bird.png").write_bytes(b"\x89PNG")
+    build_site(root)
+    assert 'src="/assets/bird.png"' in read_output(root, "2024/01/02/l/index.html")

@@ -50,7 +50,9 @@ IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg")
 TEXT_KEYS = ("title", "slug", "excerpt", "description", "cover_alt", "excerpt_separator", "lang")
 FLAG_KEYS = ("published", "draft", "math", "render_with_liquid")
 # Front matter keys mathpress reads itself; any other key reaches templates as page.front.KEY.
-OUR_KEYS = frozenset({*TEXT_KEYS, *FLAG_KEYS, "date", "tags", "categories", "category", "author", "cover", "layout"})
+OUR_KEYS = frozenset(
+    {*TEXT_KEYS, *FLAG_KEYS, "date", "tags", "tag", "categories", "category", "author", "cover", "layout"}
+)
 JEKYLL_OWN_KEYS = frozenset({"permalink", "layout", "redirect_from"})
 SAME_AS_OURS = {"title", "description", "url", "timezone", "paginate", "excerpt_separator"}
 NO_MEANING = {
@@ -665,7 +667,7 @@ def _index_settings(theme: _Theme, docs: list[_Doc], config: Mapping[str, Any], 
     if home is not None:
         notes.translate(home.rel, 0, "the site's own home page is carried at /: no post index (index_url: false)")
         return {"index_url": False}
-    return {}
+    return {"paginate": False}  # the home page listed every post: no pagination plugin cut it into pages
 
 
 def _static(src: Path, rel: str, files: dict[str, Path], notes: _Findings) -> None:
@@ -889,7 +891,7 @@ def _author(
 
 def _checked_values(rel: str, fm: YamlMap, data: Mapping[str, Any], renames: dict[str, str], notes: _Findings) -> None:
     """Keys mathpress reads, with a value of another kind than it reads: kept as jekyll_KEY, reported."""
-    for key in (*TEXT_KEYS, *FLAG_KEYS, "tags", "categories", "category"):
+    for key in (*TEXT_KEYS, *FLAG_KEYS, "tags", "tag", "categories", "category"):
         if key not in fm.data or key in renames:
             continue
         value = fm.data[key]
@@ -1144,7 +1146,12 @@ def _site_yml(
 def _setting(key: str, value: Any, doc: YamlMap, site: dict[str, Any], extra: dict[str, Any], notes: _Findings) -> None:
     """One _config.yml setting: into site.yml, applied, translated, reported, or kept under extra."""
     line = doc.where(key)[0]
-    if key in SAME_AS_OURS:
+    if key == "excerpt_separator" and isinstance(value, str) and value.strip() not in ("",):
+        # Jekyll's excerpt: the text before the separator; a post without it shows whole (only the default
+        # separator, a blank line, makes the excerpt the first paragraph)
+        site["excerpt_separator"] = value.strip()
+        site["excerpt_without_separator"] = "post"
+    elif key in SAME_AS_OURS:
         _same(site, key, value, line, notes)
     elif key == "author":
         site["author"] = str(value.get("name", "")) if isinstance(value, dict) else str(value)

@@ -112,6 +112,7 @@ class LiquidContext:
     document_urls: Mapping[str, str] = field(default_factory=dict)  # source path → URL path
     model: SiteModel | None = None  # the site's documents (site.posts, site.tags, …)
     root: Path | None = None  # the site's folder (include_relative reads beside the document)
+    link_targets: Mapping[str, str] = field(default_factory=dict)  # site path → URL, for relative links
     settings: LiquidConfig = field(default_factory=LiquidConfig)
     environment: str = "production"  # jekyll.environment: `build` is production, `serve` development
 

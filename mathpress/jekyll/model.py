@@ -27,6 +27,7 @@ from ..meta import Meta
 JEKYLL_VERSION = "4.3.1"  # the Jekyll whose rules mathpress follows (the recorded truths are 4.3.1's)
 POSTS, PAGES, BODIES, STATIC, TIME = "posts", "pages", "bodies", "static_files", "time"
 FILE_READ = "file:"  # + a site path: a file an include_relative read
+LINKS = "links"  # the site's files and URLs, for links written relative to the document
 FACETS = (POSTS, PAGES, BODIES, STATIC, TIME)
 RELATED_POSTS = 10  # Jekyll's related_posts without LSI: the ten newest other posts
 T = TypeVar("T")
