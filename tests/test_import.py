@@ -71,7 +71,7 @@ def fixture_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 # What Jekyll publishes that mathpress does not take: its home page, 404 page, feed, Sass and paginated listing.
 LEFT_OUT = {
-    "minima": {"404.html", "assets/css/style.scss", "index.md"},
+    "minima": {"404.html", "assets/css/style.scss"},  # its home (layout: home in the tree) is carried: it lists the posts as Jekyll did
     "al-folio": {"blog/index.html"},  # its about page is carried as the home page; blog/ is our index
     "config-keys": {"assets/css/style.scss", "feed.xml", "index.html"},
     "theme-text": {"_posts/2018-07-06-textile-post.textile"},  # Textile: Jekyll 4 has no converter for it
@@ -181,15 +181,13 @@ def test_minima_report_lists_exactly_what_was_not_carried(tmp_path: Path) -> Non
     documents = {d.path for d in report.not_carried if not d.path.startswith(("_sass/", "_layouts/"))}
     assert documents == {
         "404.html",
-        "index.md",
         "assets/css/style.scss",
         "_posts/2016-05-20-my-example-post.md",
         "_posts/2016-05-20-this-post-demonstrates-post-content-styles.md",
     }
-    assert len(report.posts) == 6 and report.pages == ("about.md",)
+    assert len(report.posts) == 6 and report.pages == ("about.md", "index.md")  # its home lists the posts itself
     assert {d.path for d in report.not_carried if d.path.startswith("_layouts/")} == {
         "_layouts/base.html",
-        "_layouts/home.html",
         "_layouts/page.html",
         "_layouts/post.html",
     }
@@ -222,7 +220,7 @@ def test_config_keys_report_and_site_yml(tmp_path: Path) -> None:
         "_sass/main.scss:0: Sass is not carried: mathpress's theme has its own CSS (static/ overrides it)",
         "assets/css/style.scss:1: page with front matter not carried: Sass is not compiled",
         "feed.xml:1: page with front matter not carried: mathpress writes its own",
-        "index.html:1: the home page lists the posts: not carried, mathpress's index takes its place at /",
+        "index.html:1: the paginated listing at / is not carried: mathpress's index takes its place there",
     ]
     site = yaml.safe_load((dest / "site.yml").read_text(encoding="utf-8"))
     assert {k: site[k] for k in ("title", "description", "author", "url", "base_url", "timezone", "paginate")} == {
@@ -317,21 +315,21 @@ def test_import_command_prints_the_report(tmp_path: Path, capsys: pytest.Capture
     source = str(HERE / "fixtures/jekyll-sites/minima")
     assert main(["import", source, str(tmp_path / "out"), "--requirement", "mathpress==0.1.0"]) == 0
     out = capsys.readouterr().out
-    assert "imported into" in out and "6 posts, 0 drafts, 1 pages" in out
+    assert "imported into" in out and "6 posts, 0 drafts, 2 pages" in out
     lines = out.splitlines()
-    assert "  index.md:1: the home page lists the posts: not carried, mathpress's index takes its place at /" in lines
+    assert "  404.html:1: 404 page not carried: mathpress writes its own 404.html" in lines
+    assert "  index.md: the site's own home page is carried at /: no post index (index_url: false)" in lines
     assert "  front matter kept for templates: comments (1 post), meta (1 post), modified_date (1 post)" in lines
     assert lines.index("kept, though mathpress's theme does not show them (3 items):") > lines.index(
-        "not carried: readers of the Jekyll site saw these (3 items):"
+        "not carried: readers of the Jekyll site saw these (2 items):"
     )
-    assert "not carried: index.md:1: the home page lists the posts" not in out
+    assert "not carried: 404.html:1: 404 page" not in out
     assert main(["import", source, str(tmp_path / "every"), "--requirement", "mathpress==0.1.0", "--verbose"]) == 0
     out = capsys.readouterr().out
-    assert "not carried: index.md:1: the home page lists the posts" in out
+    assert "not carried: 404.html:1: 404 page" in out
     listed = (tmp_path / "every/jekyll-baseline.txt").read_text(encoding="utf-8").split("[import]\n")[1]
     assert (
-        "not carried: index.md:1: the home page lists the posts: not carried, mathpress's index takes its place at /\n"
-        in listed
+        "not carried: 404.html:1: 404 page not carried: mathpress writes its own 404.html\n" in listed
     )
     assert len(listed.splitlines()) == out.count("\nnot carried: ") + out.count("\ntranslated: ") == 23
     assert (tmp_path / "out/.github/workflows/pages.yml").read_text() == baseline_workflow("jekyll-baseline.txt")

@@ -194,3 +194,9 @@ def test_own_mathjax_script_is_dropped_with_a_warning() -> None:
         "the script is dropped (the layout loads MathJax)"
     ]
     assert "<script>var" in protect("<script>var a = 1;</script>").text
+
+
+def test_math_in_raw_html_reads_as_the_browser_decodes_it() -> None:
+    """A listing showing a post's content puts math inside HTML: MathJax sees `>`, not `&gt;` (Markdown text keeps it)."""
+    found = protect("text\n\n<p>if $a &gt; b$ then</p>\n\nmd $c &gt; d$\n")
+    assert [span.tex for span in found.spans] == ["a > b", "c &gt; d"]

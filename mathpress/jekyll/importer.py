@@ -36,7 +36,8 @@ from ..site import check_cover, document_output, permalink_for, plan_urls, safe_
 from ..verify import Problem, check_output
 from ..yamlio import EMPTY, YamlMap, parse_mapping
 from . import rules as jekyll
-from .layouts import Layout, home_lists_posts, listing_for, missing_includes, read_layouts, theme_name
+from .katex import KATEX_MACROS, uses_katex
+from .layouts import Layout, home_from_theme, listing_for, missing_includes, read_layouts, theme_name
 from .navigation import JekyllPage, Menu, site_menu
 from .report import KEPT, LOST, SETTING, TRANSLATED, Note, note_from_line
 
@@ -134,6 +135,7 @@ class _Findings:
     translated: list[str] = field(default_factory=list)  # `path:line: message` lines, made notes by all()
     folders: set[str] = field(default_factory=set)
     layouts: dict[str, str] = field(default_factory=dict)  # carried into _layouts/: name → text
+    home_replaced: bool = False  # the home page came from a theme gem's home layout: mathpress's index replaces it
 
     def skip(self, path: str, line: int, message: str, kind: str = "", detail: str = "", rank: int = LOST) -> None:
         """Record something not carried (kind and detail: how the report groups it)."""
@@ -179,6 +181,9 @@ def import_site(src: Path, dest: Path, deploy_files: Mapping[str, str], record_b
         _sort_file(src, rel, config, zone, docs, files, notes, theme)
     _report_layouts(theme, notes)
     math = _mathjax_settings(src, notes)
+    if uses_katex(src):  # posts written for KaTeX use its aliases: MathJax is given them as site macros
+        math = {**math, "macros": {**KATEX_MACROS, **math.get("macros", {})}}
+        notes.translate("_config.yml", 0, "the site loads KaTeX: KaTeX's own macros (\\R, \\exist, …) → math.macros")
     pages = _jekyll_pages(src, sources, config, docs)
     menu = site_menu(src, config, pages, lambda key: config_map.where(key)[0])
     index = _index_settings(theme, docs, config, notes)
@@ -395,7 +400,7 @@ def _post_or_draft(
         return
     data = {**jekyll.defaults_for(rel, "posts", config.get("defaults")), **fm.data}
     date = _post_date(src / rel, name.name, data, zone, draft)
-    if date is None:
+    if date is None or (not draft and not jekyll.POST_NAME.match(name.name)):  # Jekyll reads the date off the name
         notes.skip(rel, 0, "no date: post file names look like YYYY-MM-DD-title.md (Jekyll skips it too)")
         return
     try:
@@ -562,9 +567,10 @@ def _page_or_static(
         message = f"the paginated listing at {url} is not carried: mathpress's index takes its place there"
         notes.skip(rel, 1, message, "listings whose place mathpress's index takes (the same posts, its look)")
         return
-    if url == "/" and home_lists_posts(find_front_matter(text, rel)[1], layout, theme.layouts, theme.name):
+    if url == "/" and home_from_theme(layout, theme.layouts, theme.name):
         message = "the home page lists the posts: not carried, mathpress's index takes its place at /"
         notes.skip(rel, 1, message, "listings whose place mathpress's index takes (the same posts, its look)")
+        notes.home_replaced = True
         return
     if jekyll.output_file(url) == "404.html":
         notes.skip(rel, 1, "404 page not carried: mathpress writes its own 404.html")
@@ -619,14 +625,15 @@ def _paginated(src: Path, config: Mapping[str, Any], sources: list[str]) -> tupl
             found = _v2_pagination(src, rel, config)
             if found:
                 return found
-    if "jekyll-paginate" not in plugins or not config.get("paginate"):
+    if not config.get("paginate"):
         return "", "", 0
     path = "/" + str(config.get("paginate_path") or "/page:num").strip("/") + "/"
     folder = PurePosixPath(path).parent.as_posix().strip("/")
     while True:
         candidate = f"{folder}/index.html" if folder else "index.html"
-        if candidate in sources:
-            return candidate, path, 0
+        if candidate in sources:  # GitHub Pages runs jekyll-paginate unlisted: a page using paginator counts
+            listed = "jekyll-paginate" in plugins or "paginator." in (_read_text(src / candidate) or "")
+            return (candidate, path, 0) if listed else ("", "", 0)
         if not folder:
             return "", "", 0
         folder = PurePosixPath(folder).parent.as_posix().strip(".").strip("/")
@@ -667,7 +674,9 @@ def _index_settings(theme: _Theme, docs: list[_Doc], config: Mapping[str, Any], 
     if home is not None:
         notes.translate(home.rel, 0, "the site's own home page is carried at /: no post index (index_url: false)")
         return {"index_url": False}
-    return {"paginate": False}  # the home page listed every post: no pagination plugin cut it into pages
+    if notes.home_replaced:  # the theme's home layout listed every post: no pagination plugin cut it into pages
+        return {"paginate": False}
+    return {}
 
 
 def _static(src: Path, rel: str, files: dict[str, Path], notes: _Findings) -> None:

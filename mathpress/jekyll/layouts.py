@@ -114,14 +114,10 @@ def missing_includes(listing: Listing, includes: set[str]) -> list[str]:
     return sorted(name for name in used if name not in includes)
 
 
-def home_lists_posts(text: str, layout: str, layouts: Mapping[str, Layout], theme: str) -> bool:
-    """Whether a home page shows the site's posts (then mathpress's index takes its place)."""
-    if re.search(r"\b(?:site\.posts|paginator\.posts)\b", text):
-        return True
-    own = chain(layout, layouts)
-    if own:
-        return any(re.search(r"\b(?:site\.posts|paginator\.posts)\b", item.text) for item in own)
-    return layout in HOME_LAYOUTS.get(theme, ()) and layout not in layouts
+def home_from_theme(layout: str, layouts: Mapping[str, Layout], theme: str) -> bool:
+    """Whether a home page's list comes from a theme gem's home layout the site does not hold (mathpress's index
+    takes its place; a home page whose layout or Liquid is in the site is carried and shows what it showed)."""
+    return layout not in layouts and layout in HOME_LAYOUTS.get(theme, ())
 
 
 # -- mathpress's stand-ins for the listing layouts of themes that sites use as gems (our own Liquid, written

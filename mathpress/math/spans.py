@@ -143,6 +143,7 @@ class _Scanner:
         self.notes: list[Diagnostic] = []
         self.regions: list[tuple[int, int]] = []  # each span's (start, end) in text
         self.code: list[tuple[int, int]] = []  # each code block's and closed code span's (start, end)
+        self.html_lines: set[int] = set()  # lines (from 0) of raw HTML blocks: the browser decodes entities there
         self.lines = LineStarts.of(text, first_line)
         # Every blank line as (start, end) of `\n[ \t]*\n`, found once: positions come from
         # bisecting these lists, never from counting from the start of the text for each span.
@@ -169,6 +170,10 @@ class _Scanner:
                 continue
             if line.strip():
                 in_list, html_tag = self._block_state(lines, index, in_list, html_tag)
+                if html_tag is not None or (
+                    HTML_BLOCK_START.match(line) and (index == 0 or not lines[index - 1].strip())
+                ):
+                    self.html_lines.add(index)
             index += 1
         self._scan_region(start, len(lines))
 
@@ -498,6 +503,8 @@ class _Scanner:
         tex = self._without_containers(at, raw).strip()
         if kramdown:
             tex = kramdown_unescape(tex)
+        elif "&" in tex and bisect.bisect_right(self.lines.starts, at) - 1 in self.html_lines:
+            tex = html.unescape(tex)  # raw HTML (a post's content a listing shows): MathJax sees the decoded text
         line, col = self.lines.position(at)
         tex_line, tex_col = self.lines.position(inner[0] + len(raw) - len(raw.lstrip()))
         self.spans.append(MathSpan(tex, display, line, col, delimiter, tex_line, tex_col))
