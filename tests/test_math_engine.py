@@ -63,6 +63,15 @@ def test_undefined_macros_and_unknown_environments_are_named(tmp_path: Path) -> 
     ]
 
 
+def test_a_delimiter_inside_math_is_named_as_mathjax_paints_it(tmp_path: Path) -> None:
+    # A real Korean post: brackets written \\[ \\] for kramdown, read by MathJax as a display holding `\\[`.
+    body = "> (라) \\[나는 \\[봄이 왔음]을 오늘에서야 깨달았다\\].\n"
+    assert warnings(tmp_path, body) == [
+        "content/posts/2024-01-02-x.md:4:12: warning: unknown TeX macro `\\[` (inside math `\\[` is not a "
+        "delimiter: write `[` for the character itself)"
+    ]
+
+
 def test_site_macros_and_a_posts_own_definitions_are_mathjaxs(tmp_path: Path) -> None:
     site = SITE + '  macros:\n    R: "\\\\mathbb{R}"\n'
     body = "$\\newcommand{\\abs}[1]{|#1|}\\abs{x} \\in \\R$ and later $\\abs{y}$.\n"
