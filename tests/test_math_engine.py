@@ -123,3 +123,15 @@ def test_a_site_without_math_never_starts_the_engine(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_engine_starts_and_typesets_inside_a_running_asyncio_loop() -> None:
+    # Playwright's sync API and Jupyter run one; MiniRacer would adopt it and then fail on blocking calls.
+    code = (
+        "import asyncio; from mathpress.math import engine\n"
+        "async def main():\n"
+        "    print(engine.typeset([('x^2', False)], engine.Settings())[0].mathml.count('<msup'))\n"
+        "asyncio.run(main())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert (out.returncode, out.stdout.strip()) == (0, "1"), out.stderr[-2000:]
