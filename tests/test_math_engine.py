@@ -42,6 +42,17 @@ def test_a_control_character_is_reported_at_its_place_and_the_page_still_typeset
     assert "<mfrac><mn>1</mn><mn>2</mn></mfrac>" in page and "\\frac" not in page.split("<annotation")[0]
 
 
+def test_a_control_character_deep_in_an_align_is_reported_at_its_line_and_column(tmp_path: Path) -> None:
+    # As in the imported post: equation (4) of an align, the byte after a fraction.
+    body = "Intro.\n\n\\begin{align}\na &= b \\\\\nc &= \\frac{1}{2}\x1c d \\tag{4}\n\\end{align}\n"
+    assert warnings(tmp_path, body) == [
+        "content/posts/2024-01-02-x.md:8:17: warning: invisible control character U+001C in math "
+        "(MathJax 3 fails on it with “Math input error”); delete it"
+    ]
+    page = read_output(tmp_path / "site", "2024/01/02/x/index.html")
+    assert "\x1c" not in page and "<mtext>4</mtext>" in page and "data-mjx-error" not in page
+
+
 def test_errors_only_mathjax_knows_are_reported_where_mathjax_stopped(tmp_path: Path) -> None:
     body = "One $x^1^2$ here.\n\nTwo $a & b$.\n\n$$\n\\sqrt[3{x}\n$$\n\n$\\frac{a}{\\frac{b}{\\sqrt[}}$\n"
     found = warnings(tmp_path, body)
