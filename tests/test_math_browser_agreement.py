@@ -13,7 +13,7 @@ the SVG and MathML into the page). For every post:
   messages, as the browser shows, and the same macros painted red.
 
 A post with MathJax errors is added to the corpus so that the error boxes have something to
-agree on. One Chromium, one page load per post and render.
+agree on; its title and its table of contents have math too. One Chromium, one page load per post and render.
 """
 
 from __future__ import annotations
@@ -39,8 +39,11 @@ RENDERS = {
     "build": "  render: build\n",
 }
 ERRORS_POST = """---
-title: Errors
+title: "Errors in $\\\\frac{a}{b}$"
+toc: true
 ---
+## Where $\\sqrt{2}$ is
+
 A brace closed twice $\\frac{1}{2}}$, a double exponent $x^1^2$ and a macro nobody defined $\\fooo + x$.
 
 $$
@@ -182,10 +185,12 @@ def test_the_error_boxes_compared_are_there(views: dict[str, Views]) -> None:
     ]
     assert view.static["errors"] == view.browser["errors"] == expected
     assert view.static["red"] == view.browser["red"] == 1
+    assert [item["tex"] for item in view.items[:3]] == ["\\frac{a}{b}", "\\sqrt{2}", "\\sqrt{2}"]  # title, contents
     assert sum(len(v.items) for v in views.values()) >= 30
 
 
 def test_a_brace_left_open_is_text_in_the_browser_and_an_error_box_in_the_build(views: dict[str, Views]) -> None:
     view = views["2024-05-06-open-brace.md"]
-    assert view.items == [] and "\\(\\frac{1}{2\\)" in view.browser["text"]
+    assert [item["tex"] for item in view.items] == ["\\frac{a}{b}"]  # only the errors post's title, in the links
+    assert "\\(\\frac{1}{2\\)" in view.browser["text"]
     assert view.static["errors"] == ["Missing close brace"] and view.static["yellow"] == 1
