@@ -99,7 +99,7 @@ class Views:
 
     items: list[dict[str, Any]]
     browser: dict[str, Any]
-    browser_errors: list[str]
+    browser_errors: list[str]  # tests.browser's probe: MathJax's errors, and `.math` it left untypeset
     static: dict[str, Any]
     page: str  # the `render: build` page's HTML
 
@@ -154,6 +154,7 @@ def test_browser_mathjax_and_the_build_give_the_same_mathml_span_by_span(views: 
     view = views[name]
     ours = [_formula(m) for m in ASSISTIVE.findall(view.page)]
     theirs = [_formula(clean_mathml(item["mml"], item["tex"], item["display"])) for item in view.items]
+    assert [e for e in view.browser_errors if e.startswith("math left untypeset")] == []
     assert len(ours) == len(theirs) == view.page.count('class="math ')
     assert all(m.startswith("<math") for m in theirs), theirs  # MathJax's MathML could be made safe
     for index, (mine, browser) in enumerate(zip(ours, theirs, strict=True)):
