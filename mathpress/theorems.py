@@ -1,0 +1,448 @@
+"""Markup stage: theorem-like blocks and references to them, in protected Markdown → HTML elements.
+
+Writers use pandoc's fenced divs (`::: {.theorem #thm-main title="Cauchy"}` … `:::`, Quarto's
+`::: {#thm-main}`) or LaTeX's `\\begin{theorem}[Cauchy]\\label{thm:main}` … `\\end{theorem}`, and
+refer to them with `@thm-main` (Quarto), `\\ref{thm:main}` (the number) or `\\cref{thm:main}`.
+
+This runs on text whose math is already protected (math.spans), so `\\begin{align}` and any
+TeX are tokens here and never read as a theorem. Numbers are given per post in page order by
+one counter shared by the numbered kinds (amsthm's common `\\newtheorem{lemma}[theorem]{Lemma}`
+setup); site.yml's `theorems:` can give a kind its own counter, unnumber it or add kinds.
+
+Two parts: `claim_references` reads the raw body before protection (labels, references that
+name no label, with their file positions; `\\ref{}` to a theorem is taken from MathJax), and
+`TheoremExtension` (a block processor, an inline pattern and a tree processor) builds the HTML.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import markdown
+from markdown.blockprocessors import BlockProcessor
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
+
+from .errors import Diagnostic, LineStarts, warning
+from .math.spans import code_and_math_regions
+
+
+class Kind(NamedTuple):
+    """One theorem-like kind (a tuple: RenderInput fields are part of the JSON cache key)."""
+
+    key: str  # what the writer types: `.theorem`, `\begin{theorem}`
+    name: str  # what the reader sees: "Theorem"
+    counter: str  # kinds with the same counter share the numbers
+    numbered: bool
+    style: str  # plain: italic body; definition, remark: upright; proof: "Proof." and ∎
+    prefix: str  # Quarto's id prefix: `#thm-main` is a theorem, `@thm-main` refers to it ("" for none)
+
+
+DEFAULT_KINDS: tuple[Kind, ...] = (
+    Kind("theorem", "Theorem", "theorem", True, "plain", "thm"),
+    Kind("lemma", "Lemma", "theorem", True, "plain", "lem"),
+    Kind("proposition", "Proposition", "theorem", True, "plain", "prp"),
+    Kind("corollary", "Corollary", "theorem", True, "plain", "cor"),
+    Kind("definition", "Definition", "theorem", True, "definition", "def"),
+    Kind("example", "Example", "theorem", True, "definition", "exm"),
+    Kind("remark", "Remark", "theorem", True, "remark", "rem"),
+    Kind("proof", "Proof", "proof", False, "proof", ""),
+)
+# Quarto's prefixes for kinds a site may add; pandoc's other cross-reference prefixes (no theorem
+# carries them, but `@eq-x` is a cross-reference, not a citation).
+QUARTO_PREFIXES = {"conjecture": "cnj", "exercise": "exr", "solution": "sol"}
+OTHER_PREFIXES = ("eq", "fig", "tbl", "sec", "lst")
+
+
+def site_kinds(declared: Mapping[str, Mapping[str, Any]]) -> tuple[Kind, ...]:
+    """The built-in kinds with site.yml's `theorems:` applied (validated by config: name, counter, numbered, …)."""
+    kinds = {kind.key: kind for kind in DEFAULT_KINDS}
+    for key, fields in sorted(declared.items()):
+        base = kinds.get(key) or Kind(key, key.capitalize(), "theorem", True, "plain", QUARTO_PREFIXES.get(key, ""))
+        kinds[key] = base._replace(**{name: fields[name] for name in Kind._fields if name in fields})
+    return tuple(kinds.values())
+
+
+def cross_reference_prefixes(kinds: Sequence[Kind] = DEFAULT_KINDS) -> frozenset[str]:
+    """The `@prefix-…` keys that are cross-references (pandoc's rule); every other `@key` is a citation."""
+    return frozenset(kind.prefix for kind in kinds if kind.prefix) | frozenset(OTHER_PREFIXES)
+
+
+def is_cross_reference(key: str, kinds: Sequence[Kind] = DEFAULT_KINDS) -> bool:
+    """Whether `@key` names a theorem, equation, figure, … rather than a citation (`thm-main`: yes)."""
+    return key.split("-", 1)[0] in cross_reference_prefixes(kinds) and "-" in key
+
+
+# -- openers and closers ---------------------------------------------------------------------------
+
+FENCE_OPEN = re.compile(r"^[ \t]{0,3}:{3,}[ \t]*(?:\{([^{}\n]*)\}|([A-Za-z][\w-]*))[ \t]*:*[ \t]*$")
+FENCE_CLOSE = re.compile(r"^[ \t]{0,3}:{3,}[ \t]*$")
+LATEX_OPEN = re.compile(
+    r"^[ \t]{0,3}\\begin\{([A-Za-z]+)\}(?:\[([^\]\n]*)\])?[ \t]*(?:\\label\{([^{}\n]+)\})?[ \t]*(.*)$"
+)
+LABEL_FIRST = re.compile(r"^[ \t]*\\label\{([^{}\n]+)\}[ \t]*")
+HEADING_TITLE = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$")  # Quarto's older form: the div's first heading
+ATTRIBUTE = re.compile(r"""\.([\w-]+)|#([^\s{}]+)|([\w-]+)=(?:"([^"]*)"|'([^']*)'|(\S+))""")
+
+
+class Opener(NamedTuple):
+    """What a theorem's opening line says."""
+
+    kind: Kind
+    label: str  # as written: `thm-main` or `thm:main` ("" when none)
+    title: str
+    rest: str  # text after a LaTeX opener on its line (the body's start)
+    latex: bool
+
+
+def read_opener(line: str, kinds: Sequence[Kind]) -> Opener | None:
+    """The theorem a line opens, or None (another div, a math environment, text)."""
+    latex = LATEX_OPEN.match(line)
+    if latex:
+        kind = _kind(kinds, latex[1])
+        return Opener(kind, latex[3] or "", latex[2] or "", latex[4], True) if kind else None
+    fence = FENCE_OPEN.match(line)
+    if not fence:
+        return None
+    if fence[2]:
+        kind = _kind(kinds, fence[2])
+        return Opener(kind, "", "", "", False) if kind else None
+    classes, ident, values = _attributes(fence[1])
+    by_class = next((k for name in classes if (k := _kind(kinds, name))), None)
+    by_prefix = next((k for k in kinds if k.prefix and ident.startswith(k.prefix + "-")), None)
+    kind = by_class or by_prefix
+    if kind is None:
+        return None
+    return Opener(kind, ident, values.get("title", values.get("name", "")), "", False)
+
+
+def _kind(kinds: Sequence[Kind], key: str) -> Kind | None:
+    return next((kind for kind in kinds if kind.key == key), None)
+
+
+def _attributes(text: str) -> tuple[list[str], str, dict[str, str]]:
+    """Pandoc's attributes `{.class #id key="value"}` → classes, id, values."""
+    classes, ident, values = [], "", {}
+    for match in ATTRIBUTE.finditer(text):
+        if match[1]:
+            classes.append(match[1])
+        elif match[2]:
+            ident = ident or match[2]
+        else:
+            values[match[3]] = next(v for v in (match[4], match[5], match[6]) if v is not None)
+    return classes, ident, values
+
+
+def closes(line: str, opener: Opener) -> tuple[int, int] | None:
+    """Where on a line the closer of `opener`'s kind is: (start, end) of `\\end{kind}` or of `:::`."""
+    if opener.latex:
+        found = line.find(f"\\end{{{opener.kind.key}}}")
+        return (found, found + len(opener.kind.key) + 6) if found >= 0 else None
+    return (0, len(line)) if FENCE_CLOSE.match(line) else None
+
+
+def opens_same(line: str, opener: Opener) -> bool:
+    """Whether a line opens a block that the next closer of opener's sort closes (nesting)."""
+    if opener.latex:
+        return f"\\begin{{{opener.kind.key}}}" in line
+    return bool(FENCE_OPEN.match(line))
+
+
+def element_id(label: str) -> str:
+    """The HTML id of a label (`thm:main` stays, spaces become `-`)."""
+    return re.sub(r"\s+", "-", label.strip())
+
+
+# -- before protection: labels and references, with file positions -------------------------------
+
+CONTAINER = re.compile(r"^(?:[ \t]*>)*[ \t]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)?[ \t]*")
+QUARTO_REF = r"-?@({prefixes})-(\w+(?:[-:.]\w+)*)"
+TEX_REF = re.compile(r"\\([cC]ref|Ref)\{([^{}\n]+)\}")
+MATHJAX_REF = re.compile(r"\\ref\{([^{}\n]+)\}")  # math.spans makes a span of `\ref{…}` in prose
+REF_TRIGGER = re.compile(r"@|\\(?:[cC]ref|ref|Ref)\{")
+
+
+def quarto_reference(kinds: Sequence[Kind]) -> re.Pattern[str]:
+    """`@thm-main`, `-@thm-main` and `[@thm-a; @lem-b]`, for the kinds' prefixes (and pandoc's others)."""
+    one = QUARTO_REF.format(prefixes="|".join(sorted(cross_reference_prefixes(kinds))))
+    return re.compile(rf"(?<![\w@\\])(?:\[({one}(?:[ \t]*;[ \t]*{one})*)\]|({one}))")
+
+
+def claim_references(
+    body: str, source: str, first_line: int, kinds: Sequence[Kind] = DEFAULT_KINDS
+) -> tuple[str, list[Diagnostic]]:
+    """The body with `\\ref{theorem label}` kept from MathJax, and warnings for labels no theorem has.
+
+    `\\ref{x}` becomes `\\Ref{x}` (same length: positions stay) when x is a theorem's; other
+    `\\ref{}`s stay math, for MathJax's equation numbers (math.equations warns about those)."""
+    if not REF_TRIGGER.search(body) and ":::" not in body and "\\begin{" not in body:
+        return body, []
+    code, math = code_and_math_regions(body)
+    lines = LineStarts.of(body, first_line)
+    labels, notes = _labels(body, code, lines, source, kinds)
+    notes += _unknown(body, sorted(code + math), labels, lines, source, kinds)
+    for start, end in math:
+        found = MATHJAX_REF.fullmatch(body, start, end)
+        if found and found[1].strip() in labels:
+            body = body[:start] + "\\Ref" + body[start + 4 :]
+    return body, notes
+
+
+def _labels(
+    body: str, code: Sequence[tuple[int, int]], lines: LineStarts, source: str, kinds: Sequence[Kind]
+) -> tuple[set[str], list[Diagnostic]]:
+    """Every theorem label the body defines (outside code); a warning for each defined twice."""
+    seen: dict[str, int] = {}
+    notes = []
+    texts = body.split("\n")
+    for index, line in enumerate(texts):
+        start = lines.starts[index]
+        if not ("\\begin{" in line or ":::" in line) or _inside(start, code):
+            continue
+        lead = CONTAINER.match(line)
+        opener = read_opener(line[lead.end() if lead else 0 :], kinds)
+        label = opener.label if opener else ""
+        if opener and not label and opener.latex and index + 1 < len(texts):
+            following = LABEL_FIRST.match(CONTAINER.sub("", texts[index + 1], count=1))
+            label = following[1] if following else ""
+        label = label.strip()
+        if not label:
+            continue
+        if label in seen:
+            where = f"line {seen[label]}"
+            notes.append(warning(source, index + lines.first_line, 1, f"label `{label}` is already used at {where}"))
+        seen.setdefault(label, index + lines.first_line)
+    return set(seen), notes
+
+
+def _unknown(
+    body: str,
+    skipped: Sequence[tuple[int, int]],
+    labels: set[str],
+    lines: LineStarts,
+    source: str,
+    kinds: Sequence[Kind],
+) -> list[Diagnostic]:
+    """A warning at each reference in prose to a label no theorem of the post has."""
+    found = [(m.start(), _quarto_labels(m.group())) for m in quarto_reference(kinds).finditer(body)]
+    found += [(m.start(), _tex_labels(m[2])) for m in TEX_REF.finditer(body)]
+    notes = []
+    for start, names in sorted(found):
+        if _inside(start, skipped):
+            continue
+        for name in names:
+            if name not in labels:
+                line, col = lines.position(start)
+                notes.append(warning(source, line, col, _unknown_message(name)))
+    return notes
+
+
+def _unknown_message(label: str) -> str:
+    hint = " (equations are referred to with \\eqref{…})" if label.startswith(("eq-", "eq:")) else ""
+    return f"reference to `{label}`: no theorem in this post has that label{hint}"
+
+
+def _quarto_labels(text: str) -> list[str]:
+    return [m[0].lstrip("-@") for m in re.finditer(r"-?@[\w:.-]*\w", text)]
+
+
+def _tex_labels(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _inside(offset: int, regions: Iterable[tuple[int, int]]) -> bool:
+    return any(start <= offset < end for start, end in regions)
+
+
+# -- Python-Markdown -------------------------------------------------------------------------------
+
+DISPLAY_ALONE = re.compile(r"\s*mpxq\d+z\d+q\s*")  # a paragraph of one math token (math.spans.choose_prefix)
+
+
+class TheoremBlockProcessor(BlockProcessor):
+    """A theorem's lines, up to its closer across blank lines, → `<div class="theorem-env …">`."""
+
+    def __init__(self, parser: Any, kinds: Sequence[Kind]) -> None:
+        super().__init__(parser)
+        self.kinds = kinds
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return self._opening(block.split("\n")) is not None
+
+    def _opening(self, lines: list[str]) -> tuple[int, Opener] | None:
+        for index, line in enumerate(lines):
+            opener = read_opener(line, self.kinds) if ("\\begin{" in line or ":::" in line) else None
+            if opener:
+                return index, opener
+        return None
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> None:
+        lines = blocks.pop(0).split("\n")
+        found = self._opening(lines)
+        assert found is not None
+        index, opener = found
+        if index:
+            self.parser.parseBlocks(parent, ["\n".join(lines[:index])])
+        body, rest = _body(lines[index + 1 :], blocks, opener)
+        if rest.strip():
+            blocks.insert(0, rest)
+        self._build(parent, opener, body)
+
+    def _build(self, parent: etree.Element, opener: Opener, body: list[str]) -> None:
+        label, title = opener.label, opener.title
+        if opener.rest.strip():
+            body.insert(0, opener.rest)
+        if opener.latex and not label and body and (found := LABEL_FIRST.match(body[0])):
+            label, body[0] = found[1].strip(), body[0][found.end() :]
+        if not opener.latex and not title and body and (heading := HEADING_TITLE.match(body[0])):
+            title, body = heading[1], body[1:]
+        kind = opener.kind
+        div = etree.SubElement(parent, "div", {"class": f"theorem-env {kind.key} {kind.style}-style"})
+        if label:
+            div.set("id", element_id(label))
+            div.set("data-theorem-label", label.strip())
+        div.set("data-theorem-kind", kind.key)
+        self.parser.parseChunk(div, "\n".join(body))
+        _add_head(div, kind, title)
+        if kind.style == "proof":
+            _add_qed(div)
+
+
+def _body(lines: list[str], blocks: list[str], opener: Opener) -> tuple[list[str], str]:
+    """The theorem's body lines (taking blocks as needed) and what follows its closer on its block."""
+    depth = 0
+    body: list[str] = []
+    while True:
+        for index, line in enumerate(lines):
+            end = closes(line, opener)
+            if end and depth == 0:
+                body += [line[: end[0]]] if line[: end[0]].strip() else []
+                return body, "\n".join([line[end[1] :], *lines[index + 1 :]])
+            depth += 1 if opens_same(line, opener) else 0
+            depth -= 1 if end else 0
+            body.append(line)
+        if not blocks:
+            return body, ""  # never closed: the theorem runs to the end of its container
+        body.append("")
+        lines = blocks.pop(0).split("\n")
+
+
+def _add_head(div: etree.Element, kind: Kind, title: str) -> None:
+    """The head, "Theorem (Cauchy).", at the start of the first paragraph (its number comes in page order, later)."""
+    head = etree.Element("span", {"class": "theorem-head"})
+    mark = etree.SubElement(head, "em" if kind.style in ("remark", "proof") else "strong")
+    if kind.style == "proof":
+        mark.text = f"{title.strip() or kind.name}."
+    elif title.strip():
+        mark.text, mark.tail = kind.name, f" ({title.strip()})."
+    else:
+        mark.text = f"{kind.name}."
+    first = div[0] if len(div) else None
+    if first is not None and first.tag == "p" and not _display_alone(first):
+        head.tail = " " + (first.text or "")
+        first.text = ""
+        first.insert(0, head)
+    else:
+        paragraph = etree.Element("p")
+        paragraph.append(head)
+        div.insert(0, paragraph)
+
+
+def _add_qed(div: etree.Element) -> None:
+    """∎ at the end of the proof's last paragraph, or on a line of its own after a display or a list."""
+    last = div[-1] if len(div) else None
+    if last is None or last.tag != "p" or _display_alone(last):
+        last = etree.SubElement(div, "p", {"class": "qed-line"})
+    elif len(last):
+        last[-1].tail = (last[-1].tail or "").rstrip() + " "
+    else:
+        last.text = (last.text or "").rstrip() + " "
+    qed = etree.SubElement(last, "span", {"class": "qed", "title": "End of proof"})
+    qed.text = "∎"
+
+
+def _display_alone(paragraph: etree.Element) -> bool:
+    return not len(paragraph) and bool(DISPLAY_ALONE.fullmatch(paragraph.text or ""))
+
+
+class ReferencePattern(InlineProcessor):
+    """`@thm-main`, `[@thm-main]`, `-@thm-main`, `\\cref{…}`, `\\Cref{…}`, `\\Ref{…}` → a link filled in later."""
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:  # type: ignore[override]
+        text = m.group()
+        if text.startswith("\\"):
+            tex = TEX_REF.match(text)
+            assert tex
+            labels, form = _tex_labels(tex[2]), "number" if tex[1] == "Ref" else "name"
+        else:
+            labels = _quarto_labels(text)
+            form = "number" if text.lstrip("[").startswith("-") else "name"
+        link = etree.Element("a", {"class": "theorem-ref", "data-ref": "\n".join(labels), "data-form": form})
+        link.text = AtomicString(text.replace("\\Ref{", "\\ref{"))
+        return link, m.start(), m.end()
+
+
+class NumberingTreeprocessor(Treeprocessor):
+    """Numbers theorems in page order, then fills each reference with "Theorem 2" and its link."""
+
+    def __init__(self, md: markdown.Markdown, kinds: Sequence[Kind]) -> None:
+        super().__init__(md)
+        self.kinds = {kind.key: kind for kind in kinds}
+
+    def run(self, root: etree.Element) -> None:
+        targets: dict[str, tuple[str, str, str]] = {}  # label → (name, number, id)
+        counters: dict[str, int] = {}
+        for div in root.iter("div"):
+            key = div.attrib.pop("data-theorem-kind", None)
+            if key is None:
+                continue
+            kind = self.kinds[key]
+            number = ""
+            if kind.numbered:
+                number = str(counters.setdefault(kind.counter, 0) + 1)
+                counters[kind.counter] = int(number)
+                head = div.find("./p/span[@class='theorem-head']")
+                if head is not None and len(head):
+                    written = head[0].text or ""
+                    head[0].text = f"{written[: len(kind.name)]} {number}{written[len(kind.name) :]}"
+            label = div.attrib.pop("data-theorem-label", "")
+            if label and label not in targets:
+                targets[label] = (kind.name, number, div.get("id", ""))
+        for link in root.iter("a"):
+            if "data-ref" in link.attrib:
+                _fill(link, targets)
+
+
+def _fill(link: etree.Element, targets: Mapping[str, tuple[str, str, str]]) -> None:
+    """One reference: "Theorem 2" (or "2") linked to its theorem; as written if the label is unknown."""
+    labels = link.attrib.pop("data-ref").split("\n")
+    form = link.attrib.pop("data-form")
+    found = [targets[label] for label in labels if label in targets]
+    if len(found) != len(labels):
+        link.tag = "span"
+        link.set("class", "theorem-ref unknown")
+        return
+    words = [number if form == "number" and number else f"{name} {number}".strip() for name, number, _ in found]
+    link.text = AtomicString(", ".join(words))
+    link.set("href", f"#{found[0][2]}")
+
+
+class TheoremExtension(Extension):
+    """Theorem-like blocks and references to them (see the module docstring)."""
+
+    def __init__(self, kinds: Sequence[Kind] = DEFAULT_KINDS) -> None:
+        super().__init__()
+        self.kinds = tuple(kinds)
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        """Register the block processor after indented code, the pattern before links, numbering after inline."""
+        md.parser.blockprocessors.register(TheoremBlockProcessor(md.parser, self.kinds), "theorem", 78)
+        tex = TEX_REF.pattern
+        pattern = f"(?:{quarto_reference(self.kinds).pattern})|{tex}"
+        md.inlinePatterns.register(ReferencePattern(pattern, md), "theorem_ref", 171)
+        md.treeprocessors.register(NumberingTreeprocessor(md, self.kinds), "theorem_numbers", 18)
