@@ -196,28 +196,49 @@ def claim_references(
 def _labels(
     body: str, code: Sequence[tuple[int, int]], lines: LineStarts, source: str, kinds: Sequence[Kind]
 ) -> tuple[set[str], list[Diagnostic]]:
-    """Every theorem label the body defines (outside code); a warning for each defined twice."""
+    """Every theorem label the body defines (outside code); warnings for a label used twice, a theorem never closed."""
     seen: dict[str, int] = {}
-    notes = []
+    notes: list[Diagnostic] = []
+    open_: list[tuple[Opener | None, int, int]] = []  # the blocks open: theorem (None: another div), line, column
     texts = body.split("\n")
     for index, line in enumerate(texts):
-        start = lines.starts[index]
-        if not ("\\begin{" in line or ":::" in line) or _inside(start, code):
+        if not ("\\begin{" in line or "\\end{" in line or ":::" in line) or _inside(lines.starts[index], code):
             continue
         lead = CONTAINER.match(line)
-        opener = read_opener(line[lead.end() if lead else 0 :], kinds)
+        column = lead.end() if lead else 0
+        number = index + lines.first_line
+        opener = read_opener(line[column:], kinds)
+        if opener or FENCE_OPEN.match(line[column:]):
+            open_.append((opener, number, column + 1))
+        _close(open_, opener.rest if opener else line[column:])
         label = opener.label if opener else ""
         if opener and not label and opener.latex and index + 1 < len(texts):
             following = LABEL_FIRST.match(CONTAINER.sub("", texts[index + 1], count=1))
             label = following[1] if following else ""
         label = label.strip()
-        if not label:
-            continue
         if label in seen:
             where = f"line {seen[label]}"
-            notes.append(warning(source, index + lines.first_line, 1, f"label `{label}` is already used at {where}"))
-        seen.setdefault(label, index + lines.first_line)
+            notes.append(warning(source, number, column + 1, f"label `{label}` is already used at {where}"))
+        if label:
+            seen.setdefault(label, number)
+    notes += [warning(source, line, col, _unclosed(opener)) for opener, line, col in open_ if opener]
     return set(seen), notes
+
+
+def _close(open_: list[tuple[Opener | None, int, int]], text: str) -> None:
+    """Take off open_ what a line's closers (`:::`, `\\end{kind}`) close."""
+    for match in re.finditer(r"\\end\{([A-Za-z]+)\}|^[ \t]{0,3}:{3,}[ \t]*$", text):
+        for place in range(len(open_) - 1, -1, -1):
+            opener = open_[place][0]
+            latex = match[1] is not None
+            if (opener is not None and opener.latex) == latex and (not latex or opener.kind.key == match[1]):  # type: ignore[union-attr]
+                del open_[place]
+                break
+
+
+def _unclosed(opener: Opener) -> str:
+    closer = f"`\\end{{{opener.kind.key}}}`" if opener.latex else "a `:::` line"
+    return f"this {opener.kind.name.lower()} is never closed by {closer}; it runs to the end of its block"
 
 
 def _unknown(
@@ -265,7 +286,10 @@ DISPLAY_ALONE = re.compile(r"\s*mpxq\d+z\d+q\s*")  # a paragraph of one math tok
 
 
 class TheoremBlockProcessor(BlockProcessor):
-    """A theorem's lines, up to its closer across blank lines, → `<div class="theorem-env …">`."""
+    """A theorem's lines, up to its closer across blank lines, → `<div class="theorem-env …">`.
+
+    A list item hands its indented blocks over one at a time: a theorem still open at the end of
+    one is marked open, and the item's next blocks go into it until its closer."""
 
     def __init__(self, parser: Any, kinds: Sequence[Kind]) -> None:
         super().__init__(parser)
@@ -283,51 +307,85 @@ class TheoremBlockProcessor(BlockProcessor):
 
     def run(self, parent: etree.Element, blocks: list[str]) -> None:
         lines = blocks.pop(0).split("\n")
+        div = _open_theorem(parent)
+        if div is not None:
+            kind = next(k for k in self.kinds if k.key == div.get("data-theorem-kind"))
+            self._fill(div, Opener(kind, "", "", "", div.get("data-theorem-open") == "latex"), lines, blocks)
+            return
         found = self._opening(lines)
         assert found is not None
         index, opener = found
         if index:
             self.parser.parseBlocks(parent, ["\n".join(lines[:index])])
-        body, rest = _body(lines[index + 1 :], blocks, opener)
-        if rest.strip():
-            blocks.insert(0, rest)
-        self._build(parent, opener, body)
-
-    def _build(self, parent: etree.Element, opener: Opener, body: list[str]) -> None:
+        body = [opener.rest, *lines[index + 1 :]] if opener.rest.strip() else lines[index + 1 :]
+        if parent.tag == "li" and all(line.startswith(" " * self.tab_length) for line in body if line.strip()):
+            body = [line[self.tab_length :] for line in body]  # `- ::: theorem` then the item's indented lines
         label, title = opener.label, opener.title
-        if opener.rest.strip():
-            body.insert(0, opener.rest)
-        if opener.latex and not label and body and (found := LABEL_FIRST.match(body[0])):
-            label, body[0] = found[1].strip(), body[0][found.end() :]
+        if opener.latex and not label and body and (first := LABEL_FIRST.match(body[0])):
+            label, body[0] = first[1].strip(), body[0][first.end() :]
         if not opener.latex and not title and body and (heading := HEADING_TITLE.match(body[0])):
             title, body = heading[1], body[1:]
-        kind = opener.kind
-        div = etree.SubElement(parent, "div", {"class": f"theorem-env {kind.key} {kind.style}-style"})
-        if label:
-            div.set("id", element_id(label))
-            div.set("data-theorem-label", label.strip())
-        div.set("data-theorem-kind", kind.key)
+        div = _theorem_div(parent, opener.kind, label)
+        self._fill(div, opener, body, blocks)
+        _add_head(div, opener.kind, title)
+
+    def _fill(self, div: etree.Element, opener: Opener, lines: list[str], blocks: list[str]) -> None:
+        """Parse the theorem's lines (and blocks up to its closer) into div; what follows the closer is left."""
+        body, rest, closed = _body(lines, blocks, opener)
+        self.parser.state.set("theorem")  # not a tight list's item: paragraphs inside are <p>
         self.parser.parseChunk(div, "\n".join(body))
-        _add_head(div, kind, title)
-        if kind.style == "proof":
-            _add_qed(div)
+        self.parser.state.reset()
+        if closed:
+            div.attrib.pop("data-theorem-open", None)
+        else:
+            div.set("data-theorem-open", "latex" if opener.latex else "fence")
+        if rest.strip():
+            blocks.insert(0, rest)
 
 
-def _body(lines: list[str], blocks: list[str], opener: Opener) -> tuple[list[str], str]:
-    """The theorem's body lines (taking blocks as needed) and what follows its closer on its block."""
+class ContinuationProcessor(TheoremBlockProcessor):
+    """A block after a theorem its container left open (a list item's next indented block) goes into it.
+
+    Before indented code: the block keeps the indentation of the theorem's lines in the item."""
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return _open_theorem(parent) is not None
+
+
+def _theorem_div(parent: etree.Element, kind: Kind, label: str) -> etree.Element:
+    """The theorem's element; its kind and label stay as attributes until it is numbered."""
+    div = etree.SubElement(parent, "div", {"class": f"theorem-env {kind.key} {kind.style}-style"})
+    if label:
+        div.set("id", element_id(label))
+        div.set("data-theorem-label", label.strip())
+    div.set("data-theorem-kind", kind.key)
+    return div
+
+
+def _open_theorem(parent: etree.Element) -> etree.Element | None:
+    """The innermost theorem still open at the end of parent (a list item's, waiting for its next block)."""
+    found = None
+    node = parent
+    while len(node) and node[-1].tag == "div" and "data-theorem-open" in node[-1].attrib:
+        found = node = node[-1]
+    return found
+
+
+def _body(lines: list[str], blocks: list[str], opener: Opener) -> tuple[list[str], str, bool]:
+    """The theorem's body lines (taking blocks as needed), what follows its closer, and whether it closed."""
     depth = 0
     body: list[str] = []
     while True:
         for index, line in enumerate(lines):
             end = closes(line, opener)
             if end and depth == 0:
-                body += [line[: end[0]]] if line[: end[0]].strip() else []
-                return body, "\n".join([line[end[1] :], *lines[index + 1 :]])
+                body += [line[: end[0]].rstrip()] if line[: end[0]].strip() else []
+                return body, "\n".join([line[end[1] :], *lines[index + 1 :]]), True
             depth += 1 if opens_same(line, opener) else 0
             depth -= 1 if end else 0
             body.append(line)
         if not blocks:
-            return body, ""  # never closed: the theorem runs to the end of its container
+            return body, "", False  # not closed yet: the theorem runs to the end of its container
         body.append("")
         lines = blocks.pop(0).split("\n")
 
@@ -402,6 +460,9 @@ class NumberingTreeprocessor(Treeprocessor):
             if key is None:
                 continue
             kind = self.kinds[key]
+            div.attrib.pop("data-theorem-open", None)
+            if kind.style == "proof":
+                _add_qed(div)
             number = ""
             if kind.numbered:
                 number = str(counters.setdefault(kind.counter, 0) + 1)
@@ -442,6 +503,7 @@ class TheoremExtension(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         """Register the block processor after indented code, the pattern before links, numbering after inline."""
         md.parser.blockprocessors.register(TheoremBlockProcessor(md.parser, self.kinds), "theorem", 78)
+        md.parser.blockprocessors.register(ContinuationProcessor(md.parser, self.kinds), "theorem_more", 86)
         tex = TEX_REF.pattern
         pattern = f"(?:{quarto_reference(self.kinds).pattern})|{tex}"
         md.inlinePatterns.register(ReferencePattern(pattern, md), "theorem_ref", 171)
