@@ -122,7 +122,7 @@ LINE_WIDTH_EM = 37.5  # the default theme's column (42rem less 2rem of padding, 
 @lru_cache(maxsize=4)
 def _markdown(kinds: tuple[theorems.Kind, ...] = theorems.DEFAULT_KINDS) -> markdown.Markdown:
     """One Markdown instance per process and theorem kinds, reset between documents (building one costs ~60 ms)."""
-    extensions = [*EXTENSIONS, theorems.TheoremExtension(kinds)]
+    extensions: list[str | markdown.extensions.Extension] = [*EXTENSIONS, theorems.TheoremExtension(kinds)]
     return mdext.install(markdown.Markdown(extensions=extensions, extension_configs=EXTENSION_CONFIGS))
 
 

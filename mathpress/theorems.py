@@ -16,9 +16,11 @@ name no label, with their file positions; `\\ref{}` to a theorem is taken from M
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 import xml.etree.ElementTree as etree
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import markdown
@@ -167,10 +169,13 @@ MATHJAX_REF = re.compile(r"\\ref\{([^{}\n]+)\}")  # math.spans makes a span of `
 REF_TRIGGER = re.compile(r"@|\\(?:[cC]ref|ref|Ref)\{")
 
 
-def quarto_reference(kinds: Sequence[Kind]) -> re.Pattern[str]:
-    """`@thm-main`, `-@thm-main` and `[@thm-a; @lem-b]`, for the kinds' prefixes (and pandoc's others)."""
+@functools.lru_cache(maxsize=8)
+def quarto_reference(kinds: tuple[Kind, ...]) -> re.Pattern[str]:
+    """`@thm-main`, `-@thm-main` and `[@thm-a; @lem-b]`, for the kinds' prefixes (and pandoc's others).
+
+    Not inside a word, an e-mail address or a URL (`https://host/@thm-x`)."""
     one = QUARTO_REF.format(prefixes="|".join(sorted(cross_reference_prefixes(kinds))))
-    return re.compile(rf"(?<![\w@\\])(?:\[({one}(?:[ \t]*;[ \t]*{one})*)\]|({one}))")
+    return re.compile(rf"(?<![\w@\\/.:#=?&%+~-])(?:\[({one}(?:[ \t]*;[ \t]*{one})*)\]|({one}))")
 
 
 def claim_references(
@@ -183,6 +188,7 @@ def claim_references(
     if not REF_TRIGGER.search(body) and ":::" not in body and "\\begin{" not in body:
         return body, []
     code, math = code_and_math_regions(body)
+    code, math = sorted(code), sorted(math)
     lines = LineStarts.of(body, first_line)
     labels, notes = _labels(body, code, lines, source, kinds)
     notes += _unknown(body, sorted(code + math), labels, lines, source, kinds)
@@ -230,8 +236,10 @@ def _close(open_: list[tuple[Opener | None, int, int]], text: str) -> None:
     for match in re.finditer(r"\\end\{([A-Za-z]+)\}|^[ \t]{0,3}:{3,}[ \t]*$", text):
         for place in range(len(open_) - 1, -1, -1):
             opener = open_[place][0]
-            latex = match[1] is not None
-            if (opener is not None and opener.latex) == latex and (not latex or opener.kind.key == match[1]):  # type: ignore[union-attr]
+            if match[1] is None and (opener is None or not opener.latex):  # `:::` closes the innermost div
+                del open_[place]
+                break
+            if opener is not None and opener.latex and opener.kind.key == match[1]:
                 del open_[place]
                 break
 
@@ -250,7 +258,7 @@ def _unknown(
     kinds: Sequence[Kind],
 ) -> list[Diagnostic]:
     """A warning at each reference in prose to a label no theorem of the post has."""
-    found = [(m.start(), _quarto_labels(m.group())) for m in quarto_reference(kinds).finditer(body)]
+    found = [(m.start(), _quarto_labels(m.group())) for m in quarto_reference(tuple(kinds)).finditer(body)]
     found += [(m.start(), _tex_labels(m[2])) for m in TEX_REF.finditer(body)]
     notes = []
     for start, names in sorted(found):
@@ -276,8 +284,10 @@ def _tex_labels(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
-def _inside(offset: int, regions: Iterable[tuple[int, int]]) -> bool:
-    return any(start <= offset < end for start, end in regions)
+def _inside(offset: int, regions: Sequence[tuple[int, int]]) -> bool:
+    """Whether offset lies in one of regions (sorted, not overlapping)."""
+    index = bisect.bisect_right(regions, offset, key=lambda region: region[0]) - 1
+    return index >= 0 and regions[index][0] <= offset < regions[index][1]
 
 
 # -- Python-Markdown -------------------------------------------------------------------------------
@@ -463,20 +473,24 @@ class NumberingTreeprocessor(Treeprocessor):
             div.attrib.pop("data-theorem-open", None)
             if kind.style == "proof":
                 _add_qed(div)
-            number = ""
-            if kind.numbered:
-                number = str(counters.setdefault(kind.counter, 0) + 1)
-                counters[kind.counter] = int(number)
-                head = div.find("./p/span[@class='theorem-head']")
-                if head is not None and len(head):
-                    written = head[0].text or ""
-                    head[0].text = f"{written[: len(kind.name)]} {number}{written[len(kind.name) :]}"
+            number = _number(div, kind, counters) if kind.numbered else ""
             label = div.attrib.pop("data-theorem-label", "")
             if label and label not in targets:
                 targets[label] = (kind.name, number, div.get("id", ""))
         for link in root.iter("a"):
             if "data-ref" in link.attrib:
                 _fill(link, targets)
+
+
+def _number(div: etree.Element, kind: Kind, counters: dict[str, int]) -> str:
+    """Count the theorem on its kind's counter and put the number into its head ("Theorem" → "Theorem 2")."""
+    counters[kind.counter] = counters.get(kind.counter, 0) + 1
+    number = str(counters[kind.counter])
+    head = div.find("./p/span[@class='theorem-head']")
+    if head is not None and len(head):
+        written = head[0].text or ""
+        head[0].text = f"{written[: len(kind.name)]} {number}{written[len(kind.name) :]}"
+    return number
 
 
 def _fill(link: etree.Element, targets: Mapping[str, tuple[str, str, str]]) -> None:

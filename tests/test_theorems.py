@@ -180,6 +180,14 @@ def test_equation_references_stay_mathjax_and_citations_are_left_alone() -> None
     assert not is_cross_reference("thm")
 
 
+def test_urls_and_mail_addresses_are_not_references() -> None:
+    body = "[a](https://m.xyz/@thm-a) <https://x.org/@thm-a> me@thm-a.org\n"
+    assert html_of(body) == (
+        '<p><a href="https://m.xyz/@thm-a">a</a> <a href="https://x.org/@thm-a">https://x.org/@thm-a</a> '
+        "me@thm-a.org</p>"
+    )
+
+
 def test_unknown_labels_are_warnings_at_their_line_and_column() -> None:
     body = "::: {.theorem #thm-a}\nT.\n:::\n\nSee @thm-b and\nalso \\cref{thm:c}, \\ref{thm:d} and `@thm-e`.\n"
     page, notes = render(body, first_line=5)
