@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +13,7 @@ from mathpress.errors import SourceError
 from mathpress.markup import RenderInput, finish, render_document
 from mathpress.math.spans import mathjax_markup
 from mathpress.theorems import DEFAULT_KINDS, Kind, is_cross_reference, site_kinds
+from tests.browser import MATHJAX4_FONTS_URL_PATH, MATHJAX4_URL_PATH, serve_directory, typeset
 from tests.conftest import build_site, make_site, read_output
 
 
@@ -338,3 +341,55 @@ def test_a_bad_theorems_setting_is_an_error_at_its_line(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as caught:
         build_site(root)
     assert str(caught.value) == ("site.yml:2:1: `theorems` axiom: must be one of plain, definition, remark, proof")
+
+
+BROWSER_POST = """---
+title: Theorems
+date: 2024-01-02
+---
+
+By @thm-euler, whose proof is short.
+
+\\begin{theorem}[Euler]\\label{thm-euler}
+For real $x$, *the* identity
+
+$$e^{ix} = \\cos x + i \\sin x \\label{eq:euler}$$
+\\end{theorem}
+
+::: definition
+A *unit* is $z$ with $|z| = 1$.
+:::
+
+::: proof
+Compare the series of both sides of \\eqref{eq:euler}.
+:::
+"""
+
+
+@pytest.mark.browser
+def test_in_chromium_math_inside_is_typeset_and_styles_follow_amsthm(tmp_path: Path, browser_session: Any) -> None:
+    site = (
+        f"title: T\nurl: https://example.org\nmath:\n  render: mathjax\n  mathjax_url: {MATHJAX4_URL_PATH}\n"
+        f"  font_url: {MATHJAX4_FONTS_URL_PATH}\n"
+    )
+    root = make_site(tmp_path, {"site.yml": site, "content/posts/2024-01-02-t.md": BROWSER_POST})
+    # Built in a thread of its own: MathJax's engine (mini-racer) refuses to wait inside Playwright's event loop.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        assert pool.submit(build_site, root).result().diagnostics == ()
+    page = browser_session.new_page()
+    with serve_directory(root / "_site", "/") as base:
+        report = typeset(page, base + "2024/01/02/t/")
+        assert report.errors == [] and report.console_errors == []
+        assert page.eval_on_selector_all(".theorem-env mjx-container", "els => els.length") == 5
+        theorem = ".theorem-env.theorem p"
+        font = "(p, inner) => getComputedStyle(inner ? p.querySelector(inner) : p).fontStyle"
+        assert page.eval_on_selector(theorem, font, None) == "italic"  # amsthm's plain style
+        assert page.eval_on_selector(theorem, font, "em") == "normal"  # emphasis inside italic is upright
+        assert page.eval_on_selector(theorem, font, ".theorem-head") == "normal"
+        assert page.eval_on_selector(".theorem-env.definition p", font, None) == "normal"
+        assert "Theorem 1 (Euler). For real" in report.visible_text
+        assert "Proof. Compare the series of both sides of" in report.visible_text
+        assert page.eval_on_selector(".qed", "q => q.getBoundingClientRect().width > 0 && q.textContent") == "∎"
+        page.click("a.theorem-ref")
+        assert page.evaluate("location.hash") == "#thm-euler"
+    page.close()
