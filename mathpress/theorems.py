@@ -85,7 +85,7 @@ def is_cross_reference(key: str, kinds: Sequence[Kind] = DEFAULT_KINDS) -> bool:
 FENCE_OPEN = re.compile(r"^[ \t]{0,3}:{3,}[ \t]*(?:\{([^{}\n]*)\}|([A-Za-z][\w-]*))[ \t]*:*[ \t]*$")
 FENCE_CLOSE = re.compile(r"^[ \t]{0,3}:{3,}[ \t]*$")
 LATEX_OPEN = re.compile(
-    r"^[ \t]{0,3}\\begin\{([A-Za-z]+)\}(?:\[([^\]\n]*)\])?[ \t]*(?:\\label\{([^{}\n]+)\})?[ \t]*(.*)$"
+    r"^[ \t]{0,3}\\begin\{([A-Za-z]+)(\*?)\}(?:\[([^\]\n]*)\])?[ \t]*(?:\\label\{([^{}\n]+)\})?[ \t]*(.*)$"
 )
 LABEL_FIRST = re.compile(r"^[ \t]*\\label\{([^{}\n]+)\}[ \t]*")
 HEADING_TITLE = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$")  # Quarto's older form: the div's first heading
@@ -99,7 +99,13 @@ class Opener(NamedTuple):
     label: str  # as written: `thm-main` or `thm:main` ("" when none)
     title: str
     rest: str  # text after a LaTeX opener on its line (the body's start)
-    latex: bool
+    env: str = ""  # the LaTeX environment as written (`theorem*`); "" for a fenced div
+    numbered: bool = True  # False for `theorem*` and `{.theorem .unnumbered}`
+
+    @property
+    def latex(self) -> bool:
+        """Whether `\\end{env}` closes it (else a `:::` line)."""
+        return bool(self.env)
 
 
 def read_opener(line: str, kinds: Sequence[Kind]) -> Opener | None:
@@ -107,20 +113,22 @@ def read_opener(line: str, kinds: Sequence[Kind]) -> Opener | None:
     latex = LATEX_OPEN.match(line)
     if latex:
         kind = _kind(kinds, latex[1])
-        return Opener(kind, latex[3] or "", latex[2] or "", latex[4], True) if kind else None
+        env = latex[1] + latex[2]
+        return Opener(kind, latex[4] or "", latex[3] or "", latex[5], env, not latex[2]) if kind else None
     fence = FENCE_OPEN.match(line)
     if not fence:
         return None
     if fence[2]:
         kind = _kind(kinds, fence[2])
-        return Opener(kind, "", "", "", False) if kind else None
+        return Opener(kind, "", "", "") if kind else None
     classes, ident, values = _attributes(fence[1])
     by_class = next((k for name in classes if (k := _kind(kinds, name))), None)
     by_prefix = next((k for k in kinds if k.prefix and ident.startswith(k.prefix + "-")), None)
     kind = by_class or by_prefix
     if kind is None:
         return None
-    return Opener(kind, ident, values.get("title", values.get("name", "")), "", False)
+    title = values.get("title", values.get("name", ""))
+    return Opener(kind, ident, title, "", numbered="unnumbered" not in classes)
 
 
 def _kind(kinds: Sequence[Kind], key: str) -> Kind | None:
@@ -143,15 +151,15 @@ def _attributes(text: str) -> tuple[list[str], str, dict[str, str]]:
 def closes(line: str, opener: Opener) -> tuple[int, int] | None:
     """Where on a line the closer of `opener`'s kind is: (start, end) of `\\end{kind}` or of `:::`."""
     if opener.latex:
-        found = line.find(f"\\end{{{opener.kind.key}}}")
-        return (found, found + len(opener.kind.key) + 6) if found >= 0 else None
+        found = line.find(f"\\end{{{opener.env}}}")
+        return (found, found + len(opener.env) + 6) if found >= 0 else None
     return (0, len(line)) if FENCE_CLOSE.match(line) else None
 
 
 def opens_same(line: str, opener: Opener) -> bool:
     """Whether a line opens a block that the next closer of opener's sort closes (nesting)."""
     if opener.latex:
-        return f"\\begin{{{opener.kind.key}}}" in line
+        return f"\\begin{{{opener.env}}}" in line
     return bool(FENCE_OPEN.match(line))
 
 
@@ -233,19 +241,19 @@ def _labels(
 
 def _close(open_: list[tuple[Opener | None, int, int]], text: str) -> None:
     """Take off open_ what a line's closers (`:::`, `\\end{kind}`) close."""
-    for match in re.finditer(r"\\end\{([A-Za-z]+)\}|^[ \t]{0,3}:{3,}[ \t]*$", text):
+    for match in re.finditer(r"\\end\{([A-Za-z]+\*?)\}|^[ \t]{0,3}:{3,}[ \t]*$", text):
         for place in range(len(open_) - 1, -1, -1):
             opener = open_[place][0]
             if match[1] is None and (opener is None or not opener.latex):  # `:::` closes the innermost div
                 del open_[place]
                 break
-            if opener is not None and opener.latex and opener.kind.key == match[1]:
+            if opener is not None and opener.env == match[1]:
                 del open_[place]
                 break
 
 
 def _unclosed(opener: Opener) -> str:
-    closer = f"`\\end{{{opener.kind.key}}}`" if opener.latex else "a `:::` line"
+    closer = f"`\\end{{{opener.env}}}`" if opener.latex else "a `:::` line"
     return f"this {opener.kind.name.lower()} is never closed by {closer}; it runs to the end of its block"
 
 
@@ -320,7 +328,7 @@ class TheoremBlockProcessor(BlockProcessor):
         div = _open_theorem(parent)
         if div is not None:
             kind = next(k for k in self.kinds if k.key == div.get("data-theorem-kind"))
-            self._fill(div, Opener(kind, "", "", "", div.get("data-theorem-open") == "latex"), lines, blocks)
+            self._fill(div, Opener(kind, "", "", "", div.get("data-theorem-open", "")), lines, blocks)
             return
         found = self._opening(lines)
         assert found is not None
@@ -336,6 +344,8 @@ class TheoremBlockProcessor(BlockProcessor):
         if not opener.latex and not title and body and (heading := HEADING_TITLE.match(body[0])):
             title, body = heading[1], body[1:]
         div = _theorem_div(parent, opener.kind, label)
+        if not opener.numbered:
+            div.set("data-theorem-unnumbered", "")
         self._fill(div, opener, body, blocks)
         _add_head(div, opener.kind, title)
 
@@ -348,7 +358,7 @@ class TheoremBlockProcessor(BlockProcessor):
         if closed:
             div.attrib.pop("data-theorem-open", None)
         else:
-            div.set("data-theorem-open", "latex" if opener.latex else "fence")
+            div.set("data-theorem-open", opener.env)  # "" for a fenced div
         if rest.strip():
             blocks.insert(0, rest)
 
@@ -473,7 +483,8 @@ class NumberingTreeprocessor(Treeprocessor):
             div.attrib.pop("data-theorem-open", None)
             if kind.style == "proof":
                 _add_qed(div)
-            number = _number(div, kind, counters) if kind.numbered else ""
+            numbered = div.attrib.pop("data-theorem-unnumbered", None) is None and kind.numbered
+            number = _number(div, kind, counters) if numbered else ""
             label = div.attrib.pop("data-theorem-label", "")
             if label and label not in targets:
                 targets[label] = (kind.name, number, div.get("id", ""))

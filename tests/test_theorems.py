@@ -124,6 +124,24 @@ def test_numbers_are_shared_per_post_in_page_order_and_proofs_are_unnumbered() -
                      "<strong>Lemma 3.</strong>"]  # fmt: skip
 
 
+def test_starred_environments_and_unnumbered_divs_take_no_number() -> None:
+    body = (
+        "\\begin{theorem*}[Zorn]\n$$x$$\n\\end{theorem*}\n\n::: {.lemma .unnumbered}\nL.\n:::\n\n::: theorem\nT.\n:::\n"
+    )
+    assert html_of(body) == (
+        '<div class="theorem-env theorem plain-style">\n'
+        '<p><span class="theorem-head"><strong>Theorem</strong> (Zorn).</span></p>\n'
+        '<div class="math display">\\[x\\]</div>\n'
+        "</div>\n"
+        '<div class="theorem-env lemma plain-style">\n'
+        '<p><span class="theorem-head"><strong>Lemma.</strong></span> L.</p>\n'
+        "</div>\n"
+        '<div class="theorem-env theorem plain-style">\n'
+        '<p><span class="theorem-head"><strong>Theorem 1.</strong></span> T.</p>\n'
+        "</div>"
+    )
+
+
 def test_site_kinds_add_a_kind_unnumber_one_and_give_one_its_own_counter() -> None:
     kinds = site_kinds(
         {

@@ -40,7 +40,7 @@ HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]|$)")
 # A theorem's opening or closing line (mathpress.theorems) ends a block, as a heading does: `$$` after it is display.
 THEOREM_FENCE = re.compile(
     r"^[ \t]{0,3}(?::{3,}.*|\\(?:begin|end)\{(?!(?:equation|align|eqnarray|gather|multline|alignat|flalign)\b)"
-    r"[A-Za-z]+\}(?:\[[^\]\n]*\])?(?:\\label\{[^{}\n]*\})?[ \t]*)$"
+    r"[A-Za-z]+\*?\}(?:\[[^\]\n]*\])?(?:\\label\{[^{}\n]*\})?[ \t]*)$"
 )
 QUOTE_LEAD = re.compile(r"(?:[ \t]*>)+[ \t]*(?:(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$))?")
 ITEM_CONTENT = re.compile(r"( *)(?:[-+*]|\d{1,9}[.)]) +(?=\S)")  # a list item's line, up to its content
