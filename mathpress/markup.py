@@ -228,8 +228,8 @@ CONTENT_SLOT = "mathpresslayoutcontentslot"  # where a wrapper takes the body (l
 
 def _render_document(job: RenderInput, math_cache: Path | None) -> Rendered:
     """Render one body: protect math, adapt kramdown habits, Markdown, excerpt, then MathJax on the math."""
-    body, theorem_notes = theorems.claim_references(job.body, job.source, job.body_line, job.theorems)
-    protected = protect(body, job.source, job.body_line, job.dollars)
+    protected = protect(job.body, job.source, job.body_line, job.dollars)
+    protected, theorem_notes = theorems.claim_references(job.body, protected, job.source, job.body_line, job.theorems)
     body_html, toc = _convert(protected.text, job)
     spans = protected.spans
     if job.excerpt_source is not None:

@@ -21,6 +21,7 @@ import functools
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 import markdown
@@ -31,7 +32,7 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
 from .errors import Diagnostic, LineStarts, warning
-from .math.spans import code_and_math_regions
+from .math.spans import MathSpan, Protected
 
 
 class Kind(NamedTuple):
@@ -174,7 +175,6 @@ CONTAINER = re.compile(r"^(?:[ \t]*>)*[ \t]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)?[ \t
 QUARTO_REF = r"-?@({prefixes})-(\w+(?:[-:.]\w+)*)"
 TEX_REF = re.compile(r"\\([cC]ref|Ref)\{([^{}\n]+)\}")
 MATHJAX_REF = re.compile(r"\\ref\{([^{}\n]+)\}")  # math.spans makes a span of `\ref{…}` in prose
-REF_TRIGGER = re.compile(r"@|\\(?:[cC]ref|ref|Ref)\{")
 
 
 @functools.lru_cache(maxsize=8)
@@ -186,25 +186,58 @@ def quarto_reference(kinds: tuple[Kind, ...]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w@\\/.:#=?&%+~-])(?:\[({one}(?:[ \t]*;[ \t]*{one})*)\]|({one}))")
 
 
-def claim_references(
-    body: str, source: str, first_line: int, kinds: Sequence[Kind] = DEFAULT_KINDS
-) -> tuple[str, list[Diagnostic]]:
-    """The body with `\\ref{theorem label}` kept from MathJax, and warnings for labels no theorem has.
+@functools.lru_cache(maxsize=8)
+def reference_trigger(kinds: tuple[Kind, ...]) -> re.Pattern[str]:
+    """What every reference holds (`@thm-`, `\\cref{`): a quick search, where the full pattern is slow."""
+    prefixes = "|".join(sorted(cross_reference_prefixes(kinds)))
+    return re.compile(rf"@(?:{prefixes})-|\\(?:[cC]ref|Ref)\{{")
 
-    `\\ref{x}` becomes `\\Ref{x}` (same length: positions stay) when x is a theorem's; other
-    `\\ref{}`s stay math, for MathJax's equation numbers (math.equations warns about those)."""
-    if not REF_TRIGGER.search(body) and ":::" not in body and "\\begin{" not in body:
-        return body, []
-    code, math = code_and_math_regions(body)
-    code, math = sorted(code), sorted(math)
+
+def claim_references(
+    body: str, protected: Protected, source: str, first_line: int, kinds: Sequence[Kind] = DEFAULT_KINDS
+) -> tuple[Protected, list[Diagnostic]]:
+    """The protected body with `\\ref{theorem label}` taken back from MathJax; warnings for labels no theorem has.
+
+    math.spans makes a span of every `\\ref{x}` in prose, for MathJax's equation numbers; one whose
+    x is a theorem's becomes the text `\\Ref{x}` for ReferencePattern (math.equations warns about
+    the other unknown ones). `body` is the text `protected` was made from (positions are its)."""
+    kinds = tuple(kinds)
+    openers = ":::" in body or "\\begin{" in body
+    if not openers and not reference_trigger(kinds).search(body):
+        return protected, []
     lines = LineStarts.of(body, first_line)
-    labels, notes = _labels(body, code, lines, source, kinds)
-    notes += _unknown(body, sorted(code + math), labels, lines, source, kinds)
-    for start, end in math:
-        found = MATHJAX_REF.fullmatch(body, start, end)
-        if found and found[1].strip() in labels:
-            body = body[:start] + "\\Ref" + body[start + 4 :]
-    return body, notes
+    labels, notes = _labels(body, protected.code, lines, source, kinds)
+    skipped = sorted(protected.code + protected.regions)
+    notes += _unknown(body, skipped, labels, lines, source, kinds)
+    return _without_spans(protected, _theorem_refs(protected.spans, labels)), notes
+
+
+def _theorem_refs(spans: Sequence[MathSpan], labels: set[str]) -> dict[int, str]:
+    """The spans that are a `\\ref{x}` in prose to a theorem's label x: index → `\\Ref{x}`."""
+    found = {}
+    for index, span in enumerate(spans):
+        match = MATHJAX_REF.fullmatch(span.tex) if span.delimiter == "\\eqref" else None
+        if match and match[1].strip() in labels:
+            found[index] = "\\Ref" + span.tex[4:]
+    return found
+
+
+def _without_spans(protected: Protected, texts: Mapping[int, str]) -> Protected:
+    """Protected with some spans put back as text (`texts`: index → text) and the other tokens renumbered."""
+    if not texts:
+        return protected
+    kept = [index for index in range(len(protected.spans)) if index not in texts]
+    new = {old: number for number, old in enumerate(kept)}
+    prefix = protected.token_prefix
+
+    def token(match: re.Match[str]) -> str:
+        old = int(match[1])
+        return texts[old] if old in texts else f"{prefix}{new[old]}q"
+
+    text = re.sub(rf"{re.escape(prefix)}(\d+)q", token, protected.text)
+    regions = tuple(protected.regions[i] for i in kept if i < len(protected.regions))
+    spans = tuple(protected.spans[i] for i in kept)
+    return replace(protected, text=text, spans=spans, regions=regions)
 
 
 def _labels(

@@ -94,6 +94,8 @@ class Protected:
     spans: tuple[MathSpan, ...]
     token_prefix: str
     diagnostics: tuple[Diagnostic, ...]
+    code: tuple[tuple[int, int], ...] = ()  # where code blocks and closed code spans lie in the input
+    regions: tuple[tuple[int, int], ...] = ()  # where each span lies in the input, delimiters included
 
 
 def kramdown_unescape(tex: str) -> str:
@@ -113,7 +115,8 @@ def protect(text: str, source: str = "", first_line: int = 1, dollars: str = "pa
     """Replace every math span by a token that Markdown leaves alone (`$` pairing as `dollars` says)."""
     scanner = _Scanner(text, source, first_line, choose_prefix(text), dollars)
     scanner.run()
-    return Protected("".join(scanner.out), tuple(scanner.spans), scanner.prefix, tuple(scanner.notes))
+    out, spans, notes = "".join(scanner.out), tuple(scanner.spans), tuple(scanner.notes)
+    return Protected(out, spans, scanner.prefix, notes, tuple(sorted(scanner.code)), tuple(scanner.regions))
 
 
 def math_regions(text: str) -> tuple[tuple[int, int], ...]:
@@ -121,13 +124,6 @@ def math_regions(text: str) -> tuple[tuple[int, int], ...]:
     scanner = _Scanner(text, "", 1, choose_prefix(text))
     scanner.run()
     return tuple(scanner.regions)
-
-
-def code_and_math_regions(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """Where code (blocks, closed code spans) and math lie in text: (code, math), each (start, end) offsets."""
-    scanner = _Scanner(text, "", 1, choose_prefix(text))
-    scanner.run()
-    return scanner.code, scanner.regions
 
 
 def inline_text(text: str) -> str:
