@@ -86,6 +86,7 @@ class Config:
     highlight_style: str = "xcode"  # Pygments style; xcode keeps every token at 4.5:1 contrast (WCAG AA)
     math: MathConfig = field(default_factory=MathConfig)
     liquid: LiquidConfig = field(default_factory=LiquidConfig)
+    theorems: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))  # kinds added
     menu: tuple[MenuItem, ...] | None = None  # the header's links; None: every page, then archive, tags, feed
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -231,6 +232,40 @@ def _menu(value: Any) -> tuple[MenuItem, ...]:
     return tuple(items)
 
 
+THEOREM_STYLES = ("plain", "definition", "remark", "proof")  # amsthm's styles (italic, upright, …) and the proof's
+THEOREM_FIELDS: dict[str, Check] = {
+    "name": _text,
+    "counter": lambda value: _letters(value, "a kind's name, as `theorem`"),
+    "numbered": _flag,
+    "style": _one_of(*THEOREM_STYLES),
+    "prefix": lambda value: _letters(value, "letters, as Quarto's `thm` in `#thm-main`"),
+}
+
+
+def _letters(value: Any, what: str) -> str:
+    text = _text(value)
+    if not re.fullmatch(r"[A-Za-z]+", text):
+        raise ValueError(f"must be {what}")
+    return text
+
+
+def _theorems(value: Any) -> Mapping[str, Mapping[str, Any]]:
+    """`theorems: {conjecture: {name: Conjecture, counter: theorem, numbered: true, style: plain}}`."""
+    kinds = {}
+    for key, fields_ in _mapping(value).items():
+        name = _letters(key, f"a kind's name in letters (got {key!r})")
+        if not isinstance(fields_, dict):
+            raise ValueError(f"{name}: give a mapping of " + ", ".join(THEOREM_FIELDS))
+        unknown = sorted(set(map(str, fields_)) - set(THEOREM_FIELDS))
+        if unknown:
+            raise ValueError(f"{name}: unknown key `{unknown[0]}` (known: " + ", ".join(THEOREM_FIELDS) + ")")
+        try:
+            kinds[name] = MappingProxyType({k: THEOREM_FIELDS[str(k)](v) for k, v in fields_.items()})
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+    return MappingProxyType(kinds)
+
+
 TOP: dict[str, Check] = {
     "title": _text,
     "description": _text,
@@ -254,6 +289,7 @@ TOP: dict[str, Check] = {
     "exclude": _texts,
     "highlight_style": _text,
     "menu": _menu,
+    "theorems": _theorems,
     "extra": _mapping,
 }
 MATH: dict[str, Check] = {

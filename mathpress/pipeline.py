@@ -76,6 +76,7 @@ from .site import (
     tag_key,
     tag_names,
 )
+from .theorems import site_kinds
 from .workers import Progress, default_jobs, parallel_map, render_many
 
 MathRender = Callable[[MathSpan, bool], str]
@@ -818,6 +819,7 @@ def _job(
         whole_excerpt=config.excerpt_without_separator == "post",
         markdown_in_html=config.markdown_in_html,
         dollars=config.math.dollars,
+        theorems=site_kinds(config.theorems),
     )
     return job, notes, bool(used) or LINKS in seen, reads
 
