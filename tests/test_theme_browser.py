@@ -111,7 +111,7 @@ def _popup(page: Any) -> Any:
 def test_hovering_an_eqref_link_shows_the_equation(served: tuple[str, str], browser_session: Any) -> None:
     render, base = served
     page = _open(browser_session, base + POST)
-    link = page.locator(".post-body p a[href^='#mjx-eqn']").first
+    link = page.locator(".post-body p :is(a[href^='#mjx-eqn'], a[data-mjx-href^='#mjx-eqn'])").first
     link.scroll_into_view_if_needed()
     link.hover()
     popup = _popup(page)

@@ -7,6 +7,9 @@
   const SKIP_LINKS = ".headerlink, .skip, .footnote-backref, .toc a, .preview a";
   const NOT_PREVIEWED = "h1, h2, h3, h4, h5, h6, main, body, article, header, footer, nav";
   const REMOVED = ".footnote-backref, .sidenote, .headerlink";
+  // MathJax 4 in the browser, with its assistive explorer on, keeps an \eqref's target here instead of in href.
+  const MATHJAX_HREF = "data-mjx-href";
+  const LINKS = `a[href^='#'], a[${MATHJAX_HREF}^='#']`;
   let popup = null;
   let owner = null;
   let hideTimer = 0;
@@ -14,7 +17,7 @@
   // The link's target on this page and the block to show for it, or null.
   function targetOf(link) {
     if (link.closest(SKIP_LINKS)) return null;
-    const href = link.getAttribute("href") || link.getAttribute("xlink:href") || "";
+    const href = link.getAttribute("href") || link.getAttribute("xlink:href") || link.getAttribute(MATHJAX_HREF) || "";
     if (!href.startsWith("#") || href.length < 2) return null;
     let id;
     try { id = decodeURIComponent(href.slice(1)); } catch { return null; }
@@ -88,7 +91,7 @@
     hideTimer = setTimeout(hide, 200);
   }
 
-  const linkIn = (event) => event.target instanceof Element && event.target.closest("a[href^='#']");
+  const linkIn = (event) => event.target instanceof Element && event.target.closest(LINKS);
   document.addEventListener("mouseover", (event) => { const link = linkIn(event); if (link) show(link); });
   document.addEventListener("mouseout", (event) => { if (linkIn(event) === owner && owner) hideSoon(); });
   document.addEventListener("focusin", (event) => { const link = linkIn(event); if (link) show(link); });
