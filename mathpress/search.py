@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 BUNDLE = "pagefind"  # the index's folder in the output (templates load pagefind/pagefind-ui.js)
-EXCLUDE = "svg, semantics > :not(annotation)"  # typeset math's drawing and presentation MathML
+EXCLUDE = "svg, semantics > :not(annotation), .headerlink"  # math's drawing and presentation MathML; the # links
 SEGMENTED = ("ja", "zh")  # languages written without spaces, which the extended binary splits into words
 _LANG = re.compile(rb"<html[^>]*\slang=\"([A-Za-z]+)")
 
