@@ -12,7 +12,7 @@ import pytest
 
 from mathpress.errors import SourceError
 from mathpress.search import index_language
-from tests.conftest import build_site, make_site, read_output
+from tests.conftest import NOW, build_site, make_site, read_output
 
 CONFIG = "title: T\nurl: https://example.org\n"
 NOTES = """---
@@ -117,3 +117,16 @@ def test_search_without_pagefind_installed_is_an_error_naming_the_setting(tmp_pa
     assert done.returncode == 1, done.stderr
     assert "site.yml:3:1: `search` needs Pagefind, which is not installed" in done.stderr
     assert "Traceback" not in done.stderr and not (root / "_site").exists()
+
+
+def test_the_dev_servers_rebuild_of_an_edit_makes_the_index_again(tmp_path: Path) -> None:
+    from mathpress.pipeline import BuildOptions, build_site
+    from mathpress.rebuild import rebuild
+
+    root = make_site(tmp_path, {"site.yml": CONFIG + "search: true\n", "content/posts/2024-01-01-zeta.md": ZETA})
+    options = BuildOptions(source=root, now=NOW, jobs=1)
+    _, built = build_site(options, keep=True)
+    (root / "content/posts/2024-01-01-zeta.md").write_text(ZETA + "\nA new word: quaternion.\n", encoding="utf-8")
+    done = rebuild(options, built, ["content/posts/2024-01-01-zeta.md"])
+    assert done.full  # a full build, whose publishing indexes every page again
+    assert any(rel.startswith("pagefind/fragment/") for rel in done.written)
