@@ -84,6 +84,9 @@ class Config:
     cover_widths: tuple[int, ...] = (480, 960, 1600)
     exclude: tuple[str, ...] = ()
     highlight_style: str = "xcode"  # Pygments style; xcode keeps every token at 4.5:1 contrast (WCAG AA)
+    highlight_style_dark: str = "github-dark"  # the Pygments style under prefers-color-scheme: dark
+    footnotes: str = "end"  # "side": also beside their reference in the margin on wide screens (sidenotes)
+    search: bool = False  # a search box and /search/ page, indexed at build time by Pagefind
     math: MathConfig = field(default_factory=MathConfig)
     liquid: LiquidConfig = field(default_factory=LiquidConfig)
     theorems: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))  # kinds added
@@ -218,6 +221,15 @@ def _macros(value: Any) -> Mapping[str, Any]:
     return macros
 
 
+def _pagefind_installed(wanted: bool) -> bool:
+    """`search: true` needs Pagefind's binary, which a wheel ships (see mathpress/search.py)."""
+    from .search import pagefind_binary
+
+    if wanted and pagefind_binary() is None:
+        raise ValueError('needs Pagefind, which is not installed: pip install "mathpress[search]" (or search: false)')
+    return wanted
+
+
 def _menu(value: Any) -> tuple[MenuItem, ...]:
     if not isinstance(value, list):
         raise ValueError("must be a list of links, each `- title: About` and `url: /about/`")
@@ -288,6 +300,9 @@ TOP: dict[str, Check] = {
     "cover_widths": _widths,
     "exclude": _texts,
     "highlight_style": _text,
+    "highlight_style_dark": _text,
+    "footnotes": _one_of("end", "side"),
+    "search": lambda value: _pagefind_installed(_flag(value)),
     "menu": _menu,
     "theorems": _theorems,
     "extra": _mapping,

@@ -440,3 +440,51 @@ def sanitize(fragment: str) -> str:
 def finish(rendered: Rendered, fragment: str, render_math: Any) -> str:
     """Put the math back into one of a Rendered's fragments."""
     return restore(fragment, rendered.prefix, rendered.spans, render_math)
+
+
+# -- sidenotes (`footnotes: side`) -------------------------------------------------------------
+
+_FOOTNOTES = re.compile(r'<div class="footnote">\s*<hr />\s*<ol>\s*(.*?)</ol>\s*</div>', re.S)
+_NOTE = re.compile(r'<li id="fn:([^"]+)">\s*(.*?)\s*</li>\s*(?=<li id="fn:|$)', re.S)
+_BACKREF = re.compile(r'(?:&#160;|\s)*<a class="footnote-backref"[^>]*>.*?</a>', re.S)
+_DISPLAY = re.compile(r'<div class="math display">(.*?)</div>', re.S)
+# Elements that end an open <p>: a note holding one cannot sit inside the paragraph of its reference.
+_BREAKS_P = re.compile(
+    r"<(?:address|article|aside|blockquote|details|div|dl|fieldset|figcaption|figure|footer|form|h[1-6]|header"
+    r"|hgroup|hr|main|menu|nav|ol|pre|section|table|ul)\b"
+)
+
+
+def sidenotes(body: str) -> str:
+    """A post body whose footnotes are also sidenotes: each note's text (made phrasing content, ids
+    dropped) in a `<span class="sidenote">` right after its first reference, which the theme floats
+    into the margin on wide screens; its item at the end is marked `sidenoted` (hidden there).
+    A note with lists, code or tables, or a reference inside a table, stays at the end only."""
+    found = _FOOTNOTES.search(body)
+    if not found:
+        return body
+    notes = body[found.start(1) : found.end(1)]
+    for key, content in _NOTE.findall(notes):
+        inline = _phrasing(_BACKREF.sub("", content))
+        ref = re.search(rf'<sup id="fnref:{re.escape(key)}"><a class="footnote-ref" [^>]*>(.*?)</a></sup>', body)
+        if inline is None or ref is None or _in_table(body, ref.start()):
+            continue
+        number = f'<span class="sidenote-number">{ref[1]}</span>'
+        note = f'<span class="sidenote" role="note" data-pagefind-ignore>{number} {inline}</span>'
+        body = body[: ref.end()] + note + body[ref.end() :]
+        body = body.replace(f'<li id="fn:{key}">', f'<li id="fn:{key}" class="sidenoted">', 1)
+    return body
+
+
+def _in_table(body: str, at: int) -> bool:
+    """Whether this place of the body is inside a table (whose scroll box would clip a float)."""
+    return body.count("<table", 0, at) > body.count("</table>", 0, at)
+
+
+def _phrasing(content: str) -> str | None:
+    """A note's HTML as content a paragraph can hold (paragraphs and displays become spans), or None."""
+    content = _DISPLAY.sub(r'<span class="math display">\1</span>', content)
+    if _BREAKS_P.search(content):
+        return None
+    content = re.sub(r"<p>", '<span class="sidenote-p">', content).replace("</p>", "</span>")
+    return re.sub(r'\s(?:id|for)="[^"]*"', "", content)
