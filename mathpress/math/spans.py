@@ -63,6 +63,11 @@ TEXY = re.compile(r"[\\^_=+{}<>|*/]|\d")
 MATHJAX_END = re.compile(r"\$\$?|\\(?:[a-zA-Z]|.)|[{}`]|<(?=/?[A-Za-z!])")
 # A tag as kramdown's HTML parser takes one (attributes name="value", name=value or name): `a<b$ … $c>d`
 # is text there, so MathJax saw the dollars.
+# Math an earlier render marked for MathJax (what mathjax_markup writes), met again in a page's text
+MARKED_MATH = re.compile(
+    r'<(?P<el>span|div) class="math (?P<kind>inline|display)">\\[(\[](?P<tex>(?:(?!</?(?P=el)\b).)*?)\\[)\]]</(?P=el)>',
+    re.S,
+)
 STRICT_TAG = re.compile(
     r"<!--|</?[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][-\w:.]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*\s*/?>"
 )
@@ -311,6 +316,9 @@ class _Scanner:
         if text.startswith("<!--", at):
             end = text.find("-->", at + 4, stop)
             return (stop if end < 0 else end + 3), None
+        marked = MARKED_MATH.match(text, at, stop)
+        if marked:  # math a page's Liquid brought in already marked ({{ post.content }}): one span, as it was
+            return marked.end(), self._marked(at, marked)
         tag = TAG.match(text, at, self._paragraph_end(at, stop))  # no tag spans a blank line
         if not tag:
             return None
@@ -504,6 +512,15 @@ class _Scanner:
         if index < len(self.blank_starts) and self.blank_ends[index] <= stop:
             return self.blank_starts[index]
         return stop
+
+    def _marked(self, at: int, marked: re.Match[str]) -> str:
+        """A span already marked for MathJax (`<span class="math inline">\\(…\\)</span>`): its TeX, decoded."""
+        display = marked["kind"] == "display"
+        line, col = self.lines.position(at)
+        tex_line, tex_col = self.lines.position(marked.start("tex"))
+        tex = html.unescape(marked["tex"]).strip()
+        self.spans.append(MathSpan(tex, display, line, col, "\\[" if display else "\\(", tex_line, tex_col))
+        return f"{self.prefix}{len(self.spans) - 1}q"
 
     def _span(self, at: int, inner: tuple[int, int], display: bool, delimiter: str, kramdown: bool = False) -> str:
         """Record the span whose TeX is text[inner[0]:inner[1]]; return its token."""
