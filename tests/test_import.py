@@ -780,3 +780,22 @@ def test_a_site_that_loads_katex_gets_katexs_macros(tmp_path: Path) -> None:
     import_site(plain, tmp_path / "out2", DEPLOY)
     site = yaml.safe_load((tmp_path / "out2/site.yml").read_text(encoding="utf-8"))
     assert "R" not in site.get("math", {}).get("macros", {})
+
+
+def test_chirpys_categories_tab_lists_each_categorys_posts(tmp_path: Path) -> None:
+    """chirpy links each category to jekyll-archives' page of it, which GitHub Pages does not build: the
+    stand-in lists the posts under each name, so the reader reaches every post from the tab."""
+    config = "title: T\ntheme: jekyll-theme-chirpy\ncollections:\n  tabs:\n    output: true\n    permalink: /:title/\n"
+    files = {
+        "_config.yml": config,
+        "_tabs/categories.md": "---\nlayout: categories\ntitle: Categories\n---\n",
+        "_posts/2020-01-01-a.md": "---\ntitle: Alpha post\ncategories: [Math]\n---\nA\n",
+        "_posts/2020-01-02-b.md": "---\ntitle: Beta post\ncategories: [Math, AI]\n---\nB\n",
+    }
+    src = jekyll_site(tmp_path / "src", files)
+    import_site(src, tmp_path / "out", DEPLOY)
+    build_site(tmp_path / "out")
+    page = (tmp_path / "out/_site/categories/index.html").read_text(encoding="utf-8")
+    main = page[page.index("<main") :]
+    assert re.findall(r"<h2[^>]*>([^<]*)</h2>", main) == ["AI (1)", "Math (2)"]
+    assert main.count(">Beta post</a>") == 2 and main.count(">Alpha post</a>") == 1

@@ -148,13 +148,15 @@ def _grouped(kind: str) -> str:
     )
 
 
-def _names_only(kind: str) -> str:
-    """Every category (or tag) and its number of posts, by name (chirpy's pages: the names, not the posts)."""
+def _by_name(kind: str) -> str:
+    """Every category (or tag) by name, its number of posts and the posts (chirpy's pages name them and link
+    each to jekyll-archives' page of it, which GitHub Pages does not build: here the posts are listed)."""
     return (
         "{{ content }}\n"
         f"{{%- assign names = site.{kind} | sort -%}}\n"
-        '<ul class="jekyll-list">{% for group in names %}<li>{{ group[0] }} ({{ group[1].size }})</li>{% endfor %}'
-        "</ul>\n"
+        '{%- for group in names %}\n<section class="jekyll-list"><h2 id="{{ group[0] | slugify }}">{{ group[0] }} '
+        f"({{{{ group[1].size }}}})</h2><ul>{{% for post in group[1] %}}{_ITEM}{{% endfor %}}</ul></section>\n"
+        "{%- endfor %}\n"
     )
 
 
@@ -191,7 +193,7 @@ THEME_LAYOUTS: dict[str, dict[str, str]] = {
         "tag": _one("tags", "taxonomy"),
         "collection": _COLLECTION,
     },
-    "chirpy": {"archives": _BY_YEAR, "categories": _names_only("categories"), "tags": _names_only("tags")},
+    "chirpy": {"archives": _BY_YEAR, "categories": _by_name("categories"), "tags": _by_name("tags")},
     "hydejack": {"list": _HYDEJACK_LIST},
 }
 # Layouts whose page is a home page listing the posts (mathpress's index takes its place).
