@@ -83,6 +83,15 @@ def test_a_delimiter_inside_math_is_named_as_mathjax_paints_it(tmp_path: Path) -
     ]
 
 
+def test_a_macro_inside_text_that_mathjax_shows_as_written_is_named(tmp_path: Path) -> None:
+    # A real post written for KaTeX: MathJax (in the browser too) reads \\text{…} without textmacros and
+    # paints `\\textdollar` red, as written.
+    assert warnings(tmp_path, "Pay $\\text{\\textdollar},b$ and $\\text{plain}$.\n") == [
+        "content/posts/2024-01-02-x.md:4:12: warning: unknown TeX macro `\\textdollar` (inside \\text{…} MathJax "
+        "shows macros as written: write the character itself)"
+    ]
+
+
 def test_site_macros_and_a_posts_own_definitions_are_mathjaxs(tmp_path: Path) -> None:
     site = SITE + '  macros:\n    R: "\\\\mathbb{R}"\n'
     body = "$\\newcommand{\\abs}[1]{|#1|}\\abs{x} \\in \\R$ and later $\\abs{y}$.\n"

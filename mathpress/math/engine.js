@@ -120,7 +120,10 @@
     root.walkTree(function (node) {
       if (node.isKind("mtext") && node.attributes.get("mathcolor") === "red") {
         const text = node.getText();
-        if (/^\\(?:[A-Za-z]+|[^A-Za-z])$/.test(text) && node.attributes.get("data-latex") === text) found.push(text);
+        const latex = node.attributes.get("data-latex") || "";
+        // `\nosuch`, or inside \text{…}/\mbox{…} (no textmacros, as in the browser): `\text{\textdollar}`, shown as written
+        const inText = /^\\[A-Za-z]+$/.test(text) && latex !== text && latex.includes(text);
+        if ((/^\\(?:[A-Za-z]+|[^A-Za-z])$/.test(text) && latex === text) || inText) found.push(text);
       }
     });
     return found;

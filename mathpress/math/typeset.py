@@ -201,6 +201,8 @@ def span_notes(span: MathSpan, result: Typeset, source: str, shift: int = 0) -> 
         pos = match.end() if match else pos
         line, col = tex_position(span, at)
         suggestion = hint(name[1:], (m for m in mathjax_names().macros if m.isalpha()), "\\")
+        if name[1:] in mathjax_names().macros:  # a textmacros name inside \text{…}: MathJax shows it as written
+            suggestion = " (inside \\text{…} MathJax shows macros as written: write the character itself)"
         if not name[1:].isalpha():  # \[ or \( inside math: a delimiter where TeX wants a character
             suggestion = f" (inside math `{name}` is not a delimiter: write `{name[1:]}` for the character itself)"
         notes.append(warning(source, line, col, f"unknown TeX macro `{name}`{suggestion}"))
