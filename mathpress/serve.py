@@ -43,6 +43,7 @@ import watchfiles
 from .config import CONFIG_NAME, load_config
 from .content import is_ignored
 from .errors import BuildFailed, SourceError, UsageError
+from .output import OutputError
 from .pipeline import BuildOptions, Built
 from .rebuild import rebuild
 from .verify import site_host
@@ -448,6 +449,8 @@ def error_lines(exc: Exception) -> tuple[str, ...]:
         return (str(exc.diagnostic),)
     if isinstance(exc, UsageError):
         return (f"mathpress: {exc}",)
+    if isinstance(exc, OutputError):
+        return (str(exc),)
     return (f"mathpress: internal error: {type(exc).__name__}: {exc} (a bug; the traceback is in the terminal)",)
 
 
@@ -494,7 +497,7 @@ class Builder:
         except Exception as exc:
             if first and isinstance(exc, UsageError):
                 raise  # bad folders or options: the command line says so and exits 2
-            if not isinstance(exc, BuildFailed | SourceError | UsageError):
+            if not isinstance(exc, BuildFailed | SourceError | UsageError | OutputError):
                 traceback.print_exc()  # a bug in mathpress: show it, keep serving the last good build
             self.failed(exc, address)
             return
