@@ -390,6 +390,7 @@ class Snapshot:
 
 
 WRITTEN_LIMIT = 1000  # more changed files than this (a template edit): open pages reload
+HISTORY = 8  # versions remembered: a page that missed a few changes still updates in place
 
 
 class Live:
@@ -401,6 +402,7 @@ class Live:
         self._generation = 0
         self._snapshot = Snapshot(base_url, self._version(), site_url=site_url)
         self._stopped = False
+        self._history: list[Snapshot] = []  # the last few versions, for pages a version or two behind
 
     def _version(self) -> str:
         return f"{self._instance}-{self._generation}"
@@ -424,7 +426,20 @@ class Live:
                 self._snapshot = Snapshot(
                     base_url, self._version(), old.builds + 1, old.skipped, errors, site_url, old.version, listed
                 )
+                self._history = [*self._history[-HISTORY + 1 :], self._snapshot]
             self._changed.notify_all()
+
+    def written_since(self, version: str) -> list[str] | None:
+        """Every output file written since that version (None: not known, too many, or the address moved)."""
+        with self._changed:
+            since = [snapshot.since for snapshot in self._history]
+            if version not in since:
+                return None
+            later = self._history[since.index(version) :]
+            if any(snapshot.written is None for snapshot in later):
+                return None
+            written = sorted({rel for snapshot in later for rel in snapshot.written or ()})
+            return written if len(written) <= WRITTEN_LIMIT else None
 
     def skip(self) -> None:
         """Record a batch of saves that changed no file's bytes."""
@@ -917,7 +932,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"retry: 1000\n\n")
         while (snapshot := self.server.live.wait(version, KEEPALIVE_SECONDS)) is not None:
             if snapshot.version != version:
-                written = list(snapshot.written) if snapshot.since == version and snapshot.written is not None else None
+                written = self.server.live.written_since(version)
                 data = json.dumps({"version": snapshot.version, "written": written}, ensure_ascii=False)
                 self.wfile.write(f"event: change\ndata: {data}\n\n".encode())
                 return

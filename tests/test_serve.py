@@ -434,3 +434,20 @@ def test_edit_break_and_fix_a_post_in_the_browser(tmp_path: Path, browser_sessio
     finally:
         context.close()
         served.close()
+
+
+def test_pages_a_few_versions_behind_get_every_file_written_since() -> None:
+    from mathpress.serve import WRITTEN_LIMIT, Live
+
+    live = Live("/")
+    first = live.snapshot().version
+    live.built((), ("a/index.html",), "/", "")
+    second = live.snapshot().version
+    live.built((), ("b.css",), "/", "")
+    assert live.written_since(first) == ["a/index.html", "b.css"]
+    assert live.written_since(second) == ["b.css"]
+    assert live.written_since("an older server's version") is None
+    live.built((), tuple(f"p{n}.html" for n in range(WRITTEN_LIMIT + 1)), "/", "")  # a template edit
+    assert live.written_since(second) is None
+    live.built((), (), "/repo/", "")  # the base path moved: every page reloads
+    assert live.snapshot().written is None
