@@ -210,11 +210,16 @@ RELOAD_SCRIPT = """<script id="mathpress-reload">
     const head = plan(oldHead, now.head, document.head, steps, swappable);
     const body = plan(oldBody, now.body, document.body, steps, null);
     if (head === "reload" || head === "whole" || body === "whole") return reload();
+    const MathJax = window.MathJax, tex = MathJax && MathJax.config && MathJax.config.tex;
+    const hasMath = (node) => node.nodeType === Node.ELEMENT_NODE
+      && (node.matches(".math") || node.querySelector(".math") !== null);
+    if (tex && tex.tags && tex.tags !== "none" && steps.some((step) => step.added.some(hasMath))) {
+      return reload();  // MathJax numbers the equations of the whole page: typesetting a part would renumber it
+    }
     // What was replaced where, for whoever wonders why a save redrew more than it changed.
     window.mathpressSteps = steps.map((step) => `${step.parent.nodeName}: -${step.gone.length} +${step.added.length}`);
     const [inserted, removed] = apply(steps);
     served = now.documentElement;
-    const MathJax = window.MathJax;
     const math = elements(inserted).filter((node) => document.body.contains(node));
     if (math.length && MathJax && MathJax.typesetPromise && MathJax.startup) {
       await MathJax.startup.promise;

@@ -43,7 +43,10 @@ def source(title: str = "Long", body: str = "") -> str:
 
 def make_long_site(root: Path, render: str) -> Path:
     """A site whose long post is typeset at build time, or by MathJax 3 in the browser (served from the site)."""
+    numbered = render.endswith("-ams")
+    render = render.removesuffix("-ams")
     config = f"title: Test Blog\nauthor: Tester\nurl: https://example.org\nmath:\n  render: {render}\n"
+    config += "  tags: ams\n" if numbered else ""
     files: dict[str, str | bytes] = {
         "site.yml": config,
         POST: source(),
@@ -98,7 +101,7 @@ def save(site: Path, rel: str, text: str) -> None:
 
 
 def wait_swaps(page: Any, count: int) -> None:
-    page.wait_for_function(f"(window.mathpressSwaps || 0) >= {count}", timeout=10_000)
+    page.wait_for_function(f"(window.mathpressSwaps || 0) >= {count}", timeout=20_000)
 
 
 def same_document(page: Any) -> None:
@@ -157,6 +160,17 @@ def test_with_browser_mathjax_only_the_changed_math_is_typeset_again(opened: tup
     assert_like_a_fresh_load(page, url)
 
 
+@pytest.mark.parametrize("opened", ["mathjax-ams"], indirect=True)
+def test_numbered_equations_typeset_by_mathjax_reload_at_the_same_scroll(opened: tuple[Any, Path, str]) -> None:
+    page, site, url = opened  # MathJax numbers the whole page: a part typeset alone would be misnumbered
+    save(site, POST, source(body=paragraphs(60, "Edited paragraph sixty").replace("k^2$$", "k^3$$", 1)))
+    page.wait_for_function("window.marker === undefined", timeout=20_000)
+    typeset(page)
+    page.wait_for_function(f"Math.abs(window.scrollY - {SCROLL}) < 2", timeout=5_000)
+    assert "Edited paragraph sixty" in page.inner_text(".post-body")
+    assert_like_a_fresh_load(page, url)
+
+
 @pytest.mark.parametrize("opened", ["build"], indirect=True)
 def test_a_title_edit_swaps_the_head_and_the_heading(opened: tuple[Any, Path, str]) -> None:
     page, site, url = opened
@@ -176,9 +190,9 @@ def test_a_stylesheet_edit_is_applied_without_reloading(opened: tuple[Any, Path,
     css = theme.read_text(encoding="utf-8")
     (site / "static/assets/css").mkdir(parents=True)  # the site's own style.css, in place of the theme's
     save(site, "static/assets/css/style.css", css + "\nbody { background-color: rgb(1, 2, 3) }\n")
-    page.wait_for_function("getComputedStyle(document.body).backgroundColor === 'rgb(1, 2, 3)'", timeout=10_000)
+    page.wait_for_function("getComputedStyle(document.body).backgroundColor === 'rgb(1, 2, 3)'", timeout=20_000)
     save(site, "static/assets/css/style.css", css + "\nbody { background-color: rgb(4, 5, 6) }\n")
-    page.wait_for_function("getComputedStyle(document.body).backgroundColor === 'rgb(4, 5, 6)'", timeout=10_000)
+    page.wait_for_function("getComputedStyle(document.body).backgroundColor === 'rgb(4, 5, 6)'", timeout=20_000)
     same_document(page)
     assert page.evaluate("document.querySelectorAll('link[rel=stylesheet][href*=\"style.css\"]').length") == 1
     assert page.evaluate("window.scrollY") == SCROLL
@@ -190,19 +204,32 @@ def test_a_head_script_change_reloads_at_the_same_scroll(opened: tuple[Any, Path
     base = (Path(__file__).resolve().parent.parent / "templates/base.html").read_text(encoding="utf-8")
     (site / "templates").mkdir()
     save(site, "templates/base.html", base.replace("</head>", "<script>window.fromHead = 1;</script>\n</head>"))
-    page.wait_for_function("window.fromHead === 1", timeout=10_000)
+    page.wait_for_function("window.fromHead === 1", timeout=20_000)
     assert page.evaluate("window.marker") is None  # a new document
     page.wait_for_function(f"Math.abs(window.scrollY - {SCROLL}) < 2", timeout=5_000)
+
+
+@pytest.mark.parametrize("opened", ["build"], indirect=True)
+def test_a_listing_updates_in_place(opened: tuple[Any, Path, str]) -> None:
+    page, site, url = opened
+    home = url.removesuffix(URL_PATH) + "/"
+    page.goto(home, wait_until="load")
+    page.evaluate("window.marker = 'same document'")
+    save(site, "content/posts/2024-01-01-short.md", "---\ntitle: Renamed short\n---\n\nShort one.\n")
+    page.get_by_text("Renamed short").first.wait_for(timeout=20_000)
+    wait_swaps(page, 1)
+    same_document(page)
+    assert_like_a_fresh_load(page, home)
 
 
 @pytest.mark.parametrize("opened", ["build"], indirect=True)
 def test_errors_appear_and_go_without_a_reload(opened: tuple[Any, Path, str]) -> None:
     page, site, url = opened
     save(site, POST, "---\ntitle: Long\ndate: <tomorrow>\n---\n\nBroken.\n")
-    page.locator("#mathpress-errors").wait_for(timeout=10_000)
+    page.locator("#mathpress-errors").wait_for(timeout=20_000)
     same_document(page)
     save(site, POST, source(body=paragraphs(5, "Fixed again")))
-    page.locator("#mathpress-errors").wait_for(state="detached", timeout=10_000)
+    page.locator("#mathpress-errors").wait_for(state="detached", timeout=20_000)
     assert "Fixed again" in page.inner_text(".post-body")
     same_document(page)
     assert page.evaluate("window.scrollY") == SCROLL
