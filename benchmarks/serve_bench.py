@@ -2,13 +2,14 @@
 
 For each save the harness writes the file, then polls the open page (every 2 ms) until
 its text shows what was saved: the time from the end of the write to that moment is one
-sample. The page reloads by itself (mathpress's event stream, Hugo's livereload): the
-harness never navigates. Kinds of save:
+sample. The page updates by itself (mathpress's event stream swaps what changed in place,
+Hugo's livereload reloads): the harness never navigates. Kinds of save:
 
 - body    a paragraph with a fresh marker appended to the post (replacing the last one);
 - title   the post's title replaced by a fresh marker (its listings change too);
 each save changes only that: the title and the paragraph of earlier saves stay.
-- static  a file in static/ rewritten; the sample ends when the open page has reloaded.
+- static  a file in static/ rewritten; the sample ends when the open page has reloaded or
+          (mathpress) has finished its in-place update (`window.mathpressSwaps` moved on).
 
 Used by run.py (`--serve N`); also runnable alone:
   python benchmarks/serve_bench.py mathpress SITE --saves 10 [--kinds body title static]
@@ -131,12 +132,24 @@ def page_shows(page: Any, marker: str) -> bool:
         return False
 
 
-def page_reloaded(page: Any, origin: float) -> bool:
-    """Whether a new document has loaded since the one that started at `origin`."""
+def page_updated(page: Any, origin: float, swaps: int) -> bool:
+    """Whether a new document has loaded since the one that started at `origin`, or the page has
+    finished more in-place updates than `swaps`."""
     try:
-        return bool(page.evaluate("o => performance.timeOrigin !== o && document.readyState !== 'loading'", origin))
+        return bool(
+            page.evaluate(
+                "([o, s]) => (performance.timeOrigin !== o && document.readyState !== 'loading')"
+                " || (window.mathpressSwaps || 0) > s",
+                [origin, swaps],
+            )
+        )
     except Exception:
         return False
+
+
+def swaps_done(page: Any) -> int:
+    """How many in-place updates the open page has finished (mathpress; 0 for others)."""
+    return int(page.evaluate("window.mathpressSwaps || 0"))
 
 
 def wait_until(check: Callable[[], bool]) -> float:
@@ -187,9 +200,9 @@ def measure(server: Server, post: Path, saves: int, kinds: tuple[str, ...], log:
                         save(post, titled + paragraph)
                         samples[kind].append(wait_until(lambda m=marker: page_shows(page, m)))
                     else:
-                        origin = page.evaluate("performance.timeOrigin")
+                        origin, swaps = page.evaluate("performance.timeOrigin"), swaps_done(page)
                         save(static_file, marker + "\n")
-                        samples[kind].append(wait_until(lambda o=origin: page_reloaded(page, o)))
+                        samples[kind].append(wait_until(lambda o=origin, s=swaps: page_updated(page, o, s)))
                     time.sleep(SETTLE)
             browser.close()
     finally:

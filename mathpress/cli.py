@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -14,6 +15,7 @@ from . import __version__, clock
 from .baseline import BASELINE_FILE, read_baseline
 from .config import load_config
 from .errors import BuildFailed, Diagnostic, SourceError, UsageError
+from .output import OutputError
 from .pipeline import BuildOptions, BuildReport, build
 
 if TYPE_CHECKING:  # the importer and scaffold (packaging, importlib.metadata) load only for their commands
@@ -21,7 +23,8 @@ if TYPE_CHECKING:  # the importer and scaffold (packaging, importlib.metadata) l
 
 COMMANDS = ("build", "serve", "init", "new", "check", "import")
 EXIT_CODES = (
-    "exit status: 0 built; 1 content errors (nothing was published, the previous output is kept); 2 usage errors"
+    "exit status: 0 built; 1 content errors, or the output could not be written (a full disk, a read-only "
+    "folder, a file in the way): nothing was published, the previous output is kept; 2 usage errors"
 )
 
 
@@ -175,6 +178,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         errors = sum(d.severity == "error" for d in exc.diagnostics)
         print(f"mathpress: {errors} error(s); nothing was published", file=sys.stderr)
         return 1
+    except OutputError as exc:
+        print(exc, file=sys.stderr)
+        print("mathpress: nothing was published; the previous output is kept", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if exc.errno not in DISK_ERRORS:
+            raise  # anything else is a bug: its traceback says where
+        print(f"{exc.filename or 'mathpress'}: {(exc.strerror or str(exc)).lower()}", file=sys.stderr)
+        return 1
+
+
+# A disk that is full or read-only where the build keeps its cache (the output's own are OutputError).
+DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG)
 
 
 def _dispatch(options: argparse.Namespace) -> int:

@@ -25,11 +25,21 @@ import functools
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UsageError
+
+
+class OutputError(Exception):
+    """The output folder could not be written (a full disk, a read-only folder, a file in the way):
+    nothing was published, the previous output is as it was."""
+
+    def __init__(self, path: Path | str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = str(path)
+        self.message = message
 
 
 class Keep:
@@ -92,8 +102,15 @@ def check_output_dir(output: Path, source: Path) -> None:
             raise UsageError(f"refusing to build into {output}: it is inside {part}/")
     if (out / ".git").exists():
         raise UsageError(f"refusing to build into {output}: it holds a .git folder")
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"refusing to build into {output}: it is a file")
+    in_the_way = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    if in_the_way is not None:
+        what = "the output path" if in_the_way == out else f"{in_the_way}, a folder of the output path,"
+        raise OutputError(output, f"{what} is a file, not a folder: remove it or give another --output")
+    if os.path.ismount(out):
+        raise UsageError(
+            f"refusing to build into {output}: it is a mount point, and the output folder is replaced whole "
+            "by a rename: build into a folder inside it"
+        )
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
         raise UsageError(f"refusing to replace {output}: it is not empty and was not written by mathpress")
 
@@ -102,7 +119,10 @@ def check_output_dir(output: Path, source: Path) -> None:
 def build_lock(source: Path, output: Path, waiting: Callable[[str], None]) -> Iterator[None]:
     """Hold the site folder and the output's parent folder for one build (flock on the folders themselves);
     while another build holds either, tell `waiting` why, then wait for it."""
-    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise output_error(exc, output) from None
     held = {output.resolve().parent: f"next to {output}", source.resolve(): "of this site"}  # the site's name wins
     with contextlib.ExitStack() as stack:
         for folder in sorted(held):  # always in the same order: two builds never hold one each
@@ -191,7 +211,10 @@ def publish(
         parts = rel.split("/")
         if rel.startswith("/") or "\\" in rel or any(part in ("", ".", "..") for part in parts):
             raise ValueError(f"refusing to write {rel!r}: it is not a plain path inside the output folder")
-    recover(output)
+    try:
+        recover(output)
+    except OSError as exc:
+        raise output_error(exc, output) from None
     current = scan(output) if current is None else current
     cached_stat = functools.cache(os.stat)  # resized images are shared by the covers of the same bytes: look once
     changed = sorted(
@@ -201,17 +224,112 @@ def publish(
     manifest = {rel: current[rel][:2] for rel in files if rel in current}
     if not changed and not removed and output.is_dir():
         return PublishReport((), len(files), (), manifest)
-    listing = _take_listing(shadow) if shadow is not None else None  # taken before anything changes the tree
     replacing = output.is_dir()
-    staging = _staging(output, shadow)
-    _sync(staging, output, files, current, set(changed), listing if staging == shadow else None)
+    staging = _assemble(files, output, shadow, current, changed)
+    if not _swap_in(staging, output, shadow):  # the cache is another mount of the output's file system
+        again = {rel: Path(staging, rel) if rel in changed else content for rel, content in files.items()}
+        staging = _assemble(again, output, None, current, changed)
+        _swap_in(staging, output, None)
+        shutil.rmtree(shadow or staging, ignore_errors=True)
     for rel in changed:
-        stat = os.stat(os.path.join(staging, rel))
+        stat = os.stat(os.path.join(output, rel))
         manifest[rel] = (stat.st_size, stat.st_mtime_ns)
-    _swap_in(staging, output, shadow)
     if shadow is not None and replacing and shadow.is_dir():
-        _save_listing(shadow, current)  # the kept tree is the output this publish replaced, as scanned
+        _keep_listing(shadow, current)  # the kept tree is the output this publish replaced, as scanned
     return PublishReport(tuple(changed), len(files) - len(changed), tuple(removed), manifest)
+
+
+def _assemble(
+    files: Mapping[str, Content], output: Path, shadow: Path | None, current: dict[str, Stat], changed: list[str]
+) -> Path:
+    """The staging tree holding the new output; on a write error (a full disk, a read-only folder) it is
+    removed again, so nothing is left holding the space, and OutputError says what failed."""
+    staging: Path | None = None
+    try:
+        listing = _take_listing(shadow) if shadow is not None else None  # taken before anything changes the tree
+        staging = _staging(output, shadow)
+        _sync(staging, output, files, current, set(changed), listing if staging == shadow else None)
+        return staging
+    except OSError as exc:
+        needed = _bytes_needed(files, changed, staging) if exc.errno in NO_SPACE else 0
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+            if shadow is not None:
+                _listing_path(shadow).unlink(missing_ok=True)
+        raise output_error(exc, output, needed, staging) from None
+
+
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+MEGABYTE = 1_000_000
+
+
+def output_error(exc: OSError, output: Path, needed: int = 0, staging: Path | None = None) -> OutputError:
+    """What a failed write into the output means to the writer: `path: message`, the path one they know
+    (a file of the staging tree is named by its place in the output)."""
+    where = _where(exc.filename2 or exc.filename, output, staging)  # a copy names its source first, then its target
+    if exc.errno in NO_SPACE:
+        free = _free_bytes(output)
+        what = "no space left on device" if exc.errno == errno.ENOSPC else "disk quota exceeded"
+        amounts = f"{_megabytes(needed)} MB needed, " if needed else ""
+        return OutputError(output, f"{what} ({amounts}{_megabytes(free)} MB free)")
+    if exc.errno == errno.EFBIG:
+        return OutputError(where, "file too large for this file system or the process's file size limit")
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        return OutputError(where, "a file is in the way of a folder of the output")
+    reason = (exc.strerror or str(exc)).lower()
+    if where != output and not Path(where).is_relative_to(output):
+        reason += f" (mathpress writes the new output next to {output.name}, then swaps it in)"
+    return OutputError(where, reason)
+
+
+def _where(filename: object, output: Path, staging: Path | None) -> Path:
+    """The path a writer knows for a file of the staging tree (its place in the output); the folder that
+    holds the output for the folders made beside it."""
+    if not isinstance(filename, str | os.PathLike):
+        return output
+    path = Path(os.fsdecode(filename))
+    beside = (sibling(output, NEW_SUFFIX), sibling(output, OLD_SUFFIX))
+    if path in beside:
+        return output.parent
+    for staged in (*beside, staging):
+        if staged is not None and path.is_relative_to(staged) and path != staged:
+            return output / path.relative_to(staged)
+    return path
+
+
+def _bytes_needed(files: Mapping[str, Content], changed: Sequence[str], staging: Path | None) -> int:
+    """How many bytes the changed files take (what the new output needs beyond the files it shares)."""
+    total = 0
+    for rel in changed:
+        content = files[rel]
+        if isinstance(content, bytes):
+            total += len(content)
+            continue
+        candidates = [content] if isinstance(content, Path) else []
+        if isinstance(content, Pending | Cached):
+            candidates.append(content.path)
+        if staging is not None:
+            candidates.append(staging / rel)  # a pending file already moved into the staging tree
+        total += next((size for size in map(_size, candidates) if size is not None), 0)
+    return total
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _free_bytes(output: Path) -> int:
+    """Free space for unprivileged writes where the output is (its nearest existing folder)."""
+    folder = next((p for p in (output, *output.parents) if p.is_dir()), Path("/"))
+    stats = os.statvfs(folder)
+    return stats.f_bavail * stats.f_frsize
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / MEGABYTE:.1f}" if count >= MEGABYTE // 10 or count == 0 else f"{count / MEGABYTE:.2f}"
 
 
 def _listing_path(tree: Path) -> Path:
@@ -228,6 +346,15 @@ def _take_listing(tree: Path) -> dict[str, Stat] | None:
         listing = None
     path.unlink(missing_ok=True)
     return listing
+
+
+def _keep_listing(tree: Path, listing: Mapping[str, Stat]) -> None:
+    """Save a kept tree's listing; where it cannot be written (a full disk), the next publish scans the tree."""
+    try:
+        _save_listing(tree, listing)
+    except OSError:
+        for path in (_listing_path(tree), _listing_path(tree).with_suffix(".json.tmp")):
+            path.unlink(missing_ok=True)
 
 
 def _save_listing(tree: Path, listing: Mapping[str, Stat]) -> None:
@@ -358,23 +485,56 @@ def _prune_empty_dirs(folder: Path, removed: set[str]) -> None:
             parent = os.path.dirname(parent)
 
 
-def _swap_in(staging: Path, output: Path, shadow: Path | None) -> None:
-    """Exchange the staging tree with the output in one step; keep or delete the old tree."""
+def _swap_in(staging: Path, output: Path, shadow: Path | None) -> bool:
+    """Exchange the staging tree with the output in one step; keep or delete the old tree. If the exchange
+    fails (a read-only folder), the staging tree is removed and the output is as it was. False (nothing
+    done) when the staging tree is the cache's and cannot be renamed to the output: a bind mount of the
+    same file system (same device, another mount) refuses renames across it."""
+    try:
+        replaced = _exchange_trees(staging, output)
+    except OSError as exc:
+        if exc.errno == errno.EXDEV and staging == shadow:
+            return False
+        shutil.rmtree(staging, ignore_errors=True)
+        raise output_error(exc, output) from None
+    try:
+        _keep_replaced(replaced, output, shadow)
+    except OSError:  # published; only the tree kept to stage the next build is lost (it is built again)
+        for tree in (replaced, shadow):
+            if tree is not None:
+                shutil.rmtree(tree, ignore_errors=True)
+        if shadow is not None:
+            _listing_path(shadow).unlink(missing_ok=True)
+    return True
+
+
+def _exchange_trees(staging: Path, output: Path) -> Path | None:
+    """Put the staging tree in the output's place; the tree it replaced (None if there was none)."""
     if not output.exists():
         os.rename(staging, output)
+        return None
+    if _exchange(staging, output):
+        return staging
+    old = sibling(output, OLD_SUFFIX)
+    os.rename(output, old)
+    try:
+        os.rename(staging, output)
+    except OSError:
+        os.rename(old, output)
+        raise
+    return old
+
+
+def _keep_replaced(replaced: Path | None, output: Path, shadow: Path | None) -> None:
+    """Keep the replaced tree as the next staging tree (or a mirror of a first output), or delete it."""
+    if replaced is None:
         if shadow is not None:  # the next publish syncs a few files here instead of linking them all
             _mirror(output, shadow)
-        return
-    if not _exchange(staging, output):
-        old = sibling(output, OLD_SUFFIX)
-        os.rename(output, old)
-        os.rename(staging, output)
-        staging = old
-    if shadow is None:
-        shutil.rmtree(staging)
-    elif staging != shadow:
+    elif shadow is None:
+        shutil.rmtree(replaced)
+    elif replaced != shadow:
         shadow.parent.mkdir(parents=True, exist_ok=True)
-        _move_or_delete(staging, shadow)
+        _move_or_delete(replaced, shadow)
 
 
 def _mirror(tree: Path, destination: Path) -> None:
@@ -400,7 +560,7 @@ def _move_or_delete(tree: Path, destination: Path) -> None:
 
 
 def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths with Linux's renameat2; False where it is unavailable."""
+    """Atomically swap two paths with Linux's renameat2; False where it is unavailable, OSError where it fails."""
     libc_name = ctypes.util.find_library("c")
     if not libc_name:
         return False
@@ -409,5 +569,9 @@ def _exchange(a: Path, b: Path) -> bool:
     if renameat2 is None:
         return False
     at_fdcwd, rename_exchange = -100, 2
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    return bool(result == 0)
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # a file system without exchange: two renames
+        return False
+    raise OSError(code, os.strerror(code), os.fsdecode(b))

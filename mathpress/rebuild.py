@@ -18,20 +18,20 @@ import functools
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from . import clock, feeds
-from .cache import BuildState, PageRecord, Summary, write_atomic
+from .cache import BuildState, PageRecord, Summary
 from .config import Config
 from .content import Asset, SourceFile, parse_document, read_source
 from .errors import Diagnostic, SourceError
 from .jekyll.model import BODIES as LIQUID_BODIES
 from .jekyll.model import FILE_READ, PAGES, POSTS, STATIC
 from .meta import Meta, read_meta
-from .output import Keep, Stat, build_lock
+from .output import Keep, Stat, build_lock, output_error
 from .pages import BODIES, bodies_hash, facet_hashes, page_jobs, post_fact, render_pages
 from .pipeline import (
     BuildOptions,
@@ -292,22 +292,43 @@ def _render_affected(
     results = render_pages(site, jobs, facts, built.state, present, 1, output, None, None, hashes)
     if results.diagnostics:
         return None
+    if not all(isinstance(content, bytes | Keep) for content in results.files.values()):
+        return None
+    pages = {rel: content for rel, content in results.files.items() if isinstance(content, bytes)}
+    write_pages(output, pages)
     written: list[str] = []
     records: dict[str, PageRecord] = {}
     for rel, content in sorted(results.files.items()):
         record = results.records[rel]
         if isinstance(content, bytes):
-            write_atomic(output / rel, content)
             written.append(rel)
             stat = _stat(output / rel)
-        elif isinstance(content, Keep):
-            stat = present.get(rel)
         else:
-            return None
+            stat = present.get(rel)
         if stat is None:
             return None  # gone while we looked: let a full build sort it out
         records[rel] = PageRecord(record.fingerprint, record.facets, stat[0], stat[1])
     return tuple(written), records, results.rendered
+
+
+def write_pages(output: Path, pages: Mapping[str, bytes]) -> None:
+    """Write pages into the output all or none: each to a file of its own beside its place, then each
+    renamed into place. A write that fails (a full disk, a read-only folder) removes what was written and
+    raises OutputError, the output as it was."""
+    temps: dict[str, str] = {}
+    try:
+        for rel, data in sorted(pages.items()):
+            target = output / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temps[rel] = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+        for rel, temp in temps.items():
+            os.replace(temp, output / rel)
+    except OSError as exc:
+        for temp in temps.values():
+            Path(temp).unlink(missing_ok=True)
+        raise output_error(exc, output, sum(map(len, pages.values()))) from None
 
 
 def _stat(path: Path) -> Stat | None:
@@ -337,13 +358,15 @@ def _next_state(
 def _copy_asset(asset: Asset, output: Path) -> str:
     """Copy a changed static file into the output (atomically); its output path."""
     target = output / asset.out
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    os.close(handle)
+    temp = ""
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        os.close(handle)
         shutil.copy2(asset.path, temp)
         os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    except OSError as exc:
+        if temp:
+            Path(temp).unlink(missing_ok=True)
+        raise output_error(exc, output, asset.path.stat().st_size) from None
     return asset.out

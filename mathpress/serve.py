@@ -43,6 +43,7 @@ import watchfiles
 from .config import CONFIG_NAME, load_config
 from .content import is_ignored
 from .errors import BuildFailed, SourceError, UsageError
+from .output import OutputError
 from .pipeline import BuildOptions, Built
 from .rebuild import rebuild
 from .verify import site_host
@@ -95,7 +96,12 @@ NOT_FOUND_PAGE = (
 )
 RELOAD_SCRIPT = """<script id="mathpress-reload">
 (() => {
-  const key = "mathpress-scroll:" + location.pathname;
+  // Live update: on each change the page fetches itself again and swaps in what changed (the article,
+  // a list, the error overlay, a stylesheet), so the scroll position and the math MathJax typeset in
+  // the parts that did not change stay. It reloads only when the head changed beyond the title and
+  // meta tags, the page's <html>/<body> attributes changed, a script it runs changed, or it cannot know.
+  const me = document.currentScript, before = me.previousSibling;
+  const key = "mathpress-scroll:" + location.pathname, base = BASE;
   const saved = JSON.parse(sessionStorage.getItem(key) || "null");
   sessionStorage.removeItem(key);
   const restore = () => saved && window.scrollTo(saved[0], saved[1]);
@@ -105,12 +111,138 @@ RELOAD_SCRIPT = """<script id="mathpress-reload">
     const startup = window.MathJax && window.MathJax.startup;
     if (saved && startup && startup.promise) startup.promise.then(restore);
   });
-  const events = new EventSource("EVENTS?version=" + encodeURIComponent(VERSION));
-  events.addEventListener("reload", () => {
-    events.close();
+  me.remove();  // the page as served, without this script: what a fresh load of the same page shows
+  const known = new WeakSet();  // the nodes the server sent (not those MathJax or others added)
+  const remember = (root) => {
+    const walk = document.createTreeWalker(root, NodeFilter.SHOW_ALL);
+    for (let node = walk.currentNode; node; node = walk.nextNode()) known.add(node);
+  };
+  remember(document.documentElement);
+  let served = document.documentElement.cloneNode(true);  // the last page the server sent, untouched
+  addEventListener("DOMContentLoaded", () => {  // the parser added the newlines after this script to `before`
+    const last = served.querySelector("body").lastChild;
+    if (before && last && before.nodeType === Node.TEXT_NODE && last.nodeType === Node.TEXT_NODE) {
+      last.nodeValue = before.nodeValue;
+    }
+  });
+  const reload = () => {
     sessionStorage.setItem(key, JSON.stringify([window.scrollX, window.scrollY]));
     location.reload();
-  });
+  };
+  const same = (a, b) => a.nodeType === b.nodeType && (a.nodeType === Node.ELEMENT_NODE
+    ? a.outerHTML === b.outerHTML : a.nodeValue === b.nodeValue);
+  const shell = (a, b) => a.nodeType === Node.ELEMENT_NODE && b.nodeType === Node.ELEMENT_NODE
+    && a.tagName === b.tagName && a.attributes.length === b.attributes.length
+    && [...a.attributes].every((at) => b.getAttribute(at.name) === at.value);
+  const headParts = "title, meta, link[rel~=canonical], link[rel~=alternate], script[type='application/ld+json']";
+  const swappable = (node) => node.nodeType !== Node.ELEMENT_NODE || node.matches(headParts);
+  // The steps that turn `live` (whose children the server sent as `old`'s) into `now`: the children
+  // between the common start and end are replaced, or, when one element changed inside, only what
+  // changed inside it. "reload" if a changed child may not be swapped; "whole" if `live` no longer
+  // has the children it was sent (MathJax rewrote them): its parent replaces it whole.
+  const plan = (old, now, live, steps, allowed) => {
+    const o = [...old.childNodes], n = [...now.childNodes];
+    const l = [...live.childNodes].filter((node) => known.has(node));
+    if (l.length !== o.length || l.some((node, i) => node.nodeName !== o[i].nodeName)) return "whole";
+    let start = 0, end = 0;
+    while (start < o.length && start < n.length && same(o[start], n[start])) start++;
+    const last = (list) => list[list.length - 1 - end];
+    while (end < o.length - start && end < n.length - start && same(last(o), last(n))) end++;
+    const gone = l.slice(start, l.length - end), added = n.slice(start, n.length - end);
+    if (!gone.length && !added.length) return "same";
+    if (gone.length === 1 && added.length === 1 && shell(o[start], added[0])) {
+      const inside = plan(o[start], added[0], gone[0], steps, allowed);
+      if (inside !== "whole") return inside;
+    }
+    if (allowed && ![...o.slice(start, o.length - end), ...added].every(allowed)) return "reload";
+    steps.push({parent: live, gone, added, next: l[l.length - end], previous: l[start - 1]});
+    return "swap";
+  };
+  const apply = (steps) => {
+    const inserted = [], removed = [];
+    for (const step of steps) {
+      const nodes = step.added.map((node) => document.importNode(node, true));
+      if (step.gone.length) step.gone[0].before(...nodes);
+      else if (step.next) step.next.before(...nodes);
+      else if (step.previous) step.previous.after(...nodes);
+      else step.parent.append(...nodes);
+      step.gone.forEach((node) => node.remove());
+      nodes.forEach(remember);
+      inserted.push(...nodes);
+      removed.push(...step.gone);
+    }
+    return [inserted, removed];
+  };
+  const elements = (nodes) => nodes.filter((node) => node.nodeType === Node.ELEMENT_NODE);
+  const refreshAssets = (written) => {  // stylesheets and images whose file changed, fetched again
+    const changed = new Set(written.map((rel) => base + rel));
+    const hit = (url) => changed.has(decodeURI(new URL(url, location.href).pathname));
+    if ([...document.scripts].some((script) => script.src && hit(script.src))) return false;
+    for (const link of document.querySelectorAll("link[rel~=stylesheet][href]")) {
+      if (!hit(link.href)) continue;
+      const next = link.cloneNode();
+      const url = new URL(link.href);
+      url.searchParams.set("mathpress", Date.now().toString(36));
+      next.href = url.href;
+      known.delete(link);  // the new link stands for the one the server sent
+      known.add(next);
+      next.addEventListener("load", () => link.remove(), {once: true});
+      next.addEventListener("error", () => link.remove(), {once: true});
+      link.after(next);
+    }
+    for (const image of document.images) {
+      if (image.src && hit(image.src)) image.src = image.src.split("?")[0] + "?mathpress=" + Date.now().toString(36);
+    }
+    return true;
+  };
+  const update = async (written) => {
+    if (written === null) return reload();  // too much changed to say, or a change this page missed
+    if (!refreshAssets(written)) return reload();
+    const answer = await fetch(location.href, {cache: "no-store"});
+    if (!answer.ok) return reload();
+    const now = new DOMParser().parseFromString(await answer.text(), "text/html");
+    const script = now.getElementById("mathpress-reload");
+    if (script) script.remove();
+    now.body.normalize();  // the text around the script is one text node, as in this page
+    const oldBody = served.querySelector("body"), oldHead = served.querySelector("head");
+    if (!shell(served, now.documentElement) || !shell(oldBody, now.body)) return reload();
+    const steps = [];
+    const head = plan(oldHead, now.head, document.head, steps, swappable);
+    const body = plan(oldBody, now.body, document.body, steps, null);
+    if (head === "reload" || head === "whole" || body === "whole") return reload();
+    const MathJax = window.MathJax, tex = MathJax && MathJax.config && MathJax.config.tex;
+    const hasMath = (node) => node.nodeType === Node.ELEMENT_NODE
+      && (node.matches(".math") || node.querySelector(".math") !== null);
+    if (tex && tex.tags && tex.tags !== "none" && steps.some((step) => step.added.some(hasMath))) {
+      return reload();  // MathJax numbers the equations of the whole page: typesetting a part would renumber it
+    }
+    // What was replaced where, for whoever wonders why a save redrew more than it changed.
+    window.mathpressSteps = steps.map((step) => `${step.parent.nodeName}: -${step.gone.length} +${step.added.length}`);
+    const [inserted, removed] = apply(steps);
+    served = now.documentElement;
+    const math = elements(inserted).filter((node) => document.body.contains(node));
+    if (math.length && MathJax && MathJax.typesetPromise && MathJax.startup) {
+      await MathJax.startup.promise;
+      if (MathJax.typesetClear) MathJax.typesetClear(elements(removed));
+      await MathJax.typesetPromise(math);
+    }
+    window.mathpressSwaps = (window.mathpressSwaps || 0) + 1;
+    dispatchEvent(new CustomEvent("mathpress:swapped", {detail: {inserted: inserted.length}}));
+  };
+  let queue = Promise.resolve(), events = null;
+  const listen = (version) => {
+    events = new EventSource("EVENTS?version=" + encodeURIComponent(version));
+    events.addEventListener("change", (event) => {
+      const change = JSON.parse(event.data);
+      events.close();
+      listen(change.version);  // at once: a save during the update is the next event
+      queue = queue.then(() => update(change.written)).catch((error) => {
+        console.error("mathpress: live update failed, reloading", error);
+        reload();
+      });
+    });
+  };
+  listen(VERSION);
 })();
 </script>
 """
@@ -258,6 +390,12 @@ class Snapshot:
     skipped: int = 0
     errors: tuple[str, ...] = ()
     site_url: str = ""
+    since: str = ""  # the version before this one
+    written: tuple[str, ...] | None = ()  # the output files that changed since then; None: too many to list
+
+
+WRITTEN_LIMIT = 1000  # more changed files than this (a template edit): open pages reload
+HISTORY = 8  # versions remembered: a page that missed a few changes still updates in place
 
 
 class Live:
@@ -269,6 +407,7 @@ class Live:
         self._generation = 0
         self._snapshot = Snapshot(base_url, self._version(), site_url=site_url)
         self._stopped = False
+        self._history: list[Snapshot] = []  # the last few versions, for pages a version or two behind
 
     def _version(self) -> str:
         return f"{self._instance}-{self._generation}"
@@ -278,14 +417,34 @@ class Live:
         with self._changed:
             return self._snapshot
 
-    def built(self, errors: tuple[str, ...], site_changed: bool, base_url: str, site_url: str) -> None:
-        """Record a build; pages reload when the site, the error list or the site's address changed."""
+    def built(self, errors: tuple[str, ...], written: Sequence[str], base_url: str, site_url: str) -> None:
+        """Record a build; pages update when the site (the output files `written`), the error list or the
+        site's address changed, and reload when the address moved or too much changed to list."""
         with self._changed:
             old = self._snapshot
-            if site_changed or errors != old.errors or (base_url, site_url) != (old.base_url, old.site_url):
+            moved = (base_url, site_url) != (old.base_url, old.site_url)
+            if not (written or errors != old.errors or moved):
+                self._snapshot = dataclasses.replace(old, builds=old.builds + 1)
+            else:
                 self._generation += 1
-            self._snapshot = Snapshot(base_url, self._version(), old.builds + 1, old.skipped, errors, site_url)
+                listed = None if moved or len(written) > WRITTEN_LIMIT else tuple(sorted(written))
+                self._snapshot = Snapshot(
+                    base_url, self._version(), old.builds + 1, old.skipped, errors, site_url, old.version, listed
+                )
+                self._history = [*self._history[-HISTORY + 1 :], self._snapshot]
             self._changed.notify_all()
+
+    def written_since(self, version: str) -> list[str] | None:
+        """Every output file written since that version (None: not known, too many, or the address moved)."""
+        with self._changed:
+            since = [snapshot.since for snapshot in self._history]
+            if version not in since:
+                return None
+            later = self._history[since.index(version) :]
+            if any(snapshot.written is None for snapshot in later):
+                return None
+            written = sorted({rel for snapshot in later for rel in snapshot.written or ()})
+            return written if len(written) <= WRITTEN_LIMIT else None
 
     def skip(self) -> None:
         """Record a batch of saves that changed no file's bytes."""
@@ -448,6 +607,8 @@ def error_lines(exc: Exception) -> tuple[str, ...]:
         return (str(exc.diagnostic),)
     if isinstance(exc, UsageError):
         return (f"mathpress: {exc}",)
+    if isinstance(exc, OutputError):
+        return (str(exc),)
     return (f"mathpress: internal error: {type(exc).__name__}: {exc} (a bug; the traceback is in the terminal)",)
 
 
@@ -494,7 +655,7 @@ class Builder:
         except Exception as exc:
             if first and isinstance(exc, UsageError):
                 raise  # bad folders or options: the command line says so and exits 2
-            if not isinstance(exc, BuildFailed | SourceError | UsageError):
+            if not isinstance(exc, BuildFailed | SourceError | UsageError | OutputError):
                 traceback.print_exc()  # a bug in mathpress: show it, keep serving the last good build
             self.failed(exc, address)
             return
@@ -502,7 +663,7 @@ class Builder:
         for diagnostic in done.diagnostics:
             print(diagnostic, file=sys.stderr, flush=True)
         new = self.current_address(address)
-        self.live.built((), bool(done.written), *new)
+        self.live.built((), done.written, *new)
         how = "built" if done.full else "updated"
         say(f"{how} in {time.perf_counter() - started:.2f} s: {len(done.written)} written or removed")
         if new[0] != address[0]:
@@ -513,7 +674,7 @@ class Builder:
         errors = error_lines(exc)
         for line in errors:
             print(line, file=sys.stderr, flush=True)
-        self.live.built(errors, False, *address)
+        self.live.built(errors, (), *address)
         say(f"build failed ({len(errors)} error(s)); still serving the last good build")
 
     def current_address(self, fallback: tuple[str, str]) -> tuple[str, str]:
@@ -603,7 +764,11 @@ def content_type(path: Path) -> str:
 def inject(page: bytes, snapshot: Snapshot) -> bytes:
     """Add the reload script, and the error overlay after a failed build, before </body>."""
     overlay = OVERLAY.format(lines="\n".join(html.escape(line) for line in snapshot.errors))
-    script = RELOAD_SCRIPT.replace("EVENTS", EVENTS_PATH).replace("VERSION", json.dumps(snapshot.version))
+    script = (
+        RELOAD_SCRIPT.replace("EVENTS", EVENTS_PATH)
+        .replace("VERSION", json.dumps(snapshot.version))
+        .replace("BASE", json.dumps(snapshot.base_url).replace("</", "<\\/"))
+    )
     extra = ((overlay if snapshot.errors else "") + script).encode("utf-8")
     end = page.lower().rfind(b"</body>")
     return page + extra if end < 0 else page[:end] + extra + page[end:]
@@ -763,7 +928,8 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     def stream_events(self, version: str) -> None:
-        """Server-sent events: `reload` once the site differs from the page's version."""
+        """Server-sent events: one `change` once the site differs from the page's version, with the output
+        files that changed since that version (null when they are not known: the page reloads)."""
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
@@ -771,7 +937,9 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"retry: 1000\n\n")
         while (snapshot := self.server.live.wait(version, KEEPALIVE_SECONDS)) is not None:
             if snapshot.version != version:
-                self.wfile.write(f"event: reload\ndata: {snapshot.version}\n\n".encode())
+                written = self.server.live.written_since(version)
+                data = json.dumps({"version": snapshot.version, "written": written}, ensure_ascii=False)
+                self.wfile.write(f"event: change\ndata: {data}\n\n".encode())
                 return
             self.wfile.write(b": still here\n\n")  # fails once the page is gone, ending this thread
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import signal
@@ -217,7 +218,23 @@ def test_event_stream_asks_stale_pages_to_reload(project: tuple[Served, Path]) -
     reply = served.request("/__mathpress/events?version=a-page-from-an-older-server")
     assert reply.status == 200
     assert reply.headers["content-type"] == "text/event-stream"
-    assert f"event: reload\ndata: {served.status()['version']}\n" in reply.text
+    # A version the server did not just move on from: what changed since is unknown (null), so the page reloads.
+    change = json.dumps({"version": served.status()["version"], "written": None})
+    assert f"event: change\ndata: {change}\n" in reply.text
+
+
+def test_event_stream_lists_what_the_last_build_wrote(writer: tuple[Served, Path]) -> None:
+    served, site = writer
+    before = served.status()
+    start = len(served.lines)
+    (site / "static").mkdir(exist_ok=True)
+    (site / "static/notes.txt").write_text(f"notes {before['builds']}\n")
+    served.wait_for_line(r"(built|updated) in", start=start)
+    after = served.status()
+    assert after["since"] == before["version"] and "notes.txt" in after["written"]
+    reply = served.request(f"/__mathpress/events?version={before['version']}")
+    change = json.loads(reply.text.split("event: change\ndata: ", 1)[1].split("\n", 1)[0])
+    assert change == {"version": after["version"], "written": after["written"]}
 
 
 # -- what triggers a rebuild -----------------------------------------------------------------
@@ -417,3 +434,20 @@ def test_edit_break_and_fix_a_post_in_the_browser(tmp_path: Path, browser_sessio
     finally:
         context.close()
         served.close()
+
+
+def test_pages_a_few_versions_behind_get_every_file_written_since() -> None:
+    from mathpress.serve import WRITTEN_LIMIT, Live
+
+    live = Live("/")
+    first = live.snapshot().version
+    live.built((), ("a/index.html",), "/", "")
+    second = live.snapshot().version
+    live.built((), ("b.css",), "/", "")
+    assert live.written_since(first) == ["a/index.html", "b.css"]
+    assert live.written_since(second) == ["b.css"]
+    assert live.written_since("an older server's version") is None
+    live.built((), tuple(f"p{n}.html" for n in range(WRITTEN_LIMIT + 1)), "/", "")  # a template edit
+    assert live.written_since(second) is None
+    live.built((), (), "/repo/", "")  # the base path moved: every page reloads
+    assert live.snapshot().written is None
