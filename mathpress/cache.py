@@ -49,9 +49,15 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Write a file so that a half-written one never appears."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(handle, "wb") as stream:
-        stream.write(data)
-    os.replace(temp, path)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temp, path)
+    except OSError as error:  # a full disk: no temp file left holding space, and the file named
+        Path(temp).unlink(missing_ok=True)
+        if error.filename is None:
+            error.filename = str(path)
+        raise
 
 
 # -- rendered documents ----------------------------------------------------------------------
