@@ -26,6 +26,7 @@ SYMBOLS = {
     "thetasym": r"\vartheta", "plusmn": r"\pm", "sdot": r"\cdot", "and": r"\land",
     "llbracket": r"\mathopen{[\mkern-3.2mu[}", "rrbracket": r"\mathclose{]\mkern-3.2mu]}",
     "lBrace": r"\mathopen{\{\mkern-3.2mu[}", "rBrace": r"\mathclose{]\mkern-3.2mu\}}",
+    "degree": r"{^\circ}",
     "KaTeX": r"\mathrm{K\kern-.17em\raise.21em{\scriptstyle A}\kern-.15em T\kern-.1667em\lower.5ex{E}\kern-.125em X}",
 }  # fmt: skip
 OPERATORS = ("arcctg", "arctg", "ch", "cosec", "cotg", "cth", "ctg", "sh", "tg", "th")
