@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as dt
 import functools
@@ -19,7 +20,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import __version__, clock, feeds, templates
+from . import __version__, citations, clock, feeds, templates
 from .baseline import beyond, diagnostic_key
 from .cache import (
     CACHE_DIR,
@@ -420,6 +421,7 @@ def _input_fingerprint(config: Config, options: BuildOptions, found: Inventory, 
     for folder in templates.template_dirs(config.root):
         parts += [f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.rglob("*")) if p.is_file()]
     parts += [f"{item.rel}:{item.stat}" for item in found.documents]
+    parts += citations.watched(config.root, config.citations.bibliography)
     parts += [f"{asset.out}:{asset.rel}:{asset.stat}" for asset in found.assets]
     return digest("\n".join(parts))
 
@@ -794,6 +796,8 @@ def _job(
             done = render_body(body, meta.source, line, context)
         body, notes, lines = done.text, list(done.notes), done.lines
         seen |= read
+    cited = _cite(body, meta, line, lines, config)
+    body, notes, seen = cited.text, [*notes, *cited.notes], seen | {FILE_READ + rel for rel in cited.files}
     wrapper = ""
     layout = str(meta.front.get("jekyll_layout") or "")
     if meta.kind == "page" and layout in context.files.layouts:
@@ -819,7 +823,21 @@ def _job(
         markdown_in_html=config.markdown_in_html,
         dollars=config.math.dollars,
     )
-    return job, notes, bool(used) or LINKS in seen, reads
+    return job, notes, bool(used) or bool(seen), reads
+
+
+def _cite(body: str, meta: Meta, line: int, lines: tuple[int, ...], config: Config) -> citations.Cited:
+    """The body with its citations formatted (the .bib files it read become inputs of its render)."""
+    files = citations.bibliography_files(config.citations.bibliography, meta.front)
+    settings = citations.Settings(config.root, config.citations.style, files)
+    starts = [0] + [i + 1 for i, char in enumerate(body) if char == "\n"] if "@" in body else [0]
+
+    def place(offset: int) -> tuple[int, int]:
+        index = bisect.bisect_right(starts, offset) - 1
+        file_line = lines[index] if index < len(lines) else line + index
+        return file_line, offset - starts[index] + 1
+
+    return citations.cite_body(body, meta.source, place, settings, config.math.dollars)
 
 
 def _render(
