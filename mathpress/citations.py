@@ -15,6 +15,7 @@ column of everything after a citation, math included, is still that of the file.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import functools
 import html
 import json
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import latexcodec  # noqa: F401  (registers the "ulatex" codec pybtex's own decoding uses)
+import latexcodec  # noqa: F401  (registers the "ulatex" codec)
 
 from .errors import Diagnostic, warning
 from .math.spans import code_and_math
@@ -140,7 +141,8 @@ def _read_bib(path: Path, rel: str, size: int, mtime: int) -> BibFile | None:
     except OSError:
         return None
     found = list(ENTRY_START.finditer(text))
-    chunks, index = [], {}
+    chunks: list[Chunk] = []
+    index: dict[str, list[Chunk]] = {}
     for number, match in enumerate(found):
         end = found[number + 1].start() if number + 1 < len(found) else len(text)
         chunk = Chunk(match[1].lower(), match[2], match.start(), end, text.count("\n", 0, match.start()) + 1)
@@ -209,7 +211,8 @@ CSL_FIELDS = {
     "school": "publisher", "institution": "publisher", "organization": "publisher", "howpublished": "publisher",
     "eprint": "number",
 }  # fmt: skip
-MONTHS = {m: n for n, m in enumerate(("jan feb mar apr may jun jul aug sep oct nov dec").split(), start=1)}
+MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MONTHS = {name: number for number, name in enumerate(MONTH_NAMES, start=1)}
 
 
 def to_csl(key: str, entry: Any) -> dict[str, Any]:
@@ -284,10 +287,8 @@ def _decode(text: str) -> str:
     """LaTeX text (no math) as escaped Unicode."""
     lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]  # latexcodec drops them
     text = FORMATTING.sub("{", text)
-    try:
-        text = codecs.decode(text, "ulatex")
-    except (ValueError, TypeError):  # latexcodec gives up on some hostile input: keep the text as written
-        pass
+    with contextlib.suppress(ValueError, TypeError):  # latexcodec gives up on some hostile input: kept as written
+        text = codecs.decode(text, "ulatex")  # type: ignore[call-overload]
     text = LOGOS.sub(lambda m: m[1], text)
     text = re.sub(r"\\[A-Za-z]+\s*", "", text).replace("~", "\u00a0")
     text = html.escape(text.replace("{", "").replace("}", "").replace("\\", ""), quote=False)
@@ -393,7 +394,7 @@ def format_all(style: Any, refs: Sequence[dict[str, Any]], cites: Sequence[Cite]
     known = {ref["id"].lower() for ref in refs}
     singles = []
     for cite in cites:
-        group = []
+        group: list[Any] = []
         for item in cite.items:
             if item.key.lower() not in known:
                 group.append(None)
@@ -458,9 +459,9 @@ def _without_author(text: str, ref: Mapping[str, Any]) -> str:
 
 def _authors(ref: Mapping[str, Any]) -> str:
     """The authors' family names as running text: "Knuth", "Knuth and Lamport", "Knuth et al."."""
-    names = [n.get("family") or n.get("given", "") for n in (ref.get("author") or ref.get("editor") or [])]
+    names = [str(n.get("family") or n.get("given", "")) for n in (ref.get("author") or ref.get("editor") or [])]
     if not names:
-        return str(ref.get("title", ref["id"]))
+        return str(ref.get("title") or ref["id"])
     if len(names) == 1:
         return names[0]
     return f"{names[0]} and {names[1]}" if len(names) == 2 else f"{names[0]} et al."
@@ -474,8 +475,7 @@ def _anchor(key: str) -> str:
 def references_html(entries: Sequence[tuple[str, str]]) -> str:
     """The References list, on one line (the lines of the body after it keep their numbers)."""
     items = "".join(
-        f'<div id="ref-{_anchor(key)}" class="csl-entry" role="listitem">{_spaced(text)}</div>'
-        for key, text in entries
+        f'<div id="ref-{_anchor(key)}" class="csl-entry" role="listitem">{_spaced(text)}</div>' for key, text in entries
     )
     return f'<div class="references csl-bib-body" role="list">{items}</div>'
 

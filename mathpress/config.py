@@ -274,6 +274,8 @@ MATH: dict[str, Check] = {
     "dollars": _one_of("pandoc", "mathjax", "text"),
     "check": _flag,
 }
+
+
 def _style(value: Any) -> str:
     text = _text(value).strip()
     if not text.endswith(".csl") and not re.fullmatch(r"[a-z0-9-]+", text):
