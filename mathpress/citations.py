@@ -143,9 +143,11 @@ def _read_bib(path: Path, rel: str, size: int, mtime: int) -> BibFile | None:
     found = list(ENTRY_START.finditer(text))
     chunks: list[Chunk] = []
     index: dict[str, list[Chunk]] = {}
+    line, counted = 1, 0
     for number, match in enumerate(found):
         end = found[number + 1].start() if number + 1 < len(found) else len(text)
-        chunk = Chunk(match[1].lower(), match[2], match.start(), end, text.count("\n", 0, match.start()) + 1)
+        line, counted = line + text.count("\n", counted, match.start()), match.start()
+        chunk = Chunk(match[1].lower(), match[2], match.start(), end, line)
         chunks.append(chunk)
         if chunk.kind not in ("string", "comment", "preamble") and chunk.key:
             index.setdefault(chunk.key.lower(), []).append(chunk)
@@ -191,8 +193,8 @@ def _bib_problem(bib: BibFile, chunk: Chunk, problem: Exception) -> Diagnostic:
     """A pybtex complaint as a warning at its line of the .bib file."""
     line = getattr(problem, "lineno", None) or 1
     message = re.sub(r"^syntax error in line \d+: ", "", str(problem)) or type(problem).__name__
-    if "premature end" in message:
-        message += " (a brace or quote opened in this entry is never closed)"
+    if "premature end" in message:  # pybtex reads on to the end of the entry's text: name where it starts
+        line, message = 1, "a brace or quote opened in this entry is never closed"
     return warning(bib.rel, chunk.line + line - 1, 1, f"in entry `{chunk.key}`: {message}")
 
 
