@@ -394,6 +394,8 @@ def format_all(style: Any, refs: Sequence[dict[str, Any]], cites: Sequence[Cite]
 
     bib = CitationStylesBibliography(style, CiteProcJSON(list(refs)), formatter.html)
     known = {ref["id"].lower() for ref in refs}
+    for key in dict.fromkeys(i.key for c in cites for i in c.items if i.key.lower() in known):
+        bib.register(Citation([CitationItem(key)]))  # the entries, in citing order, without a citation's locator
     singles = []
     for cite in cites:
         group: list[Any] = []

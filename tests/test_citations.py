@@ -95,6 +95,11 @@ def test_the_references_list_ends_the_post_in_the_styles_order(tmp_path: Path, s
     assert text.endswith("\n\n## References {#references}\n\n" + REFERENCES[style] + "\n")
 
 
+def test_a_locator_stays_in_the_citation_not_in_the_entry(tmp_path: Path) -> None:
+    text, _ = cite(tmp_path, "[@lamport94, p. 5] and [@lamport94].\n")
+    assert f"({LINK_L}Lamport 1994, 5</a>)</span> and " in text and "<i>J. Typesetting</i> 2 (1): 1–10.</div>" in text
+
+
 @pytest.mark.parametrize(
     "body",
     [
