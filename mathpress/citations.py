@@ -223,7 +223,7 @@ def to_csl(key: str, entry: Any) -> dict[str, Any]:
     for name, value in fields.items():
         target = CSL_FIELDS.get(name)
         if target and target not in csl:
-            raw = value if name in ("url", "doi") else latex_to_text(value)
+            raw = value if name in ("url", "doi") else latex_to_text(value, target == "title")
             csl[target] = raw.replace("--", "–") if target == "page" else raw
     if "number" in fields:
         csl["issue" if csl["type"] == "article-journal" else "number"] = latex_to_text(fields["number"])
@@ -269,23 +269,30 @@ FORMATTING = re.compile(
 )
 
 
-def latex_to_text(value: str) -> str:
+KEEP_CASE = re.compile(r"(?<![\\\w'\"^`~=.])\{([^{}\\$]+)\}")  # {CCR}, {C}hinese: BibTeX keeps their case
+KEPT = re.compile("\ue002(.*?)\ue003", re.S)
+
+
+def latex_to_text(value: str, keep_case: bool = False) -> str:
     """BibTeX's LaTeX as HTML-escaped text: accents decoded (latexcodec), braces and formatting commands
-    dropped, math kept as TeX for the page's math to typeset."""
+    dropped, math kept as TeX for the page's math to typeset; `keep_case`: brace-protected words marked
+    (\ue002…\ue003) so that a style's title casing leaves them alone (see _hide_math)."""
     pieces, pos = [], 0
     for found in MATH.finditer(value):
-        pieces.append(_decode(value[pos : found.start()]))
+        pieces.append(_decode(value[pos : found.start()], keep_case))
         pieces.append(html.escape(found.group(), quote=False))
         pos = found.end()
-    pieces.append(_decode(value[pos:]))
+    pieces.append(_decode(value[pos:], keep_case))
     return " ".join("".join(pieces).split())
 
 
 LOGOS = re.compile(r"\\(TeX|LaTeX|LaTeXe|BibTeX|AmS|XeTeX|LuaTeX|ConTeXt)\b\s?(?:\{\})?")
 
 
-def _decode(text: str) -> str:
+def _decode(text: str, keep_case: bool = False) -> str:
     """LaTeX text (no math) as escaped Unicode."""
+    if keep_case:
+        text = KEEP_CASE.sub(lambda m: f"\ue002{m[1]}\ue003", text)
     lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]  # latexcodec drops them
     text = FORMATTING.sub("{", text)
     with contextlib.suppress(ValueError, TypeError):  # latexcodec gives up on some hostile input: kept as written
@@ -537,7 +544,14 @@ def _hide_math(refs: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], li
         math.append(found.group())
         return f"\ue000{len(math) - 1}\ue001"
 
-    hidden = [{k: MATH.sub(hide, v) if isinstance(v, str) else v for k, v in ref.items()} for ref in refs]
+    def hide_all(value: str) -> str:
+        return MATH.sub(hide, KEPT.sub(lambda m: hide_text(m[1]), value))
+
+    def hide_text(text: str) -> str:
+        math.append(text)
+        return f"\ue000{len(math) - 1}\ue001"
+
+    hidden = [{k: hide_all(v) if isinstance(v, str) else v for k, v in ref.items()} for ref in refs]
     return hidden, math
 
 

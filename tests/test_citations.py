@@ -242,6 +242,17 @@ def test_latex_accent_soup_becomes_text(latex: str, text: str) -> None:
     assert latex_to_text(latex) == text.strip()
 
 
+def test_brace_protected_words_and_math_keep_their_case_under_title_casing(tmp_path: Path) -> None:
+    (tmp_path / "own.bib").write_text(
+        "@article{c, author={Chen, Y.}, title={the {CCR} of classical {C}hinese with $x^{2}$},"
+        " journal={J}, year=2024}\n",
+        encoding="utf-8",
+    )
+    settings = Settings(tmp_path, "chicago-author-date", ("own.bib",))
+    text = cite_body("[@c]", "p.md", lambda o: (1, o + 1), settings, "pandoc").text
+    assert "“The CCR of Classical Chinese with $x^{2}$”." in text  # chicago title-cases the rest
+
+
 @pytest.mark.slow
 def test_a_50000_entry_bib_takes_little_time_as_only_cited_entries_are_parsed(tmp_path: Path) -> None:
     entry = "@article{{k{0},\n  author = {{M{{\\\"u}}ller, J{{\\'e}}r{{\\^o}}me and Smith, A.}},\n"
