@@ -27,6 +27,7 @@ from typing import Any
 
 import latexcodec  # noqa: F401  (registers the "ulatex" codec)
 
+from .config import CitationsConfig
 from .errors import Diagnostic, warning
 from .math.spans import code_and_math
 
@@ -63,6 +64,7 @@ class Settings:
     root: Path
     style: str
     files: tuple[str, ...]
+    named: Mapping[str, tuple[str, int, int]] = field(default_factory=dict)  # file → where it was asked for
 
 
 @dataclass(frozen=True)
@@ -510,9 +512,13 @@ def cite_body(body: str, source: str, places: Any, settings: Settings, dollars: 
     slots = list(SLOT.finditer(body))
     if not cites and not slots:
         return Cited(body, (), settings.files)
-    notes: list[Diagnostic] = []
+    notes = [
+        warning(path, line, col, f"no bibliography file {rel}")
+        for rel, (path, line, col) in sorted(settings.named.items())
+        if read_bib(settings.root, rel) is None
+    ]
     if not bibs:
-        return _no_bibliography(body, source, places, cites, settings, slots)
+        return _no_bibliography(body, source, places, cites, settings, slots, notes)
     keys = list(dict.fromkeys(item.key for cite in cites for item in cite.items))
     listed = _listed(slots, bibs, keys)
     refs = [ref for ref in (lookup.entry(key, notes) for key in dict.fromkeys(keys + listed)) if ref]
@@ -565,18 +571,23 @@ def _names(bibs: Sequence[BibFile]) -> str:
 
 
 def _no_bibliography(
-    body: str, source: str, places: Any, cites: Sequence[Cite], settings: Settings, slots: Sequence[Any]
+    body: str,
+    source: str,
+    places: Any,
+    cites: Sequence[Cite],
+    settings: Settings,
+    slots: Sequence[Any],
+    notes: list[Diagnostic],
 ) -> Cited:
     """A body that cites without a bibliography: left as written, a warning at each citation."""
     where = " or ".join(f"`{rel}`" for rel in settings.files) or "a `.bib` file"
-    notes = []
     for cite in cites:
         line, col = places(cite.start)
         notes.append(warning(source, line, col, f"citation without a bibliography: add {where}"))
     for slot in slots:
         line, col = places(slot.start())
         notes.append(warning(source, line, col, f"{{% bibliography %}} without a bibliography: add {where}"))
-    return Cited(SLOT.sub("", body), tuple(notes), settings.files)
+    return Cited(SLOT.sub("", body), tuple(sorted(notes)), settings.files)
 
 
 class _Lookup:
@@ -684,6 +695,19 @@ def _matches(query: str, key: str, bibs: Sequence[BibFile]) -> bool:
         pattern = rf"\b{re.escape(found[2])}\s*=\s*[{{\"]?\s*{re.escape(found[3].strip())}\s*[}}\"]?\s*[,}}\n]"
         return re.search(pattern, bib.text[chunk.start : chunk.end], re.I) is not None
     return False
+
+
+def document_settings(
+    root: Path, config: CitationsConfig, source: str, front: Mapping[str, Any], where: Mapping[str, tuple[int, int]]
+) -> Settings:
+    """One document's Settings: its own .bib files, then the site's; those named in its front matter or in
+    site.yml (not the default references.bib) must exist."""
+    files = bibliography_files(config.bibliography, front)
+    own = bibliography_files((), front)
+    named = {rel: (source, *where.get("bibliography", (0, 0))) for rel in own}
+    if config.bibliography != CitationsConfig().bibliography:
+        named.update({rel: ("site.yml", 0, 0) for rel in config.bibliography if rel not in named})
+    return Settings(root, config.style, files, named)
 
 
 def bibliography_files(config_files: Sequence[str], front: Mapping[str, Any]) -> tuple[str, ...]:

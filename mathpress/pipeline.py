@@ -828,8 +828,7 @@ def _job(
 
 def _cite(body: str, meta: Meta, line: int, lines: tuple[int, ...], config: Config) -> citations.Cited:
     """The body with its citations formatted (the .bib files it read become inputs of its render)."""
-    files = citations.bibliography_files(config.citations.bibliography, meta.front)
-    settings = citations.Settings(config.root, config.citations.style, files)
+    settings = citations.document_settings(config.root, config.citations, meta.source, meta.front, meta.where)
     starts = [0] + [i + 1 for i, char in enumerate(body) if char == "\n"] if "@" in body else [0]
 
     def place(offset: int) -> tuple[int, int]:

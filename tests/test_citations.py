@@ -160,6 +160,15 @@ def test_front_matter_bibliography_and_the_site_setting_and_style(tmp_path: Path
     assert '<a href="#ref-own">[1]</a>, <a href="#ref-knuth84">[2]</a>' in page
 
 
+def test_a_missing_bib_named_in_front_matter_is_a_warning_at_its_key(tmp_path: Path) -> None:
+    post = "---\ntitle: M\nbibliography: refs/none.bib\n---\nSee [@knuth84].\n"
+    root = make_site(tmp_path / "site", {"references.bib": BIB, "content/posts/2024-01-04-m.md": post})
+    assert [str(d) for d in build_site(root).diagnostics] == [
+        "content/posts/2024-01-04-m.md:3:1: warning: no bibliography file refs/none.bib"
+    ]
+    assert f"({LINK_K}Knuth 1984</a>)" in read_output(root, "2024/01/04/m/index.html")
+
+
 def test_an_unknown_style_is_an_error_at_its_line_of_site_yml(tmp_path: Path) -> None:
     root = make_site(tmp_path / "site", {"site.yml": "title: T\ncitations:\n  style: no-such-style\n"})
     with pytest.raises(SourceError) as failure:
