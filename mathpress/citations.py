@@ -510,8 +510,8 @@ def cite_body(body: str, source: str, places: Any, settings: Settings, dollars: 
     lookup = _Lookup(bibs)
     cites = find_cites(body, dollars, lookup.has)
     slots = list(SLOT.finditer(body))
-    if not cites and not slots:
-        return Cited(body, (), settings.files)
+    if not cites and not slots:  # an `@word` becomes a citation if a .bib gains that key: depend on them
+        return Cited(body, (), settings.files if NARRATIVE.search(prose_mask(body, dollars)) else ())
     notes = [
         warning(path, line, col, f"no bibliography file {rel}")
         for rel, (path, line, col) in sorted(settings.named.items())

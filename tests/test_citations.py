@@ -208,6 +208,8 @@ def test_a_changed_bib_rebuilds_the_posts_that_cite_from_it_only(tmp_path: Path)
     assert third.documents_rendered == 1
     assert "Knuth 1986" in read_output(root, "2024/01/05/c/index.html")
     assert build_site(root).documents_rendered == 0
+    (root / "content/posts/2024-01-07-e.md").write_text("---\ntitle: E\n---\nMail a@b.org.\n", encoding="utf-8")
+    assert build_site(root).documents_rendered == 1  # the new post only: an e-mail address cites nothing
 
 
 # -- hostile .bib files ------------------------------------------------------------------------------------
