@@ -1100,19 +1100,16 @@ def _scholar_bibliography(words: list[str]) -> str:
 class _CiteTag(Tag):
     name = "cite"
     block = False
+    cites = True
 
     def parse(self, stream: TokenStream) -> Node:
         token, markup = _markup(stream)
-        return _ScholarNode(token, self.env.from_string(markup), True)
+        return _ScholarNode(token, self.env.from_string(markup), self.cites)
 
 
-class _BibliographyTag(Tag):
+class _BibliographyTag(_CiteTag):
     name = "bibliography"
-    block = False
-
-    def parse(self, stream: TokenStream) -> Node:
-        token, markup = _markup(stream)
-        return _ScholarNode(token, self.env.from_string(markup), False)
+    cites = False
 
 
 # -- Jekyll's filters ------------------------------------------------------------------------------
