@@ -10,7 +10,11 @@ import pytest
 from mathpress.citations import Settings, cite_body, latex_to_text
 from mathpress.errors import BuildFailed, SourceError
 from mathpress.jekyll.importer import import_site
-from tests.conftest import build_site, make_site, read_output
+from mathpress.pipeline import BuildOptions
+from mathpress.pipeline import build_site as build_site_keeping
+from mathpress.rebuild import rebuild
+from mathpress.serve import change_kind
+from tests.conftest import NOW, build_site, make_site, read_output
 
 BIB = r"""@book{knuth84,
   author = {Donald E. Knuth},
@@ -210,6 +214,19 @@ def test_a_changed_bib_rebuilds_the_posts_that_cite_from_it_only(tmp_path: Path)
     assert build_site(root).documents_rendered == 0
     (root / "content/posts/2024-01-07-e.md").write_text("---\ntitle: E\n---\nMail a@b.org.\n", encoding="utf-8")
     assert build_site(root).documents_rendered == 1  # the new post only: an e-mail address cites nothing
+
+
+@pytest.mark.parametrize("rel", ["references.bib", "content/refs.bib"])
+def test_the_dev_server_rebuilds_what_cites_from_a_changed_bib(tmp_path: Path, rel: str) -> None:
+    config = f"title: T\ncitations:\n  bibliography: [{rel}]\n"
+    post = "---\ntitle: D\n---\nSee [@knuth84].\n"
+    root = make_site(tmp_path / "site", {"site.yml": config, rel: BIB, "content/posts/2024-01-05-d.md": post})
+    options = BuildOptions(source=root, now=NOW, jobs=1)
+    _, built = build_site_keeping(options, keep=True)
+    assert change_kind(rel) == "bibliography"
+    (root / rel).write_text(BIB.replace("year = 1984", "year = 1986"), encoding="utf-8")
+    done = rebuild(options, built, [rel])
+    assert done.full and done.documents_rendered == 1 and "Knuth 1986" in read_output(root, "2024/01/05/d/index.html")
 
 
 # -- hostile .bib files ------------------------------------------------------------------------------------
