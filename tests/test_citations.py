@@ -153,6 +153,15 @@ def test_a_site_with_citations_builds_with_math_in_titles_and_the_feed_gets_them
     assert "Erdős and Rényi 1959&lt;/a&gt;)" in feed and 'id="ref-erdos59"' in feed.replace("&quot;", '"')
 
 
+def test_an_excerpt_keeps_its_citations_as_text_without_links_to_a_list_it_lacks(tmp_path: Path) -> None:
+    post = "---\ntitle: X\n---\nAs [@knuth84] shows.\n\nMore.\n"
+    root = make_site(tmp_path / "site", {"references.bib": BIB, "content/posts/2024-01-03-x.md": post})
+    build_site(root)
+    index = read_output(root, "index.html")
+    assert f"As {span('knuth84', '(Knuth 1984)')} shows." in index and "#ref-" not in index
+    assert LINK_K in read_output(root, "2024/01/03/x/index.html")
+
+
 def test_front_matter_bibliography_and_the_site_setting_and_style(tmp_path: Path) -> None:
     config = "title: T\ncitations:\n  style: ieee\n  bibliography: [refs/site.bib]\n"
     own = "@book{own, author={A. Writer}, title={Own}, year=2001}\n"
