@@ -531,7 +531,12 @@ def cite_body(body: str, source: str, places: Any, settings: Settings, dollars: 
     if path is None:
         return Cited(body, (warning("site.yml", 0, 0, f"no CSL style `{settings.style}`"),), settings.files)
     refs, math = _hide_math(refs)
-    formatted = format_all(_style(path, path.stat().st_mtime_ns), refs, cites, listed)
+    try:
+        formatted = format_all(_style(path, path.stat().st_mtime_ns), refs, cites, listed)
+    except Exception as exc:  # citeproc-py or lxml on a broken .csl or odd data: this post's citations only
+        line, col = places(cites[0].start if cites else slots[0].start())
+        notes.append(warning(source, line, col, f"citations not formatted ({settings.style}): {exc}"))
+        return Cited(SLOT.sub("", body), tuple(notes), settings.files)
     shown = [_show_math(text, math) for text in formatted.cites]
     text = _replace(body, cites, shown)
     entries = [(key, _show_math(entry, math)) for key, entry in formatted.entries]
@@ -625,12 +630,21 @@ def _listed(slots: Sequence[Any], bibs: Sequence[BibFile], cited: Sequence[str])
     """The keys that {% bibliography %} slots list besides the cited ones (all of a file, or a query's)."""
     keys: list[str] = []
     for slot in slots:
-        options = json.loads(slot[1])
+        options = _slot_options(slot)
         if options.get("cited"):
             continue
         for bib in _slot_files(options, bibs):
             keys += [c.key for c in bib.chunks if c.kind not in ("string", "comment", "preamble") and c.key]
     return [key for key in dict.fromkeys(keys) if key not in cited]
+
+
+def _slot_options(slot: re.Match[str]) -> dict[str, Any]:
+    """What a {% bibliography %} slot asks for (a hand-written slot that is not JSON asks for nothing)."""
+    try:
+        options = json.loads(slot[1])
+    except json.JSONDecodeError:
+        return {}
+    return options if isinstance(options, dict) else {}
 
 
 def _slot_files(options: Mapping[str, Any], bibs: Sequence[BibFile]) -> list[BibFile]:
@@ -660,7 +674,7 @@ def _place_references(text: str, entries: Sequence[tuple[str, str]], cited: Sequ
         return text.rstrip("\n") + "\n\n## References {#references}\n\n" + references_html(listed) + "\n"
     pieces, pos = [], 0
     for slot in slots:
-        options = json.loads(slot[1])
+        options = _slot_options(slot)
         wanted = _slot_keys(options, bibs, cited)
         listed = [(k, t) for k, t in entries if k in wanted and _matches(options.get("query", ""), k, bibs)]
         pieces += [text[pos : slot.start()], references_html(listed)]

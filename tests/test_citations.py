@@ -318,6 +318,18 @@ def test_a_bib_that_is_not_bibtex_at_all_does_not_break_the_build(tmp_path: Path
     assert '<a href="#ref-ok">' in read_output(root, "2024/01/09/j/index.html")
 
 
+def test_a_broken_csl_file_or_a_hand_written_slot_is_a_warning_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "bad.csl").write_text("<style>never closed", encoding="utf-8")
+    (tmp_path / "references.bib").write_text(BIB, encoding="utf-8")
+    settings = Settings(tmp_path, "bad.csl", ("references.bib",))
+    done = cite_body("See [@knuth84].", "p.md", lambda o: (1, o + 1), settings, "pandoc")
+    assert done.text == "See [@knuth84]." and [n.message.split(":")[0] for n in done.notes] == [
+        "citations not formatted (bad.csl)"
+    ]
+    text, notes = cite(tmp_path, "<!--mathpress:bibliography {not json}-->\n[@knuth84]\n")
+    assert notes == [] and text.startswith('<div class="references')
+
+
 # -- an imported al-folio site -------------------------------------------------------------------------------
 
 
