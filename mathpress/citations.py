@@ -27,9 +27,10 @@ from typing import Any
 
 import latexcodec  # noqa: F401  (registers the "ulatex" codec)
 
-from .config import CitationsConfig
+from .config import CitationsConfig, Config
 from .errors import Diagnostic, warning
 from .math.spans import code_and_math
+from .theorems import cross_reference_prefixes, site_kinds
 
 DEFAULT_BIBLIOGRAPHY = "references.bib"  # at the site root, next to site.yml
 DEFAULT_STYLE = "chicago-author-date"
@@ -65,6 +66,7 @@ class Settings:
     style: str
     files: tuple[str, ...]
     named: Mapping[str, tuple[str, int, int]] = field(default_factory=dict)  # file → where it was asked for
+    crossrefs: frozenset[str] = frozenset()  # `@thm-x`, `[@eq-y]`: prefixes of theorems' cross-references
 
 
 @dataclass(frozen=True)
@@ -317,13 +319,15 @@ def prose_mask(text: str, dollars: str) -> str:
     return "".join(chars)
 
 
-def find_cites(text: str, dollars: str, known: Any) -> list[Cite]:
-    """Every citation in a body, in order: bracketed ones whatever their keys, narrative ones whose key is
-    `known(key)`."""
+def find_cites(text: str, dollars: str, known: Any, crossrefs: frozenset[str] = frozenset()) -> list[Cite]:
+    """Every citation in a body, in order: bracketed ones whatever their keys (but theorems' cross-references,
+    `[@thm-main]`), narrative ones whose key is `known(key)`."""
     mask = prose_mask(text, dollars)
     cites = []
     for found in BRACKET.finditer(mask):
         items = _bracket_items(text[found.start(1) : found.end(1)])
+        if any(not known(i.key) and "-" in i.key and i.key.split("-", 1)[0] in crossrefs for i in items):
+            continue
         if items:
             cites.append(Cite(found.start(), found.end(), items))
     taken = [(c.start, c.end) for c in cites]
@@ -508,7 +512,7 @@ def cite_body(body: str, source: str, places: Any, settings: Settings, dollars: 
         return Cited(body)
     bibs = [bib for bib in (read_bib(settings.root, rel) for rel in settings.files) if bib is not None]
     lookup = _Lookup(bibs)
-    cites = find_cites(body, dollars, lookup.has)
+    cites = find_cites(body, dollars, lookup.has, settings.crossrefs)
     slots = list(SLOT.finditer(body))
     if not cites and not slots:  # an `@word` becomes a citation if a .bib gains that key: depend on them
         return Cited(body, (), settings.files if NARRATIVE.search(prose_mask(body, dollars)) else ())
@@ -712,16 +716,18 @@ def _matches(query: str, key: str, bibs: Sequence[BibFile]) -> bool:
 
 
 def document_settings(
-    root: Path, config: CitationsConfig, source: str, front: Mapping[str, Any], where: Mapping[str, tuple[int, int]]
+    site: Config, source: str, front: Mapping[str, Any], where: Mapping[str, tuple[int, int]]
 ) -> Settings:
     """One document's Settings: its own .bib files, then the site's; those named in its front matter or in
     site.yml (not the default references.bib) must exist."""
+    config = site.citations
     files = bibliography_files(config.bibliography, front)
     own = bibliography_files((), front)
     named = {rel: (source, *where.get("bibliography", (0, 0))) for rel in own}
     if config.bibliography != CitationsConfig().bibliography:
         named.update({rel: ("site.yml", 0, 0) for rel in config.bibliography if rel not in named})
-    return Settings(root, config.style, files, named)
+    crossrefs = cross_reference_prefixes(site_kinds(site.theorems))
+    return Settings(site.root, config.style, files, named, crossrefs)
 
 
 def bibliography_files(config_files: Sequence[str], front: Mapping[str, Any]) -> tuple[str, ...]:

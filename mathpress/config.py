@@ -92,9 +92,13 @@ class Config:
     cover_widths: tuple[int, ...] = (480, 960, 1600)
     exclude: tuple[str, ...] = ()
     highlight_style: str = "xcode"  # Pygments style; xcode keeps every token at 4.5:1 contrast (WCAG AA)
+    highlight_style_dark: str = "github-dark"  # the Pygments style under prefers-color-scheme: dark
+    footnotes: str = "end"  # "side": also beside their reference in the margin on wide screens (sidenotes)
+    search: bool = False  # a search box and /search/ page, indexed at build time by Pagefind
     math: MathConfig = field(default_factory=MathConfig)
     liquid: LiquidConfig = field(default_factory=LiquidConfig)
     citations: CitationsConfig = field(default_factory=CitationsConfig)
+    theorems: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))  # kinds added
     menu: tuple[MenuItem, ...] | None = None  # the header's links; None: every page, then archive, tags, feed
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -226,6 +230,15 @@ def _macros(value: Any) -> Mapping[str, Any]:
     return macros
 
 
+def _pagefind_installed(wanted: bool) -> bool:
+    """`search: true` needs Pagefind's binary, which a wheel ships (see mathpress/search.py)."""
+    from .search import pagefind_binary
+
+    if wanted and pagefind_binary() is None:
+        raise ValueError('needs Pagefind, which is not installed: pip install "mathpress[search]" (or search: false)')
+    return wanted
+
+
 def _menu(value: Any) -> tuple[MenuItem, ...]:
     if not isinstance(value, list):
         raise ValueError("must be a list of links, each `- title: About` and `url: /about/`")
@@ -238,6 +251,40 @@ def _menu(value: Any) -> tuple[MenuItem, ...]:
             raise ValueError(f"item {number}: give a title, and a url that is a site path (/about/) or a full URL")
         items.append(MenuItem(title, url))
     return tuple(items)
+
+
+THEOREM_STYLES = ("plain", "definition", "remark", "proof")  # amsthm's styles (italic, upright, …) and the proof's
+THEOREM_FIELDS: dict[str, Check] = {
+    "name": _text,
+    "counter": lambda value: _letters(value, "a kind's name, as `theorem`"),
+    "numbered": _flag,
+    "style": _one_of(*THEOREM_STYLES),
+    "prefix": lambda value: _letters(value, "letters, as Quarto's `thm` in `#thm-main`"),
+}
+
+
+def _letters(value: Any, what: str) -> str:
+    text = _text(value)
+    if not re.fullmatch(r"[A-Za-z]+", text):
+        raise ValueError(f"must be {what}")
+    return text
+
+
+def _theorems(value: Any) -> Mapping[str, Mapping[str, Any]]:
+    """`theorems: {conjecture: {name: Conjecture, counter: theorem, numbered: true, style: plain}}`."""
+    kinds = {}
+    for key, fields_ in _mapping(value).items():
+        name = _letters(key, f"a kind's name in letters (got {key!r})")
+        if not isinstance(fields_, dict):
+            raise ValueError(f"{name}: give a mapping of " + ", ".join(THEOREM_FIELDS))
+        unknown = sorted(set(map(str, fields_)) - set(THEOREM_FIELDS))
+        if unknown:
+            raise ValueError(f"{name}: unknown key `{unknown[0]}` (known: " + ", ".join(THEOREM_FIELDS) + ")")
+        try:
+            kinds[name] = MappingProxyType({k: THEOREM_FIELDS[str(k)](v) for k, v in fields_.items()})
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+    return MappingProxyType(kinds)
 
 
 TOP: dict[str, Check] = {
@@ -262,7 +309,11 @@ TOP: dict[str, Check] = {
     "cover_widths": _widths,
     "exclude": _texts,
     "highlight_style": _text,
+    "highlight_style_dark": _text,
+    "footnotes": _one_of("end", "side"),
+    "search": lambda value: _pagefind_installed(_flag(value)),
     "menu": _menu,
+    "theorems": _theorems,
     "extra": _mapping,
 }
 MATH: dict[str, Check] = {

@@ -106,6 +106,7 @@ def sitemap(site: Site) -> bytes:
     index = [(i.url, None) for i in site.index_pages if site.generates(i.output)]
     listings = [("/tags/", "tags/index.html"), ("/archive/", "archive/index.html")]
     listings += [(t.url, t.output) for t in site.tags]
+    listings += [("/search/", "search/index.html")] if config.search else []
     urls: list[tuple[str, dt.datetime | None]] = [*index, *((p.url, p.date) for p in (*site.posts, *site.pages))]
     urls += [(url, None) for url, output in listings if site.generates(output)]
     lines = ['<?xml version="1.0" encoding="utf-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']

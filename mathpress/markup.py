@@ -21,7 +21,7 @@ from typing import Any
 import markdown
 from markdown.extensions.toc import slugify_unicode
 
-from . import mdext
+from . import mdext, theorems
 from .errors import Diagnostic, error, warning
 from .jekyll import kramdown
 from .math.engine import Settings
@@ -97,6 +97,7 @@ class RenderInput:
     whole_excerpt: bool = False  # no separator in the body: the excerpt is the whole body (Jekyll's custom separator)
     markdown_in_html: bool = False  # kramdown's parse_block_html: Markdown inside HTML blocks
     dollars: str = "pandoc"  # how a single `$` pairs (math.dollars)
+    theorems: tuple[theorems.Kind, ...] = theorems.DEFAULT_KINDS  # theorem-like kinds (site.yml's `theorems:`)
 
 
 @dataclass(frozen=True)
@@ -118,10 +119,11 @@ class Rendered:
 LINE_WIDTH_EM = 37.5  # the default theme's column (42rem less 2rem of padding, at 17px): MathJax breaks wider displays
 
 
-@lru_cache(maxsize=1)
-def _markdown() -> markdown.Markdown:
-    """One Markdown instance per process, reset between documents (building one costs ~60 ms)."""
-    return mdext.install(markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS))
+@lru_cache(maxsize=4)
+def _markdown(kinds: tuple[theorems.Kind, ...] = theorems.DEFAULT_KINDS) -> markdown.Markdown:
+    """One Markdown instance per process and theorem kinds, reset between documents (building one costs ~60 ms)."""
+    extensions: list[str | markdown.extensions.Extension] = [*EXTENSIONS, theorems.TheoremExtension(kinds)]
+    return mdext.install(markdown.Markdown(extensions=extensions, extension_configs=EXTENSION_CONFIGS))
 
 
 BLOCK_TAG = re.compile(
@@ -130,9 +132,9 @@ BLOCK_TAG = re.compile(
 )
 
 
-def to_html(text: str) -> tuple[str, str]:
+def to_html(text: str, kinds: tuple[theorems.Kind, ...] = theorems.DEFAULT_KINDS) -> tuple[str, str]:
     """Markdown → (HTML, table of contents HTML)."""
-    md = _markdown()
+    md = _markdown(kinds)
     md.reset()
     body = normalize_headings(md.convert(text))
     toc = getattr(md, "toc", "")
@@ -227,6 +229,7 @@ CONTENT_SLOT = "mathpresslayoutcontentslot"  # where a wrapper takes the body (l
 def _render_document(job: RenderInput, math_cache: Path | None) -> Rendered:
     """Render one body: protect math, adapt kramdown habits, Markdown, excerpt, then MathJax on the math."""
     protected = protect(job.body, job.source, job.body_line, job.dollars)
+    protected, theorem_notes = theorems.claim_references(job.body, protected, job.source, job.body_line, job.theorems)
     body_html, toc = _convert(protected.text, job)
     spans = protected.spans
     if job.excerpt_source is not None:
@@ -235,7 +238,7 @@ def _render_document(job: RenderInput, math_cache: Path | None) -> Rendered:
         excerpt = _cut_excerpt(body_html, job.separator, job.whole_excerpt)
     excerpt_end = len(spans)
     title, spans = _own_title(job, protected.token_prefix, spans)
-    notes = list(protected.diagnostics) + _lost_spans(protected, job.source, body_html, toc)
+    notes = list(protected.diagnostics) + theorem_notes + _lost_spans(protected, job.source, body_html, toc)
     order = page_order(body_html, protected.token_prefix)
     spans, found, groups = _prepare(job, spans, len(protected.spans), excerpt_end, order)
     notes.extend(found)
@@ -331,7 +334,7 @@ def _lost_spans(protected: Protected, source: str, *fragments: str) -> list[Diag
 
 def _convert(text: str, job: RenderInput) -> tuple[str, str]:
     """Protected Markdown → HTML and table of contents (sanitised when safe_html is on)."""
-    body_html, toc = to_html(kramdown.normalize(text, job.markdown_in_html))
+    body_html, toc = to_html(kramdown.normalize(text, job.markdown_in_html), job.theorems)
     return (sanitize(body_html), sanitize(toc)) if job.safe_html else (body_html, toc)
 
 
@@ -438,3 +441,51 @@ def sanitize(fragment: str) -> str:
 def finish(rendered: Rendered, fragment: str, render_math: Any) -> str:
     """Put the math back into one of a Rendered's fragments."""
     return restore(fragment, rendered.prefix, rendered.spans, render_math)
+
+
+# -- sidenotes (`footnotes: side`) -------------------------------------------------------------
+
+_FOOTNOTES = re.compile(r'<div class="footnote">\s*<hr />\s*<ol>\s*(.*?)</ol>\s*</div>', re.S)
+_NOTE = re.compile(r'<li id="fn:([^"]+)">\s*(.*?)\s*</li>\s*(?=<li id="fn:|$)', re.S)
+_BACKREF = re.compile(r'(?:&#160;|\s)*<a class="footnote-backref"[^>]*>.*?</a>', re.S)
+_DISPLAY = re.compile(r'<div class="math display">(.*?)</div>', re.S)
+# Elements that end an open <p>: a note holding one cannot sit inside the paragraph of its reference.
+_BREAKS_P = re.compile(
+    r"<(?:address|article|aside|blockquote|details|div|dl|fieldset|figcaption|figure|footer|form|h[1-6]|header"
+    r"|hgroup|hr|main|menu|nav|ol|pre|section|table|ul)\b"
+)
+
+
+def sidenotes(body: str) -> str:
+    """A post body whose footnotes are also sidenotes: each note's text (made phrasing content, ids
+    dropped) in a `<span class="sidenote">` right after its first reference, which the theme floats
+    into the margin on wide screens; its item at the end is marked `sidenoted` (hidden there).
+    A note with lists, code or tables, or a reference inside a table, stays at the end only."""
+    found = _FOOTNOTES.search(body)
+    if not found:
+        return body
+    notes = body[found.start(1) : found.end(1)]
+    for key, content in _NOTE.findall(notes):
+        inline = _phrasing(_BACKREF.sub("", content))
+        ref = re.search(rf'<sup id="fnref:{re.escape(key)}"><a class="footnote-ref" [^>]*>(.*?)</a></sup>', body)
+        if inline is None or ref is None or _in_table(body, ref.start()):
+            continue
+        number = f'<span class="sidenote-number">{ref[1]}</span>'
+        note = f'<span class="sidenote" role="note" data-pagefind-ignore>{number} {inline}</span>'
+        body = body[: ref.end()] + note + body[ref.end() :]
+        body = body.replace(f'<li id="fn:{key}">', f'<li id="fn:{key}" class="sidenoted">', 1)
+    return body
+
+
+def _in_table(body: str, at: int) -> bool:
+    """Whether this place of the body is inside a table (whose scroll box would clip a float)."""
+    return body.count("<table", 0, at) > body.count("</table>", 0, at)
+
+
+def _phrasing(content: str) -> str | None:
+    """A note's HTML as content a paragraph can hold (paragraphs and displays become spans), or None."""
+    content = _DISPLAY.sub(r'<span class="math display">\1</span>', content)
+    if _BREAKS_P.search(content):
+        return None
+    content = re.sub(r"<p>", '<span class="sidenote-p">', content).replace("</p>", "</span>")
+    return re.sub(r'\s(?:id|for)="[^"]*"', "", content)

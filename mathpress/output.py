@@ -70,6 +70,15 @@ class PublishReport:
     manifest: dict[str, tuple[int, int]]
 
 
+def read_content(content: Content, current: Path) -> bytes:
+    """The bytes a planned file will hold (`current`: where the output holds it now, for KEEP)."""
+    if isinstance(content, bytes):
+        return content
+    if isinstance(content, Pending | Cached):
+        return content.path.read_bytes()
+    return (current if isinstance(content, Keep) else content).read_bytes()
+
+
 def check_output_dir(output: Path, source: Path) -> None:
     """Refuse output folders whose replacement would destroy something that is not a build."""
     out, src = output.resolve(), source.resolve()

@@ -150,6 +150,7 @@ def page_jobs(
         ("tags.html", "tags/index.html"),
         ("archive.html", "archive/index.html"),
         ("404.html", "404.html"),
+        *((("search.html", "search/index.html"),) if site.config.search else ()),
     ):
         if _generated(site, output, wanted):
             render = _template(env, name, lambda view: templates.plain_context(view))

@@ -20,7 +20,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import __version__, citations, clock, feeds, templates
+from . import __version__, citations, clock, feeds, search, templates
 from .baseline import beyond, diagnostic_key
 from .cache import (
     CACHE_DIR,
@@ -61,7 +61,7 @@ from .math.macros import macro_definitions
 from .math.spans import MathSpan, mathjax_markup, plain_text, protect, restore
 from .math.typeset import mathml_markup, page_markup
 from .meta import Meta, read_meta
-from .output import Cached, Content, PublishReport, Stat, build_lock, check_output_dir, publish, scan
+from .output import Cached, Content, PublishReport, Stat, build_lock, check_output_dir, publish, read_content, scan
 from .pages import PageResults, facet_hashes, page_jobs, post_fact, record_written, render_pages
 from .site import (
     Body,
@@ -77,6 +77,7 @@ from .site import (
     tag_key,
     tag_names,
 )
+from .theorems import site_kinds
 from .workers import Progress, default_jobs, parallel_map, render_many
 
 MathRender = Callable[[MathSpan, bool], str]
@@ -393,6 +394,8 @@ def _publish(
     assets = {a.out: a.path for a in survey.found.assets}
     results = assembled.results
     files: dict[str, Content] = {**results.files, **_extra_files(config), **rendered.cover_files, **assets}
+    if config.search:
+        files.update(_search_index(files, options.output_dir, config.language))
     publish_cache = cache_root / CACHE_DIR / "publish" if cache_root else None
     report = publish(files, options.output_dir, publish_cache, survey.current)
     new.pages = record_written(results, report.manifest)
@@ -400,6 +403,19 @@ def _publish(
         shutil.rmtree(cache_root / CACHE_DIR / "pending", ignore_errors=True)
     save_state(cache_root, new, read.old)
     return report
+
+
+def _search_index(files: Mapping[str, Content], output: Path, language: str) -> dict[str, bytes]:
+    """Pagefind's index of the pages about to be published (`search: true`), published with them."""
+    pages = {
+        rel: functools.partial(read_content, content, output / rel)
+        for rel, content in files.items()
+        if rel.endswith(".html") and not rel.startswith(search.BUNDLE + "/")
+    }
+    try:
+        return search.index_files(pages, language)
+    except search.SearchError as exc:
+        raise BuildFailed([error("site.yml", 1, 1, str(exc))]) from None
 
 
 def _fresh_folder(path: Path) -> Path:
@@ -822,13 +838,14 @@ def _job(
         whole_excerpt=config.excerpt_without_separator == "post",
         markdown_in_html=config.markdown_in_html,
         dollars=config.math.dollars,
+        theorems=site_kinds(config.theorems),
     )
     return job, notes, bool(used) or bool(seen), reads
 
 
 def _cite(body: str, meta: Meta, line: int, lines: tuple[int, ...], config: Config) -> citations.Cited:
     """The body with its citations formatted (the .bib files it read become inputs of its render)."""
-    settings = citations.document_settings(config.root, config.citations, meta.source, meta.front, meta.where)
+    settings = citations.document_settings(config, meta.source, meta.front, meta.where)
     starts = [0] + [i + 1 for i, char in enumerate(body) if char == "\n"] if "@" in body else [0]
 
     def place(offset: int) -> tuple[int, int]:
@@ -1093,15 +1110,19 @@ def _extra_files(config: Config) -> dict[str, Content]:
     return {
         "robots.txt": feeds.robots(config),
         ".nojekyll": b"",
-        "assets/css/highlight.css": highlight_css(config.highlight_style),
+        "assets/css/highlight.css": highlight_css(config.highlight_style, config.highlight_style_dark),
     }
 
 
-def highlight_css(style: str) -> bytes:
-    """Pygments colours for highlighted code, in the configured style."""
+def highlight_css(style: str, dark: str = "") -> bytes:
+    """Pygments colours for highlighted code, in the configured style (and the dark one, for dark mode)."""
     from pygments.formatters import HtmlFormatter
 
     css: str = HtmlFormatter(style=style).get_style_defs(".highlight")  # type: ignore[no-untyped-call]
+    if dark:
+        night: str = HtmlFormatter(style=dark).get_style_defs(".highlight")  # type: ignore[no-untyped-call]
+        inner = "\n".join("  " + line for line in night.splitlines())
+        css += f"\n/* dark mode: the {dark} style */\n@media (prefers-color-scheme: dark) {{\n{inner}\n}}\n"
     return css.encode("utf-8")
 
 

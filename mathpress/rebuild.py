@@ -88,6 +88,8 @@ def update(built: Built, changed: Sequence[str]) -> Update | None:
         return None  # a post dated in the future is due now: the selection changes
     if _liquid_reads_site(built):
         return None  # Liquid that lists other documents: a full build knows which to render again
+    if built.config.search:
+        return None  # the search index is made from every page at publishing (see search.py)
     documents = {entry.item.rel: entry for entry in built.read.entries}
     assets = {asset.rel: asset for asset in built.survey.found.assets}
     site = built.assembled.site

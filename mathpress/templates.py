@@ -14,9 +14,10 @@ import jinja2
 from markupsafe import Markup
 
 from .config import Config
+from .markup import sidenotes
 from .site import IndexPage, Post, TagPage
 
-LISTING_LAYOUTS = ("index", "tag", "tags", "archive", "404", "base")
+LISTING_LAYOUTS = ("index", "tag", "tags", "archive", "404", "base", "search")
 URL_SAFE = "/:#?&=%~+@!$,;"
 
 
@@ -59,6 +60,7 @@ def make_environment(config: Config) -> jinja2.Environment:
         isodate=lambda value: value.isoformat() if value else "",
         jsonld=jsonld,
         blog_posting=lambda post: blog_posting(config, post),
+        sidenotes=lambda body: Markup(sidenotes(str(body))),
         srcset=lambda items: ", ".join(f"{relative_url(config, src)} {width}w" for src, width in items),
     )
     env.globals.update(

@@ -30,7 +30,7 @@ from .errors import UsageError
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "poster"})
+URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "poster", "action"})  # action: a form (the search box)
 META_URLS = frozenset({"og:url", "og:image", "og:image:url", "og:image:secure_url", "twitter:image"})
 SKIPPED_SCHEMES = ("mailto:", "tel:", "data:", "javascript:", "about:")
 CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)|@import\s+(['"])([^'"]+)\3""")

@@ -62,6 +62,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Fail the run if a process started by a test is still alive (Linux: found through /proc)."""
+    _stop_multiprocessing_helpers()  # this process's own forkserver and resource tracker: stopped, not leftovers
     if hasattr(session.config, "workerinput") or not os.path.isdir("/proc"):
         return
     deadline = time.monotonic() + LEFTOVER_GRACE_SECONDS
@@ -73,6 +74,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if reporter is not None:
             reporter.write("\n" + "\n".join(lines) + "\n", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _stop_multiprocessing_helpers() -> None:
+    """Stop the forkserver and resource tracker multiprocessing started for this process's builds (the
+    build uses a forkserver once threads run, as V8's do); they would otherwise outlive the session's end."""
+    import multiprocessing.forkserver
+    import multiprocessing.resource_tracker
+
+    multiprocessing.forkserver._forkserver._stop()  # type: ignore[attr-defined]
+    multiprocessing.resource_tracker._resource_tracker._stop()  # type: ignore[attr-defined]
 
 
 def leftover_processes(mark: str) -> dict[int, str]:

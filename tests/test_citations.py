@@ -120,6 +120,15 @@ def test_what_is_not_a_citation_stays_as_written(tmp_path: Path, body: str) -> N
     assert cite(tmp_path, body) == (body, [])
 
 
+def test_theorem_cross_references_are_left_to_the_theorems(tmp_path: Path) -> None:
+    post = '---\ntitle: T\n---\n::: {.theorem #thm-main title="Main"}\nIt holds.\n:::\n\n'
+    post += "By [@thm-main] and @thm-main, as in [@knuth84].\n"
+    root = make_site(tmp_path / "site", {"references.bib": BIB, "content/posts/2024-01-02-t.md": post})
+    assert [str(d) for d in build_site(root).diagnostics] == []
+    page = read_output(root, "2024/01/02/t/index.html")
+    assert "?thm-main" not in page and f"({LINK_K}Knuth 1984</a>)" in page and 'href="#thm-main"' in page
+
+
 def test_an_unknown_key_is_a_warning_at_its_line_and_col_and_shows_as_such(tmp_path: Path) -> None:
     post = "---\ntitle: U\n---\nFirst line.\n\nSee $x$ and [@knuth84; @nobody].\n"
     root = make_site(tmp_path / "site", {"references.bib": BIB, "content/posts/2024-01-02-u.md": post})

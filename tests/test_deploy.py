@@ -169,7 +169,7 @@ def test_the_render_cache_is_kept_between_runs(path: Path) -> None:
 def test_this_repository_installs_mathpress_from_the_checkout() -> None:
     """The demo blog shows the generator of this commit; new sites install what requirements.txt pins."""
     own, shipped = load(OWN), load(SHIPPED)
-    assert run_line(own, "pip install") == "pip install ."
+    assert run_line(own, "pip install") == 'pip install ".[search]"'  # the demo has search: true
     assert run_line(shipped, "pip install") == "pip install -r requirements.txt"
     assert "npm ci --prefix tests" in run_line(own, "npm ci")  # vnu pinned by tests/package-lock.json
     assert "pytest" not in OWN.read_text(encoding="utf-8")  # the test suite has its own CI

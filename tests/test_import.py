@@ -763,3 +763,20 @@ def test_a_menu_that_is_not_a_list_of_links_is_an_error_at_its_line(tmp_path: Pa
     with pytest.raises(SourceError) as caught:
         load_config(site)
     assert str(caught.value.diagnostic) == message
+
+
+def test_a_site_that_loads_katex_gets_katexs_macros(tmp_path: Path) -> None:
+    """Posts written for KaTeX use its aliases (\\R, \\exist): MathJax gets them as site macros, so nothing is red."""
+    post = "---\ntitle: K\n---\n$\\forall x \\in \\R, \\exist y$ and $\\llbracket a \\rrbracket$\n"
+    layout = '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/katex@0.16.9/dist/katex.min.css">{{ content }}'
+    files = {"_config.yml": "title: T\n", "_posts/2020-01-01-k.md": post}
+    src = jekyll_site(tmp_path / "katex", {**files, "_layouts/default.html": layout})
+    import_site(src, tmp_path / "out", DEPLOY)
+    macros = yaml.safe_load((tmp_path / "out/site.yml").read_text(encoding="utf-8"))["math"]["macros"]
+    assert macros["R"] == r"\mathbb{R}" and macros["exist"] == r"\exists" and "llbracket" in macros
+    report = build_site(tmp_path / "out")
+    assert not [d for d in report.diagnostics if "exist" in d.message or "\\R" in d.message], report.diagnostics
+    plain = jekyll_site(tmp_path / "plain", files)  # no KaTeX anywhere: no KaTeX aliases
+    import_site(plain, tmp_path / "out2", DEPLOY)
+    site = yaml.safe_load((tmp_path / "out2/site.yml").read_text(encoding="utf-8"))
+    assert "R" not in site.get("math", {}).get("macros", {})

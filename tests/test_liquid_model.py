@@ -266,3 +266,19 @@ def test_a_relative_link_follows_the_file_it_names(tmp_path: Path) -> None:
     (root / "static/assets/bird.png").write_bytes(b"\x89PNG")
     build_site(root)
     assert 'src="/assets/bird.png"' in read_output(root, "2024/01/02/l/index.html")
+
+
+def test_a_page_showing_posts_content_keeps_their_math_as_it_was(tmp_path: Path) -> None:
+    """A real summary page (`{{ post.content }}` of every post with a tag): the posts' math, already marked,
+    is one span again, its TeX decoded, never marked twice nor stripped of its backslashes by Markdown."""
+    post = "---\ntitle: A\ntags: [x]\n---\n\nIf $in[i] > 0$ and $a<b$ then\n\n$$\nx > y\n$$\n"
+    page = "---\ntitle: All\n---\n\n{% for post in site.tags.x %}\n\n# {{ post.title }}\n\n{{ post.content }}\n\n{% endfor %}\n"
+    files = {"site.yml": "title: T\n", "content/posts/2020-01-01-a.md": post, "content/all.md": page}
+    root = make_site(tmp_path / "s", files)
+    assert not build_site(root).diagnostics
+    body = read_output(root, "all/index.html")
+    body = body[body.index('<div class="post-body">') :]
+    assert r'<span class="math inline">\(in[i] &gt; 0\)</span>' in body
+    assert r'<span class="math inline">\(a&lt;b\)</span>' in body
+    assert '<div class="math display">\\[x &gt; y\\]</div>' in body
+    assert body.count('class="math ') == 3

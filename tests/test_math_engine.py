@@ -42,6 +42,17 @@ def test_a_control_character_is_reported_at_its_place_and_the_page_still_typeset
     assert "<mfrac><mn>1</mn><mn>2</mn></mfrac>" in page and "\\frac" not in page.split("<annotation")[0]
 
 
+def test_a_control_character_deep_in_an_align_is_reported_at_its_line_and_column(tmp_path: Path) -> None:
+    # As in the imported post: equation (4) of an align, the byte after a fraction.
+    body = "Intro.\n\n\\begin{align}\na &= b \\\\\nc &= \\frac{1}{2}\x1c d \\tag{4}\n\\end{align}\n"
+    assert warnings(tmp_path, body) == [
+        "content/posts/2024-01-02-x.md:8:17: warning: invisible control character U+001C in math "
+        "(MathJax 3 fails on it with “Math input error”); delete it"
+    ]
+    page = read_output(tmp_path / "site", "2024/01/02/x/index.html")
+    assert "\x1c" not in page and "<mtext>4</mtext>" in page and "data-mjx-error" not in page
+
+
 def test_errors_only_mathjax_knows_are_reported_where_mathjax_stopped(tmp_path: Path) -> None:
     body = "One $x^1^2$ here.\n\nTwo $a & b$.\n\n$$\n\\sqrt[3{x}\n$$\n\n$\\frac{a}{\\frac{b}{\\sqrt[}}$\n"
     found = warnings(tmp_path, body)
@@ -60,6 +71,15 @@ def test_undefined_macros_and_unknown_environments_are_named(tmp_path: Path) -> 
         "content/posts/2024-01-02-x.md:4:6: warning: unknown TeX macro `\\fracc` (did you mean `\\frac`?)",
         "content/posts/2024-01-02-x.md:4:21: warning: unknown TeX macro `\\alpah` (did you mean `\\alpha`?)",
         "content/posts/2024-01-02-x.md:7:1: warning: MathJax: Unknown environment 'algn' (did you mean `align`?)",
+    ]
+
+
+def test_a_delimiter_inside_math_is_named_as_mathjax_paints_it(tmp_path: Path) -> None:
+    # A real Korean post: brackets written \\[ \\] for kramdown, read by MathJax as a display holding `\\[`.
+    body = "> (라) \\[나는 \\[봄이 왔음]을 오늘에서야 깨달았다\\].\n"
+    assert warnings(tmp_path, body) == [
+        "content/posts/2024-01-02-x.md:4:12: warning: unknown TeX macro `\\[` (inside math `\\[` is not a "
+        "delimiter: write `[` for the character itself)"
     ]
 
 
@@ -123,3 +143,15 @@ def test_a_site_without_math_never_starts_the_engine(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_engine_starts_and_typesets_inside_a_running_asyncio_loop() -> None:
+    # Playwright's sync API and Jupyter run one; MiniRacer would adopt it and then fail on blocking calls.
+    code = (
+        "import asyncio; from mathpress.math import engine\n"
+        "async def main():\n"
+        "    print(engine.typeset([('x^2', False)], engine.Settings())[0].mathml.count('<msup'))\n"
+        "asyncio.run(main())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert (out.returncode, out.stdout.strip()) == (0, "1"), out.stderr[-2000:]

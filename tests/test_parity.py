@@ -221,6 +221,22 @@ def test_kramdown_math_must_keep_its_kind(tmp_path: Path) -> None:
     assert tally.failures == ("_posts/2020-01-01-a.md: display math not in our page: x^2",)
 
 
+def test_the_equation_mathpress_puts_around_a_labelled_display_is_the_same_math(tmp_path: Path) -> None:
+    kramdown = {"_posts/2020-01-01-a.md": [["block", "x \\label{e}"], ["block", "\\begin{equation}y\\end{equation}"]]}
+    truth = {"posts": [{"path": "_posts/2020-01-01-a.md", "url": "/a/"}]}
+    page = r'<div class="math display">\[\begin{equation}x \label{e}\end{equation}\]</div>'
+    ours = write(tmp_path, {"a/index.html": page + r'<div class="math display">\[y\]</div>'})
+    assert compare.check_math(kramdown, truth, ours).cell() == "2/2"
+    lost = write(tmp_path / "b", {"a/index.html": r'<div class="math display">\[\begin{equation}x\end{equation}\]</div>'})
+    assert compare.check_math(kramdown, truth, lost).cell() == "0/2"
+
+
+def test_a_span_kramdown_unescaped_is_found_at_its_line() -> None:
+    texts = {"content/posts/a.md": "---\n---\nOne.\n\nSee $\\text{attached\\_to}=s$ here.\n"}
+    assert compare.span_lines(texts, "\\text{attached_to}=s") == [("content/posts/a.md", range(4, 7))]
+    assert compare.span_lines(texts, "\\text{other}") == []
+
+
 def test_the_math_pattern_is_the_corpus_tests() -> None:
     assert compare.MATH.pattern == test_corpus.MATH.pattern
 

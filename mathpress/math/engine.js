@@ -120,7 +120,7 @@
     root.walkTree(function (node) {
       if (node.isKind("mtext") && node.attributes.get("mathcolor") === "red") {
         const text = node.getText();
-        if (/^\\[A-Za-z]+$/.test(text) && node.attributes.get("data-latex") === text) found.push(text);
+        if (/^\\(?:[A-Za-z]+|[^A-Za-z])$/.test(text) && node.attributes.get("data-latex") === text) found.push(text);
       }
     });
     return found;

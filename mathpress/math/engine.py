@@ -13,6 +13,7 @@ would typeset in turn: `loaded()` tells workers.can_fork so.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import functools
 import hashlib
@@ -120,11 +121,18 @@ class _Engine:
     """One V8 context with MathJax loaded; used from one thread at a time."""
 
     def __init__(self) -> None:
-        from py_mini_racer import MiniRacer
+        from py_mini_racer import mini_racer
 
         self.pid = os.getpid()
         self.lock = threading.Lock()
-        self.racer = MiniRacer()
+        # MiniRacer adopts the caller's running asyncio loop (a Jupyter kernel's, Playwright's
+        # sync API's) if there is one, and its blocking calls then fail on that loop's thread:
+        # it gets a loop of its own, on a thread of its own.
+        self.loop = asyncio.new_event_loop()
+        self.loop_thread = threading.Thread(target=self.loop.run_forever, name="mathpress-engine", daemon=True)
+        self.loop_thread.start()
+        self.context = mini_racer(self.loop)
+        self.racer = self.context.__enter__()
         atexit.register(self.close)  # V8 torn down by the interpreter's exit can hang it
         try:
             self._load()
@@ -182,8 +190,11 @@ class _Engine:
 
     def close(self) -> None:
         """Tear V8 down while the interpreter still runs."""
-        if os.getpid() == self.pid:
-            self.racer.close()
+        if os.getpid() == self.pid and self.loop_thread.is_alive():
+            self.context.__exit__(None, None, None)
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.loop_thread.join()
+            self.loop.close()
 
 
 ON_DEMAND = re.compile(

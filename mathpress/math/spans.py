@@ -37,6 +37,11 @@ FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 LIST_ITEM = re.compile(r"^[ \t]{0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")
 ANY_LIST_ITEM = re.compile(r"^([ \t]*)(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)")  # nested items too
 HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]|$)")
+# A theorem's opening or closing line (mathpress.theorems) ends a block, as a heading does: `$$` after it is display.
+THEOREM_FENCE = re.compile(
+    r"^[ \t]{0,3}(?::{3,}.*|\\(?:begin|end)\{(?!(?:equation|align|eqnarray|gather|multline|alignat|flalign)\b)"
+    r"[A-Za-z]+\*?\}(?:\[[^\]\n]*\])?(?:\\label\{[^{}\n]*\})?[ \t]*)$"
+)
 QUOTE_LEAD = re.compile(r"(?:[ \t]*>)+[ \t]*(?:(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$))?")
 ITEM_CONTENT = re.compile(r"( *)(?:[-+*]|\d{1,9}[.)]) +(?=\S)")  # a list item's line, up to its content
 # What a line holds before its paragraph text: quote markers, indentation, a list marker.
@@ -58,6 +63,11 @@ TEXY = re.compile(r"[\\^_=+{}<>|*/]|\d")
 MATHJAX_END = re.compile(r"\$\$?|\\(?:[a-zA-Z]|.)|[{}`]|<(?=/?[A-Za-z!])")
 # A tag as kramdown's HTML parser takes one (attributes name="value", name=value or name): `a<b$ … $c>d`
 # is text there, so MathJax saw the dollars.
+# Math an earlier render marked for MathJax (what mathjax_markup writes), met again in a page's text
+MARKED_MATH = re.compile(
+    r'<(?P<el>span|div) class="math (?P<kind>inline|display)">\\[(\[](?P<tex>(?:(?!</?(?P=el)\b).)*?)\\[)\]]</(?P=el)>',
+    re.S,
+)
 STRICT_TAG = re.compile(
     r"<!--|</?[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][-\w:.]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*\s*/?>"
 )
@@ -89,6 +99,8 @@ class Protected:
     spans: tuple[MathSpan, ...]
     token_prefix: str
     diagnostics: tuple[Diagnostic, ...]
+    code: tuple[tuple[int, int], ...] = ()  # where code blocks and closed code spans lie in the input
+    regions: tuple[tuple[int, int], ...] = ()  # where each span lies in the input, delimiters included
 
 
 def kramdown_unescape(tex: str) -> str:
@@ -108,7 +120,8 @@ def protect(text: str, source: str = "", first_line: int = 1, dollars: str = "pa
     """Replace every math span by a token that Markdown leaves alone (`$` pairing as `dollars` says)."""
     scanner = _Scanner(text, source, first_line, choose_prefix(text), dollars)
     scanner.run()
-    return Protected("".join(scanner.out), tuple(scanner.spans), scanner.prefix, tuple(scanner.notes))
+    out, spans, notes = "".join(scanner.out), tuple(scanner.spans), tuple(scanner.notes)
+    return Protected(out, spans, scanner.prefix, notes, tuple(sorted(scanner.code)), tuple(scanner.regions))
 
 
 def math_regions(text: str) -> tuple[tuple[int, int], ...]:
@@ -310,6 +323,9 @@ class _Scanner:
         if text.startswith("<!--", at):
             end = text.find("-->", at + 4, stop)
             return (stop if end < 0 else end + 3), None
+        marked = MARKED_MATH.match(text, at, stop)
+        if marked:  # math a page's Liquid brought in already marked ({{ post.content }}): one span, as it was
+            return marked.end(), self._marked(at, marked)
         tag = TAG.match(text, at, self._paragraph_end(at, stop))  # no tag spans a blank line
         if not tag:
             return None
@@ -433,7 +449,7 @@ class _Scanner:
             if _quote_depth(prev) < quotes:
                 return True  # the quote starts here
             prev = _unquoted(prev, quotes)
-        return not prev.strip() or bool(HEADING.match(prev))
+        return not prev.strip() or bool(HEADING.match(prev) or THEOREM_FENCE.match(prev))
 
     def _before_boundary(self, line_end: int, stop: int, quotes: int = 0, indent: int = 0) -> bool:
         """Whether the next line ends the block (blank, a list item, end) in a quote `quotes` deep.
@@ -448,7 +464,7 @@ class _Scanner:
             if _quote_depth(following) < quotes:
                 return True  # the quote ends here
             following = _unquoted(following, quotes)
-        if not following.strip() or LIST_ITEM.match(following):
+        if not following.strip() or LIST_ITEM.match(following) or THEOREM_FENCE.match(following):
             return True
         item = ANY_LIST_ITEM.match(following)  # an item less indented than the math ends the item holding it
         return item is not None and len(item[1].expandtabs(4)) < indent
@@ -503,6 +519,15 @@ class _Scanner:
         if index < len(self.blank_starts) and self.blank_ends[index] <= stop:
             return self.blank_starts[index]
         return stop
+
+    def _marked(self, at: int, marked: re.Match[str]) -> str:
+        """A span already marked for MathJax (`<span class="math inline">\\(…\\)</span>`): its TeX, decoded."""
+        display = marked["kind"] == "display"
+        line, col = self.lines.position(at)
+        tex_line, tex_col = self.lines.position(marked.start("tex"))
+        tex = html.unescape(marked["tex"]).strip()
+        self.spans.append(MathSpan(tex, display, line, col, "\\[" if display else "\\(", tex_line, tex_col))
+        return f"{self.prefix}{len(self.spans) - 1}q"
 
     def _span(self, at: int, inner: tuple[int, int], display: bool, delimiter: str, kramdown: bool = False) -> str:
         """Record the span whose TeX is text[inner[0]:inner[1]]; return its token."""

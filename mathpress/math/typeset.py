@@ -25,7 +25,7 @@ from ..errors import Diagnostic, warning
 from . import engine
 from .check import hint, mathjax_names, tex_position
 from .engine import Settings, Typeset
-from .mathml import clean_mathml, fallback
+from .mathml import NOT_XML, clean_mathml, fallback
 from .spans import MathSpan, numbered_if_labelled
 
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -146,7 +146,8 @@ def _store(folder: Path, key: str, result: Typeset) -> None:
 def _with_output(span: MathSpan, result: Typeset, settings: Settings) -> MathSpan:
     """The span carrying its MathML (and SVG with MathML inside, for `render: build`)."""
     mathml = clean_mathml(result.mathml, span.tex, span.display) or fallback(span.tex)
-    svg = with_assistive_mathml(result.svg, mathml) if settings.svg and result.svg else ""
+    # MathJax keeps a control character it cannot typeset as SVG text; HTML and XML forbid it.
+    svg = with_assistive_mathml(NOT_XML.sub("", result.svg), mathml) if settings.svg and result.svg else ""
     return replace(span, mathml=mathml, svg=svg)
 
 
@@ -200,6 +201,8 @@ def span_notes(span: MathSpan, result: Typeset, source: str, shift: int = 0) -> 
         pos = match.end() if match else pos
         line, col = tex_position(span, at)
         suggestion = hint(name[1:], (m for m in mathjax_names().macros if m.isalpha()), "\\")
+        if not name[1:].isalpha():  # \[ or \( inside math: a delimiter where TeX wants a character
+            suggestion = f" (inside math `{name}` is not a delimiter: write `{name[1:]}` for the character itself)"
         notes.append(warning(source, line, col, f"unknown TeX macro `{name}`{suggestion}"))
     return notes
 

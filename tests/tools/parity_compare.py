@@ -377,6 +377,17 @@ def page_math(text: str) -> list[tuple[str, bool]]:
     return [(html.unescape(m[2]), m[1] == "display") for m in MATH.finditer(text)]
 
 
+EQUATION = re.compile(r"\\begin\{equation\}(.*)\\end\{equation\}", re.S)
+
+
+def _same_math(tex: str) -> str:
+    """TeX as compared: stripped, and a display's `equation` (mathpress puts one around a labelled
+    display so \\eqref has a number) taken off both sides, the formula being the same."""
+    tex = tex.strip()
+    whole = EQUATION.fullmatch(tex)
+    return whole.group(1).strip() if whole else tex
+
+
 def check_math(kramdown: Mapping[str, Sequence[Sequence[str]]], truth: Mapping[str, Any], ours: Path | None) -> Tally:
     """Every math element kramdown finds in a published post appears in our page of that post as a
     math span of the same kind (display for kramdown's block math, inline for span math)."""
@@ -386,13 +397,13 @@ def check_math(kramdown: Mapping[str, Sequence[Sequence[str]]], truth: Mapping[s
     for path, elements in sorted(kramdown.items()):
         if path not in urls or not elements:
             continue
-        expected = Counter((str(tex).strip(), kind == "block") for kind, tex in elements)
+        expected = Counter((_same_math(str(tex)), kind == "block") for kind, tex in elements)
         total += sum(expected.values())
         page = find_output(ours, urls[path])
         if page is None:
             failures.append(f"{path}: {sum(expected.values())} math elements, our page {urls[path]} is missing")
             continue
-        found = Counter((tex.strip(), display) for tex, display in page_math(page.read_text(encoding="utf-8")))
+        found = Counter((_same_math(tex), display) for tex, display in page_math(page.read_text(encoding="utf-8")))
         lost = expected - found
         ok += sum(expected.values()) - sum(lost.values())
         for (tex, display), n in list(lost.items())[:3]:
@@ -478,12 +489,19 @@ def content_texts(site: Path | None) -> dict[str, str]:
     }
 
 
+KRAMDOWN_ESCAPE = re.compile(r"\\([\\.*_+\-`()\[\]{}#!:|\"'=<>$])")  # kramdown's backslash escapes
+
+
 def span_lines(texts: Mapping[str, str], tex: str) -> list[tuple[str, range]]:
     """Where a span's TeX is written in our imported site's content: (file, its lines)."""
-    first = tex.strip().splitlines()[0].strip() if tex.strip() else ""
+    tex = _same_math(tex)
+    first = tex.splitlines()[0].strip() if tex else ""
     found = []
     for rel, text in texts.items():
         at = text.find(first) if first else -1
+        if at < 0 and first:  # kramdown took the post's escapes (`\\_` → `_`) before MathJax saw the span
+            text = KRAMDOWN_ESCAPE.sub(r"\1", text)  # lines stay where they were
+            at = text.find(first)
         if at >= 0:
             start = text.count("\n", 0, at) + 1
             found.append((rel, range(start - 1, start + tex.count("\n") + 2)))
