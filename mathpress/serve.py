@@ -48,7 +48,7 @@ from .pipeline import BuildOptions, Built
 from .rebuild import rebuild
 from .verify import site_host
 
-WATCHED = ("content", "templates", "static", "_includes", "_data")  # the last two: Liquid's includes and data
+WATCHED = ("content", "templates", "static", "_includes", "_data", "_bibliography")  # Liquid's; citations' .bib
 # Litter that content.IGNORED_NAMES does not list: JetBrains' safe-write files, Kate and Chrome swaps.
 # A burst of saves is one rebuild: watchfiles yields once nothing changed for QUIET_MS (or after
 # LONGEST_BURST_MS of steady changes); what the two watchers yield within MERGE_SECONDS is one batch.
@@ -476,6 +476,8 @@ def change_kind(rel: str) -> str:
     """Sort a changed file: config, template, static, post, page or content (a content asset)."""
     if rel == CONFIG_NAME:
         return "config"
+    if rel.endswith(".bib"):  # posts citing from it are rendered again (a full incremental build)
+        return "bibliography"
     top, _, rest = rel.partition("/")
     if top in ("templates", "static"):
         return top.removesuffix("s")
@@ -528,7 +530,8 @@ def watch_root(root: Path, changes: queue.Queue[set[Path]], stop: threading.Even
 
     def wanted(change: watchfiles.Change, path: str) -> bool:
         name = Path(path).name
-        return name == CONFIG_NAME or (name in WATCHED and change != watchfiles.Change.modified)
+        watched = name in WATCHED and change != watchfiles.Change.modified
+        return name == CONFIG_NAME or name.endswith(".bib") or watched
 
     for batch in watchfiles.watch(
         root,

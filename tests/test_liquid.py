@@ -205,7 +205,7 @@ def test_a_plugin_tag_is_a_warning_at_its_line_and_leaves_something_to_read(tmp_
     source = "content/posts/2024-01-06-p.md"
     assert messages(report) == [
         f"{source}:5:1: warning: `{{% twitter %}}` is a plugin's tag mathpress cannot render; left a link to it",
-        f"{source}:7:10: warning: `{{% cite %}}` is a plugin's tag mathpress cannot render; left the key",
+        f"{source}:7:10: warning: citation without a bibliography: add `references.bib`",  # tests/test_citations.py
         f"{source}:9:1: warning: `{{% gist %}}` is a plugin's tag mathpress cannot render; left a link to it",
         f"{source}:11:1: warning: `{{% youtube %}}` is a plugin's tag mathpress cannot render; left a link to it",
         f"{source}:13:1: warning: `{{% details %}}` is a plugin's tag mathpress cannot render; left its text",
@@ -213,7 +213,7 @@ def test_a_plugin_tag_is_a_warning_at_its_line_and_leaves_something_to_read(tmp_
     page = post_html(root, "2024/01/06/p/index.html")
     tweet = "https://twitter.com/rubygems/status/518821243320287232"
     assert f'<a href="{tweet}">{tweet}</a>' in page
-    assert "As shown [knuth1984, lamport94]." in page
+    assert "As shown [@knuth1984; @lamport94]." in page
     assert '<a href="https://gist.github.com/1a2b3c">' in page
     assert '<a href="https://www.youtube.com/watch?v=Balreaj8Yqs">' in page
     assert "[Proof]" in page and "It holds." in page and "details" not in page

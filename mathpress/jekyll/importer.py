@@ -76,7 +76,6 @@ NO_MEANING = {
     "markdown_ext": "posts were renamed to .md",
     "feed": "mathpress writes its own Atom feed (feed.xml)",
     "jekyll-archives": "mathpress writes its own tag pages and archive",
-    "scholar": "jekyll-scholar (bibliographies) is a plugin",
 }
 KRAMDOWN_DEFAULTS: dict[str, Any] = {
     "input": "GFM",
@@ -346,7 +345,7 @@ def _sort_file(
     collections: dict[str, Any] = config["collections"] if isinstance(config.get("collections"), dict) else {}
     if "/_posts/" in f"/{rel}" or "/_drafts/" in f"/{rel}":
         _post_or_draft(src, rel, config, zone, docs, notes)
-    elif first in ("_includes", "_data"):
+    elif first in ("_includes", "_data") or (first == _bibliography_folder(config) and rel.endswith(".bib")):
         files[rel] = src / rel
     elif first.startswith("_") and first[1:] in collections and "/" in rel:
         exclude = [*jekyll.DEFAULT_EXCLUDE, *_strings(config.get("exclude"))]
@@ -1168,6 +1167,8 @@ def _setting(key: str, value: Any, doc: YamlMap, site: dict[str, Any], extra: di
             extra["author"] = value
     elif key == "baseurl":
         site["base_url"] = str(value) or "/"
+    elif key == "scholar":
+        _scholar(value, line, site, notes)
     elif key in ("lang", "locale"):
         site["language"] = str(value).replace("_", "-")
     elif key == "kramdown":
@@ -1184,6 +1185,32 @@ def _setting(key: str, value: Any, doc: YamlMap, site: dict[str, Any], extra: di
         notes.skip("_config.yml", line, message, "_config.yml settings not carried", key, SETTING)
     elif key not in ("permalink", "collections"):  # both read on their own
         extra[key] = value
+
+
+BIBLIOGRAPHY_FOLDER = "_bibliography"  # jekyll-scholar's default `source`
+
+
+def _bibliography_folder(config: Mapping[str, Any]) -> str:
+    """The folder jekyll-scholar reads .bib files from (its `scholar: source:`)."""
+    scholar = config.get("scholar")
+    source = scholar.get("source") if isinstance(scholar, dict) else None
+    return str(source or BIBLIOGRAPHY_FOLDER).strip().removeprefix("./").strip("/") or BIBLIOGRAPHY_FOLDER
+
+
+def _scholar(value: Any, line: int, site: dict[str, Any], notes: _Findings) -> None:
+    """jekyll-scholar's `style` and `bibliography` → site.yml `citations` (the .bib is carried where it is)."""
+    settings = value if isinstance(value, dict) else {}
+    name = str(settings.get("bibliography") or "references")
+    name = name if name.endswith(".bib") else f"{name}.bib"
+    folder = _bibliography_folder({"scholar": settings})
+    folder = folder if folder.startswith("_") else f"static/{folder}"  # a folder Jekyll publishes is a static one
+    citations: dict[str, Any] = {"bibliography": [f"{folder}/{name}"]}
+    style = str(settings.get("style") or "apa")  # jekyll-scholar's default
+    if re.fullmatch(r"[a-z0-9-]+", style):
+        citations["style"] = style
+    site["citations"] = citations
+    message = "`scholar` → site.yml `citations` (style, bibliography); {% cite %} and {% bibliography %} work"
+    notes.translate("_config.yml", line, message, "_config.yml settings translated", "scholar")
 
 
 def _same(site: dict[str, Any], key: str, value: Any, line: int, notes: _Findings) -> None:
@@ -1306,7 +1333,8 @@ def _write_stage(
     for rel, text in {**deploy_files, ".gitignore": "/_site/\n/.mathpress-cache/\n"}.items():
         _write(stage / rel, text)
     for rel, path in files.items():
-        target = stage / (rel if rel.startswith(("_includes/", "_data/")) else f"static/{rel}")
+        in_place = rel.startswith(("_includes/", "_data/")) or (rel.startswith("_") and rel.endswith(".bib"))
+        target = stage / (rel if in_place else f"static/{rel}")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
     for name, text in notes.layouts.items():

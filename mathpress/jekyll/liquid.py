@@ -60,6 +60,7 @@ from liquid.token import (
 )
 from liquid.undefined import StrictUndefined, Undefined
 
+from ..citations import slot as citation_slot
 from ..config import LiquidConfig
 from ..content import decode
 from ..errors import Diagnostic, LineStarts, SourceError, error, line_col, warning
@@ -628,6 +629,8 @@ def _environment(files: LiquidFiles, settings: LiquidConfig = DEFAULT_SETTINGS) 
         _HighlightTag,
         _PostUrlTag,
         _LinkTag,
+        _CiteTag,
+        _BibliographyTag,
         _UnknownTag,
         _Output,
         _Assign,
@@ -1045,6 +1048,68 @@ class _LinkTag(Tag):
     def parse(self, stream: TokenStream) -> Node:
         token, markup = _markup(stream)
         return _LinkNode(token, markup)
+
+
+class _ScholarNode(Node):
+    """jekyll-scholar's {% cite %} / {% bibliography %}: pandoc's citation syntax or a References slot, for
+    the citations stage to format (mathpress.citations). `{{ var }}` in the tag's text is rendered first."""
+
+    def __init__(self, token: Token, markup: BoundTemplate, cite: bool) -> None:
+        super().__init__(token)
+        self.markup = markup
+        self.cite = cite
+        self.blank = False
+
+    def render_to_output(self, context: RenderContext, buffer: TextIO) -> int:
+        words = _to_string(self.markup, context).split()
+        buffer.write(_scholar_cite(words) if self.cite else _scholar_bibliography(words))
+        return True
+
+
+def _scholar_cite(words: list[str]) -> str:
+    """`{% cite a b --locator 3 %}` as `[@a; @b, p. 3]` (jekyll-scholar's -l/--locator, -L/--label)."""
+    keys, locator, label, pending = [], "", "p.", ""
+    for word in words:
+        if pending:
+            locator, label = (word, label) if pending == "locator" else (locator, word + ".")
+            pending = ""
+        elif word in ("-l", "--locator", "-L", "--label"):
+            pending = "locator" if word in ("-l", "--locator") else "label"
+        elif not word.startswith("-"):
+            keys.append(word.strip("\"'"))
+    if not keys:
+        return ""
+    where = f", {label} {locator}" if locator else ""
+    return "[" + "; ".join(f"@{key}" for key in keys) + where + "]"
+
+
+def _scholar_bibliography(words: list[str]) -> str:
+    """`{% bibliography [--cited] [-f file] [-q query] %}` as the citations stage's slot."""
+    options: dict[str, str] = {}
+    flag = ""
+    for word in words:
+        if flag:
+            options[flag] = word.strip("\"'")
+            flag = ""
+        elif word in ("-f", "--file", "-q", "--query"):
+            flag = "file" if word in ("-f", "--file") else "query"
+    cited = "--cited" in words or "-c" in words or "--cited_in_order" in words
+    return citation_slot(cited, options.get("file", ""), options.get("query", ""))
+
+
+class _CiteTag(Tag):
+    name = "cite"
+    block = False
+    cites = True
+
+    def parse(self, stream: TokenStream) -> Node:
+        token, markup = _markup(stream)
+        return _ScholarNode(token, self.env.from_string(markup), self.cites)
+
+
+class _BibliographyTag(_CiteTag):
+    name = "bibliography"
+    cites = False
 
 
 # -- Jekyll's filters ------------------------------------------------------------------------------

@@ -131,6 +131,13 @@ def math_regions(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(scanner.regions)
 
 
+def code_and_math(text: str, dollars: str = "pandoc") -> tuple[tuple[int, int], ...]:
+    """Where code (blocks and closed spans) and math lie in Markdown text: (start, end) offsets, sorted."""
+    scanner = _Scanner(text, "", 1, choose_prefix(text), dollars)
+    scanner.run()
+    return tuple(sorted(scanner.code + scanner.regions))
+
+
 def inline_text(text: str) -> str:
     """The text Markdown's inline patterns see: code blocks, code spans and math left out."""
     scanner = _Scanner(text, "", 1, choose_prefix(text))
