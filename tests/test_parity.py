@@ -391,7 +391,7 @@ KNOWN_GAPS: dict[str, dict[str, int]] = {  # measured on main, 2026-12-02 (tests
     "joshlk+robotchinwag.com": {},
     "ratsgo+ratsgo.github.io": {"mathjax_pages": 2},
     "sudeepraja+sudeepraja.github.io": {},
-    "wu-kan+wu-kan.github.io": {"mathjax_pages": 6, "mathjax_unwarned": 79},
+    "wu-kan+wu-kan.github.io": {"mathjax_pages": 4},
 }
 ZERO = dict.fromkeys(
     (
