@@ -327,6 +327,10 @@ def test_jekyll_render_gets_past_what_stops_plain_jekyll(tmp_path: Path) -> None
 
 @needs_jekyll
 @pytest.mark.slow
+@pytest.mark.skipif(
+    not (parity.shared_sites() / "tools" / "jekyll_urls.rb").is_file(),
+    reason=f"no ../shared/jekyll-sites/tools (records Jekyll's URLs) at {parity.shared_sites()}",
+)
 def test_the_tool_measures_a_tiny_blog(tmp_path: Path) -> None:
     tree = write(
         tmp_path / "blog",
