@@ -71,7 +71,8 @@ def fixture_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 # What Jekyll publishes that mathpress does not take: its home page, 404 page, feed, Sass and paginated listing.
 LEFT_OUT = {
-    "minima": {"404.html", "assets/css/style.scss"},  # its home (layout: home in the tree) is carried: it lists the posts as Jekyll did
+    # minima's home (layout: home, in the tree) is carried: it lists the posts as Jekyll's did
+    "minima": {"404.html", "assets/css/style.scss"},
     "al-folio": {"blog/index.html"},  # its about page is carried as the home page; blog/ is our index
     "config-keys": {"assets/css/style.scss", "feed.xml", "index.html"},
     "theme-text": {"_posts/2018-07-06-textile-post.textile"},  # Textile: Jekyll 4 has no converter for it
@@ -328,9 +329,7 @@ def test_import_command_prints_the_report(tmp_path: Path, capsys: pytest.Capture
     out = capsys.readouterr().out
     assert "not carried: 404.html:1: 404 page" in out
     listed = (tmp_path / "every/jekyll-baseline.txt").read_text(encoding="utf-8").split("[import]\n")[1]
-    assert (
-        "not carried: 404.html:1: 404 page not carried: mathpress writes its own 404.html\n" in listed
-    )
+    assert "not carried: 404.html:1: 404 page not carried: mathpress writes its own 404.html\n" in listed
     assert len(listed.splitlines()) == out.count("\nnot carried: ") + out.count("\ntranslated: ") == 23
     assert (tmp_path / "out/.github/workflows/pages.yml").read_text() == baseline_workflow("jekyll-baseline.txt")
     assert "0 warning(s) and problem(s)" not in out and "baseline:" not in out  # minima has none

@@ -202,7 +202,7 @@ def test_jekyll_environment_and_site_time(tmp_path: Path) -> None:
 
 
 def test_include_relative_reads_a_file_beside_the_post_and_follows_its_edits(tmp_path: Path) -> None:
-    post = "---\ntitle: R\n---\n<div class=\"r\">{% include_relative parts/slide.html n=2 %}</div>\n"
+    post = '---\ntitle: R\n---\n<div class="r">{% include_relative parts/slide.html n=2 %}</div>\n'
     root = make_site(
         tmp_path,
         {"content/posts/2024-01-02-r.md": post, "content/posts/parts/slide.html": "<b>slide {{ include.n }}</b>"},
@@ -272,7 +272,8 @@ def test_a_page_showing_posts_content_keeps_their_math_as_it_was(tmp_path: Path)
     """A real summary page (`{{ post.content }}` of every post with a tag): the posts' math, already marked,
     is one span again, its TeX decoded, never marked twice nor stripped of its backslashes by Markdown."""
     post = "---\ntitle: A\ntags: [x]\n---\n\nIf $in[i] > 0$ and $a<b$ then\n\n$$\nx > y\n$$\n"
-    page = "---\ntitle: All\n---\n\n{% for post in site.tags.x %}\n\n# {{ post.title }}\n\n{{ post.content }}\n\n{% endfor %}\n"
+    loop = "{% for post in site.tags.x %}\n\n# {{ post.title }}\n\n{{ post.content }}\n\n{% endfor %}\n"
+    page = "---\ntitle: All\n---\n\n" + loop
     files = {"site.yml": "title: T\n", "content/posts/2020-01-01-a.md": post, "content/all.md": page}
     root = make_site(tmp_path / "s", files)
     assert not build_site(root).diagnostics

@@ -227,7 +227,8 @@ def test_the_equation_mathpress_puts_around_a_labelled_display_is_the_same_math(
     page = r'<div class="math display">\[\begin{equation}x \label{e}\end{equation}\]</div>'
     ours = write(tmp_path, {"a/index.html": page + r'<div class="math display">\[y\]</div>'})
     assert compare.check_math(kramdown, truth, ours).cell() == "2/2"
-    lost = write(tmp_path / "b", {"a/index.html": r'<div class="math display">\[\begin{equation}x\end{equation}\]</div>'})
+    other = r'<div class="math display">\[\begin{equation}x\end{equation}\]</div>'  # the label lost
+    lost = write(tmp_path / "b", {"a/index.html": other})
     assert compare.check_math(kramdown, truth, lost).cell() == "0/2"
 
 

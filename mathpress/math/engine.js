@@ -121,9 +121,10 @@
       if (node.isKind("mtext") && node.attributes.get("mathcolor") === "red") {
         const text = node.getText();
         const latex = node.attributes.get("data-latex") || "";
-        // `\nosuch`, or inside \text{…}/\mbox{…} (no textmacros, as in the browser): `\text{\textdollar}`, shown as written
-        const inText = /^\\[A-Za-z]+$/.test(text) && latex !== text && latex.includes(text);
-        if ((/^\\(?:[A-Za-z]+|[^A-Za-z])$/.test(text) && latex === text) || inText) found.push(text);
+        // `\nosuch` (or `\[`) as written, or a named macro inside \text{…} (no textmacros, as in the
+        // browser): `\text{\textdollar}`, shown as written
+        const named = /^\\[A-Za-z]+$/.test(text);
+        if ((named || /^\\[^A-Za-z]$/.test(text)) && (latex === text || (named && latex.includes(text)))) found.push(text);
       }
     });
     return found;

@@ -200,13 +200,18 @@ def span_notes(span: MathSpan, result: Typeset, source: str, shift: int = 0) -> 
         at = match.start() if match else 0
         pos = match.end() if match else pos
         line, col = tex_position(span, at)
-        suggestion = hint(name[1:], (m for m in mathjax_names().macros if m.isalpha()), "\\")
-        if name[1:] in mathjax_names().macros:  # a textmacros name inside \text{…}: MathJax shows it as written
-            suggestion = " (inside \\text{…} MathJax shows macros as written: write the character itself)"
-        if not name[1:].isalpha():  # \[ or \( inside math: a delimiter where TeX wants a character
-            suggestion = f" (inside math `{name}` is not a delimiter: write `{name[1:]}` for the character itself)"
-        notes.append(warning(source, line, col, f"unknown TeX macro `{name}`{suggestion}"))
+        notes.append(warning(source, line, col, f"unknown TeX macro `{name}`{_macro_hint(name)}"))
     return notes
+
+
+def _macro_hint(name: str) -> str:
+    """What to say after an unknown macro's name: why MathJax did not know it, or what was meant."""
+    if not name[1:].isalpha():  # \[ or \( inside math: a delimiter where TeX wants a character
+        return f" (inside math `{name}` is not a delimiter: write `{name[1:]}` for the character itself)"
+    known = mathjax_names().macros
+    if name[1:] in known:  # a textmacros name inside \text{…}: MathJax shows it as written
+        return " (inside \\text{…} MathJax shows macros as written: write the character itself)"
+    return hint(name[1:], (m for m in known if m.isalpha()), "\\")
 
 
 def _control(span: MathSpan, match: re.Match[str], source: str) -> Diagnostic:

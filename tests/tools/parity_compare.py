@@ -18,6 +18,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+from mathpress.math.spans import kramdown_unescape
+
 # The math spans our pages mark for MathJax: the same pattern as tests/test_corpus.py's MATH
 # (tests/test_parity.py checks that the two stay the same).
 MATH = re.compile(r'<(?:span|div) class="math (inline|display)">\\[(\[](.*?)\\[)\]]</(?:span|div)>', re.S)
@@ -489,9 +491,6 @@ def content_texts(site: Path | None) -> dict[str, str]:
     }
 
 
-KRAMDOWN_ESCAPE = re.compile(r"\\([\\.*_+\-`()\[\]{}#!:|\"'=<>$])")  # kramdown's backslash escapes
-
-
 def span_lines(texts: Mapping[str, str], tex: str) -> list[tuple[str, range]]:
     """Where a span's TeX is written in our imported site's content: (file, its lines)."""
     tex = _same_math(tex)
@@ -500,7 +499,7 @@ def span_lines(texts: Mapping[str, str], tex: str) -> list[tuple[str, range]]:
     for rel, text in texts.items():
         at = text.find(first) if first else -1
         if at < 0 and first:  # kramdown took the post's escapes (`\\_` → `_`) before MathJax saw the span
-            text = KRAMDOWN_ESCAPE.sub(r"\1", text)  # lines stay where they were
+            text = kramdown_unescape(text)  # lines stay where they were
             at = text.find(first)
         if at >= 0:
             start = text.count("\n", 0, at) + 1
