@@ -297,12 +297,10 @@ class _Scanner:
         close = closer.search(self.text, opener.end(), self._paragraph_end(at, stop))
         if not close:
             return None
-        line, col = self.lines.position(at)
         inner = self.text[opener.end() : close.start()]
         tex = html.unescape(self._without_containers(at, inner)).strip()
-        tex_line, tex_col = self.lines.position(opener.end() + len(inner) - len(inner.lstrip()))
-        self.spans.append(MathSpan(tex, display, line, col, "\\[" if display else "\\(", tex_line, tex_col))
-        return close.end(), f"{self.prefix}{len(self.spans) - 1}q"
+        tex_at = opener.end() + len(inner) - len(inner.lstrip())
+        return close.end(), self._record(at, tex, display, "\\[" if display else "\\(", tex_at)
 
     def _code_span(self, at: int, stop: int) -> tuple[int, str | None]:
         """Skip an inline code span (a backtick run up to the next run of the same length)."""
@@ -523,11 +521,9 @@ class _Scanner:
     def _marked(self, at: int, marked: re.Match[str]) -> str:
         """A span already marked for MathJax (`<span class="math inline">\\(…\\)</span>`): its TeX, decoded."""
         display = marked["kind"] == "display"
-        line, col = self.lines.position(at)
-        tex_line, tex_col = self.lines.position(marked.start("tex"))
-        tex = html.unescape(marked["tex"]).strip()
-        self.spans.append(MathSpan(tex, display, line, col, "\\[" if display else "\\(", tex_line, tex_col))
-        return f"{self.prefix}{len(self.spans) - 1}q"
+        raw = marked["tex"]
+        tex_at = marked.start("tex") + len(raw) - len(raw.lstrip())
+        return self._record(at, html.unescape(raw).strip(), display, "\\[" if display else "\\(", tex_at)
 
     def _span(self, at: int, inner: tuple[int, int], display: bool, delimiter: str, kramdown: bool = False) -> str:
         """Record the span whose TeX is text[inner[0]:inner[1]]; return its token."""
@@ -537,8 +533,12 @@ class _Scanner:
             tex = kramdown_unescape(tex)
         elif "&" in tex and bisect.bisect_right(self.lines.starts, at) - 1 in self.html_lines:
             tex = html.unescape(tex)  # raw HTML (a post's content a listing shows): MathJax sees the decoded text
+        return self._record(at, tex, display, delimiter, inner[0] + len(raw) - len(raw.lstrip()))
+
+    def _record(self, at: int, tex: str, display: bool, delimiter: str, tex_at: int) -> str:
+        """Keep a span found at `at` whose TeX starts at `tex_at`; return its token."""
         line, col = self.lines.position(at)
-        tex_line, tex_col = self.lines.position(inner[0] + len(raw) - len(raw.lstrip()))
+        tex_line, tex_col = self.lines.position(tex_at)
         self.spans.append(MathSpan(tex, display, line, col, delimiter, tex_line, tex_col))
         return f"{self.prefix}{len(self.spans) - 1}q"
 
