@@ -233,6 +233,7 @@ def test_a_file_size_limit_fails_cleanly_anywhere(tmp_path: Path) -> None:
     assert (output / "big.bin").stat().st_size == BIG
 
 
+@pytest.mark.devserver  # runs the dev server: a year ahead it runs under time-machine, not faketime
 def test_serve_keeps_the_last_good_output_when_an_update_finds_the_disk_full(tmp_path: Path) -> None:
     # The site on a small disk of its own, its cache elsewhere: only the output's writes can fail.
     cache = tmp_path / "cache"

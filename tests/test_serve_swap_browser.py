@@ -20,7 +20,7 @@ from tests.browser import NODE_MODULES
 from tests.conftest import make_site
 from tests.serve_helpers import Served
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.devserver]  # the dev server: a year ahead, under time-machine
 
 POST = "content/posts/2024-01-02-long.md"
 URL_PATH = "/2024/01/02/long/"
