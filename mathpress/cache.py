@@ -19,13 +19,15 @@ import os
 import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import Diagnostic
-from .markup import MARKDOWN_SETTINGS, Rendered, RenderInput
-from .math.spans import MathSpan
 from .meta import Meta
+
+if TYPE_CHECKING:  # the render's modules load Markdown: imported where a render is read, so that the
+    # survey (which reads only the stamp) starts without them (see survey.py)
+    from .markup import Rendered, RenderInput
 
 CACHE_DIR = ".mathpress-cache"
 FORMAT = 10  # 10: MathJax's MathML and SVG on spans, titles rendered with the body; what Liquid read of the site
@@ -41,6 +43,8 @@ def digest(*parts: str | bytes) -> str:
 
 def render_key(job: RenderInput) -> str:
     """The cache key of one render: everything that can change its result."""
+    from .markup import MARKDOWN_SETTINGS
+
     fixed = json.dumps([getattr(job, f.name) for f in fields(job) if f.name != "body"])  # every field, by design
     return digest(str(FORMAT), __version__, MARKDOWN_SETTINGS, fixed, job.body)
 
@@ -117,6 +121,9 @@ def rendered_to_json(rendered: Rendered) -> dict[str, Any]:
 
 def rendered_from_json(data: Any, key: str) -> Rendered:
     """Rebuild a Rendered, checking every field's type."""
+    from .markup import Rendered
+    from .math.spans import MathSpan
+
     if not isinstance(data, dict) or data.get("key") != key or data.get("format") != FORMAT:
         raise ValueError("foreign entry")
     texts = ("html", "toc", "excerpt", "description", "prefix", "title")

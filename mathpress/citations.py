@@ -737,21 +737,6 @@ def bibliography_files(config_files: Sequence[str], front: Mapping[str, Any]) ->
     return tuple(dict.fromkeys(p.strip().lstrip("/") for p in [*named, *config_files] if p and str(p).strip()))
 
 
-def watched(root: Path, config_files: Sequence[str]) -> list[str]:
-    """The stats of the .bib files a build may read, for its input fingerprint: the site's, and any at the
-    root or under _bibliography/ (front matter names files there or under content/, which the build watches
-    as assets)."""
-    paths = {root / rel for rel in config_files} | set(root.glob("*.bib")) | set(root.glob("_bibliography/**/*.bib"))
-    stats = []
-    for path in sorted(paths):
-        try:
-            info = path.stat()
-        except OSError:
-            continue
-        stats.append(f"bib:{path.relative_to(root).as_posix()}:{info.st_size}:{info.st_mtime_ns}")
-    return stats
-
-
 def slot(cited: bool, file: str = "", query: str = "") -> str:
     """What {% bibliography %} leaves for cite_body to fill."""
     options = {"cited": cited, "file": file, "query": query}

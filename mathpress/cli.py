@@ -16,7 +16,7 @@ from .baseline import BASELINE_FILE, read_baseline
 from .config import load_config
 from .errors import BuildFailed, Diagnostic, SourceError, UsageError
 from .output import OutputError
-from .pipeline import BuildOptions, BuildReport, build
+from .survey import BuildOptions, BuildReport, surveyed
 
 if TYPE_CHECKING:  # the importer and scaffold (packaging, importlib.metadata) load only for their commands
     from .jekyll.importer import ImportReport
@@ -245,12 +245,23 @@ def _dispatch(options: argparse.Namespace) -> int:
     )
     counter = TerminalProgress() if sys.stderr.isatty() and not options.quiet else None
     try:
-        report = build(settings, counter)
+        report = _build(settings, counter)
     finally:
         if counter:
             counter.clear()
     print_report(report, options.quiet)
     return 0
+
+
+def _build(settings: BuildOptions, counter: TerminalProgress | None) -> BuildReport:
+    """A build: the survey first, and the later stages (Markdown, templates, Liquid) imported only when it
+    finds something to do, so that a build with nothing to do stops at once."""
+    with surveyed(settings) as turn:
+        if turn.unchanged is not None:
+            return turn.unchanged
+        from .pipeline import build_surveyed
+
+        return build_surveyed(settings, turn, counter)[0]
 
 
 def _requirement(given: str | None) -> str | None:

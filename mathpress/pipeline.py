@@ -3,44 +3,39 @@
 from __future__ import annotations
 
 import bisect
-import contextlib
 import datetime as dt
 import functools
-import gc
 import html
 import json
 import os
 import shutil
-import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
-from . import __version__, citations, clock, feeds, search, templates
+from . import citations, feeds, search, templates
 from .baseline import beyond, diagnostic_key
 from .cache import (
     CACHE_DIR,
-    BuildStamp,
     BuildState,
     DocumentRecord,
     RenderCache,
     Summary,
     digest,
-    load_stamp,
     load_state,
     render_key,
-    save_stamp,
     save_state,
 )
-from .config import Config, LiquidConfig, load_config
-from .content import Inventory, SourceFile, find_front_matter, inventory, parse_document, read_source
+from .config import Config, LiquidConfig
+from .content import Inventory, SourceFile, find_front_matter, parse_document, read_source
 from .errors import BuildFailed, Diagnostic, SourceError, error, sort_diagnostics, warning
 from .images import ImageError, Picture, Variant, cover_picture
-from .jekyll.liquid import LiquidContext, LiquidFiles, read_liquid_files, render_body, render_layouts
+from .jekyll.files import LiquidFiles
+from .jekyll.liquid import LiquidContext, render_body, render_layouts
 from .jekyll.model import (
     BODIES,
     FILE_READ,
@@ -61,7 +56,7 @@ from .math.macros import macro_definitions
 from .math.spans import MathSpan, mathjax_markup, plain_text, protect, restore
 from .math.typeset import mathml_markup, page_markup
 from .meta import Meta, read_meta
-from .output import Cached, Content, PublishReport, Stat, build_lock, check_output_dir, publish, read_content, scan
+from .output import Cached, Content, PublishReport, publish, read_content
 from .pages import PageResults, facet_hashes, page_jobs, post_fact, record_written, render_pages
 from .site import (
     Body,
@@ -77,48 +72,19 @@ from .site import (
     tag_key,
     tag_names,
 )
+from .survey import (
+    BuildOptions,
+    BuildReport,
+    Survey,
+    Surveyed,
+    build_clock,
+    save_build_stamp,
+    surveyed,
+)
 from .theorems import site_kinds
 from .workers import Progress, default_jobs, parallel_map, render_many
 
 MathRender = Callable[[MathSpan, bool], str]
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    """What the command line asked for."""
-
-    source: Path
-    output: Path | None = None
-    base_url: str | None = None
-    url: str | None = None  # the site's scheme and host over site.yml's: `serve` gives the local server's
-    drafts: bool = False
-    future: bool = False
-    strict: bool = False
-    jobs: int = 0  # 0: every core
-    use_cache: bool = True
-    now: dt.datetime | None = None  # the build's clock (tests); else SOURCE_DATE_EPOCH, else now
-    accepted: tuple[str, ...] = ()  # warnings --strict lets through (a baseline's [build] keys)
-    environment: str = "production"  # Liquid's jekyll.environment (`serve`: development, as `jekyll serve`)
-
-    @property
-    def output_dir(self) -> Path:
-        """Where the site goes: --output, else SOURCE/_site."""
-        return self.output if self.output is not None else self.source / "_site"
-
-
-@dataclass(frozen=True)
-class BuildReport:
-    """What a build did."""
-
-    output: Path
-    publish: PublishReport
-    posts: int
-    pages: int
-    skipped: tuple[str, ...]
-    diagnostics: tuple[Diagnostic, ...]
-    seconds: float
-    documents_rendered: int = 0  # Markdown renders (the rest came from the cache)
-    pages_rendered: int = 0  # template renders (the rest were unchanged and kept)
 
 
 @dataclass
@@ -137,16 +103,6 @@ class _Findings:
             raise BuildFailed(d.as_error() if d in new else d for d in self.items)
         if any(d.severity == "error" for d in self.items):
             raise BuildFailed(self.items)
-
-
-@dataclass(frozen=True)
-class Survey:
-    """What a build finds before reading any document: the files, Liquid's files, and the output as it is."""
-
-    found: Inventory
-    liquid_files: LiquidFiles
-    inputs: str  # a hash of every input (see _input_fingerprint)
-    current: dict[str, Stat]  # the output folder now
 
 
 @dataclass(frozen=True)
@@ -224,46 +180,20 @@ def build_site(
     keep: bool = False,
 ) -> tuple[BuildReport, Built | None]:
     """A build's report and, with `keep` (which never takes the nothing-changed shortcut), what it knew."""
-    started = time.perf_counter()
-    asked = options
-    options = replace(options, now=build_clock(options))  # one "now" for every decision in this build
-    config = load_config(options.source, options.base_url, options.url)
-    check_output_dir(options.output_dir, options.source)
-    with build_lock(options.source, options.output_dir, waiting or _tell_stderr), fewer_collections():
-        return _build(asked, options, config, progress, started, keep)
+    with surveyed(options, waiting, keep) as turn:
+        if turn.unchanged is not None:
+            return turn.unchanged, None
+        return build_surveyed(options, turn, progress, keep)
 
 
-GC_THRESHOLD = 100_000  # allocations between young collections during a build (Python's default: 700)
-
-
-@contextlib.contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Collect cyclic garbage less often while a build runs: the build state, site model and page jobs
-    of a large site are hundreds of thousands of long-lived objects that each collection walks
-    again (at 5,000 posts, 0.4 s of a one-post edit's 2 s). Memory stays bounded."""
-    before = gc.get_threshold()
-    gc.set_threshold(GC_THRESHOLD, *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
-def _tell_stderr(message: str) -> None:
-    """Say on stderr what the build waits for."""
-    print(f"mathpress: {message}", file=sys.stderr, flush=True)
-
-
-def _build(
-    asked: BuildOptions, options: BuildOptions, config: Config, progress: Progress | None, started: float, keep: bool
+def build_surveyed(
+    asked: BuildOptions, turn: Surveyed, progress: Progress | None, keep: bool = False
 ) -> tuple[BuildReport, Built | None]:
-    """The recipe, run while this build holds the site (see output.build_lock)."""
+    """The recipe after the survey, run while this build holds the site (see survey.surveyed)."""
+    options, config, survey = turn.options, turn.config, turn.survey
     cache_root = config.root if options.use_cache else None
     workers = options.jobs or default_jobs()
-    survey = _survey(config, options)
-    unchanged = None if keep else _unchanged_since_last_build(cache_root, survey.inputs, options, survey.current)
-    if unchanged:
-        return replace(unchanged, seconds=time.perf_counter() - started), None
+    survey.current  # noqa: B018  (the output as it is before this build writes: the dev server keeps it)
     findings = _Findings()
     findings.add(survey.liquid_files.notes)
     read = _read(survey, config, options, cache_root, findings)
@@ -281,25 +211,14 @@ def _build(
         len(assembled.site.pages),
         read.skipped,
         tuple(sort_diagnostics(findings.items)),
-        time.perf_counter() - started,
+        time.perf_counter() - turn.started,
         rendered.fresh,
         assembled.results.rendered,
     )
-    _save_stamp(cache_root, survey.inputs, result, read.next_change)
+    save_build_stamp(cache_root, survey.inputs, result, read.next_change)
     if not keep:
         return result, None
     return result, Built(asked, build_clock(options), config, survey, read, planned, rendered, assembled, cache, new)
-
-
-def _survey(config: Config, options: BuildOptions) -> Survey:
-    """The site's files, Liquid's includes and data, the input fingerprint and the output as it is."""
-    try:
-        found = inventory(config.root, templates.theme_dir() / "static", config.exclude)
-    except SourceError as exc:
-        raise BuildFailed([exc.diagnostic]) from None
-    liquid_files = read_liquid_files(config.root)
-    inputs = _input_fingerprint(config, options, found, liquid_files)
-    return Survey(found, liquid_files, inputs, scan(options.output_dir))
 
 
 def _read(survey: Survey, config: Config, options: BuildOptions, cache_root: Path | None, findings: _Findings) -> Read:
@@ -423,64 +342,6 @@ def _fresh_folder(path: Path) -> Path:
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return path
-
-
-def _input_fingerprint(config: Config, options: BuildOptions, found: Inventory, liquid: LiquidFiles) -> str:
-    """A hash of every input of a build: options, config, templates, every source file's stat, includes and data."""
-    parts = [
-        __version__,
-        liquid.digest,
-        repr((options.drafts, options.future, options.strict, options.base_url, options.environment)),
-        str(options.output_dir.resolve()),
-        config.fingerprint(),
-    ]
-    for folder in templates.template_dirs(config.root):
-        parts += [f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(folder.rglob("*")) if p.is_file()]
-    parts += [f"{item.rel}:{item.stat}" for item in found.documents]
-    parts += citations.watched(config.root, config.citations.bibliography)
-    parts += [f"{asset.out}:{asset.rel}:{asset.stat}" for asset in found.assets]
-    return digest("\n".join(parts))
-
-
-def _unchanged_since_last_build(
-    cache_root: Path | None, inputs: str, options: BuildOptions, current: dict[str, Stat]
-) -> BuildReport | None:
-    """The last build's report again, if no input and no output file changed since it."""
-    stamp = load_stamp(cache_root)
-    if stamp is None or stamp.inputs != inputs:
-        return None
-    if stamp.next_change and build_clock(options).astimezone(dt.UTC).isoformat() >= stamp.next_change:
-        return None
-    if {rel: value[:2] for rel, value in current.items()} != stamp.outputs:
-        return None
-    diagnostics = stamp.diagnostics
-    if options.strict and beyond(diagnostics, diagnostic_key, options.accepted):
-        raise BuildFailed(d.as_error() for d in diagnostics)
-    manifest = {rel: value[:2] for rel, value in current.items()}
-    return BuildReport(
-        options.output_dir,
-        PublishReport((), len(current), (), manifest),
-        *stamp.counts,
-        stamp.skipped,
-        diagnostics,
-        0.0,
-    )
-
-
-def _save_stamp(cache_root: Path | None, inputs: str, report: BuildReport, next_change: dt.datetime | None) -> None:
-    """Remember this build's inputs and outputs, so an identical next build can stop early."""
-    if cache_root is None:
-        return
-    due = next_change.astimezone(dt.UTC).isoformat() if next_change else ""
-    stamp = BuildStamp(
-        inputs, report.publish.manifest, report.diagnostics, (report.posts, report.pages), report.skipped, due
-    )
-    save_stamp(cache_root, stamp)
-
-
-def build_clock(options: BuildOptions) -> dt.datetime:
-    """The build's notion of now: fixed in tests, SOURCE_DATE_EPOCH for reproducible builds."""
-    return options.now or clock.now()
 
 
 # -- reading -------------------------------------------------------------------------------

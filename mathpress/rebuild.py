@@ -47,12 +47,11 @@ from .pipeline import (
     _Planned,
     _post,
     _render,
-    _tell_stderr,
     build_site,
     document_record,
-    fewer_collections,
 )
 from .site import Body, IndexPage, Post, Site, Tag, TagPage, permalink_for, safe_url
+from .survey import fewer_collections, tell_stderr
 
 T = TypeVar("T", TagPage, IndexPage)
 
@@ -106,7 +105,7 @@ def update(built: Built, changed: Sequence[str]) -> Update | None:
     fresh = _reread(edited, built.config, built.planned.urls)
     if fresh is None:
         return None
-    with build_lock(built.options.source, built.options.output_dir, _tell_stderr):  # builds take turns
+    with build_lock(built.options.source, built.options.output_dir, tell_stderr):  # builds take turns
         result = _update_documents(built, fresh) if fresh else Update(built, (), (), 0, 0)
         if result is None:
             return None
@@ -162,7 +161,7 @@ def _reread(entries: Sequence[_Entry], config: Config, urls: dict[str, str]) -> 
         if not same_place(entry.meta, meta, config, urls):
             return None
         stat = (info.st_size, info.st_mtime_ns, info.st_ino)
-        fresh.append(_Entry(meta, SourceFile(item.rel, item.path, stat), source.digest, source.text, None))
+        fresh.append(_Entry(meta, SourceFile(item.rel, item.file, stat), source.digest, source.text, None))
     return fresh
 
 

@@ -14,27 +14,12 @@ import jinja2
 from markupsafe import Markup
 
 from .config import Config
+from .content import template_dirs
 from .markup import sidenotes
 from .site import IndexPage, Post, TagPage
 
 LISTING_LAYOUTS = ("index", "tag", "tags", "archive", "404", "base", "search")
 URL_SAFE = "/:#?&=%~+@!$,;"
-
-
-def theme_dir() -> Path:
-    """The default theme: the repository's templates/ and static/ (packaged as mathpress/theme)."""
-    packaged = Path(__file__).parent / "theme"
-    return packaged if (packaged / "templates").is_dir() else Path(__file__).parent.parent
-
-
-def template_dirs(root: Path) -> list[Path]:
-    """The site's templates/ first (it overrides file by file), then the default theme's."""
-    dirs = [root / "templates", theme_dir() / "templates"]
-    unique: list[Path] = []
-    for folder in dirs:
-        if folder.is_dir() and folder.resolve() not in [u.resolve() for u in unique]:
-            unique.append(folder)
-    return unique
 
 
 def known_layouts(root: Path) -> tuple[str, ...]:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,7 @@ from mathpress.cache import CACHE_DIR
 from mathpress.pipeline import BuildOptions
 from mathpress.rebuild import rebuild, update
 from mathpress.serve import FileHashes
-from tests.conftest import NOW, build_site, make_site, read_output
+from tests.conftest import NOW, NOW_EPOCH, build_site, make_site, read_output
 
 THEME_POST = Path(__file__).resolve().parent.parent / "templates" / "post.html"
 
@@ -157,6 +160,35 @@ def test_a_second_build_does_nothing_at_all(tmp_path: Path) -> None:
     report = build_site(root)
     assert (report.documents_rendered, report.pages_rendered, report.publish.written) == (0, 0, ())
     assert stamps(root / "_site") == before
+
+
+def test_an_output_file_removed_or_changed_by_hand_is_written_again(tmp_path: Path) -> None:
+    """The nothing-changed shortcut stats the files the last build wrote: one gone, or one changed, and the
+    build writes it again."""
+    root = starting_site(tmp_path / "site")
+    build_site(root)
+    before = snapshot(root / "_site")
+    (root / "_site/2024/03/10/p10/index.html").unlink()
+    (root / "_site/index.html").write_text("changed by hand, a different size")
+    report = build_site(root)
+    assert set(report.publish.written) == {"2024/03/10/p10/index.html", "index.html"}
+    assert snapshot(root / "_site") == before
+
+
+def test_a_cli_build_with_nothing_to_do_loads_no_markdown_templates_or_liquid(tmp_path: Path) -> None:
+    """`mathpress build` on an unchanged site stops after the survey: the later stages are never imported."""
+    root = starting_site(tmp_path / "site")
+    script = (
+        "import sys; from mathpress.cli import main; code = main(['build', '--source', sys.argv[1], '--jobs', '1']);"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'markdown', 'jinja2', 'liquid', 'PIL', 'pygments'});"
+        "print(code, heavy)"
+    )
+    env = {**os.environ, "SOURCE_DATE_EPOCH": NOW_EPOCH}
+    first = subprocess.run([sys.executable, "-c", script, str(root)], capture_output=True, text=True, env=env)
+    again = subprocess.run([sys.executable, "-c", script, str(root)], capture_output=True, text=True, env=env)
+    assert first.stdout.splitlines()[-1] == "0 ['PIL', 'jinja2', 'liquid', 'markdown', 'pygments']", first.stdout
+    assert again.stdout.splitlines()[-1] == "0 []", again.stdout + again.stderr
+    assert "0 written" in again.stdout
 
 
 def test_editing_one_post_renders_it_and_only_the_pages_that_show_it(tmp_path: Path) -> None:

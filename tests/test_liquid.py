@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from mathpress.errors import BuildFailed
-from mathpress.jekyll.liquid import LiquidContext, read_liquid_files, render_liquid
+from mathpress.jekyll.files import read_liquid_files
+from mathpress.jekyll.liquid import LiquidContext, render_liquid
 from tests.conftest import build_site, make_site, read_output
 
 # Written for these tests in the form of al-folio's `_includes/figure.html` (the include in
