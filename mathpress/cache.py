@@ -217,13 +217,14 @@ def encode_meta(meta: Meta) -> list[Any]:
     return values
 
 
-def decode_meta(data: Any) -> Meta:
-    """Validated front matter back from JSON data (ValueError if it is not what we wrote)."""
+def decode_meta(data: Any, plain: bool = False) -> Meta:
+    """Validated front matter back from JSON data (ValueError if it is not what we wrote); `plain`: the
+    JSON text held no `$`, so no value in it is tagged and the front matter is taken as it is."""
     if not isinstance(data, list) or len(data) != len(META_FIELDS):
         raise ValueError("bad meta")
     values = dict(zip(META_FIELDS, data, strict=True))
     values["date"] = dt.datetime.fromisoformat(values["date"]) if values["date"] else None
-    values["front"] = decode_value(values["front"])
+    values["front"] = values["front"] if plain else decode_value(values["front"])
     values["where"] = {str(k): (int(v[0]), int(v[1])) for k, v in values["where"].items()}
     values["tags"], values["categories"] = tuple(values["tags"]), tuple(values["categories"])
     meta = Meta(**values)
@@ -330,7 +331,7 @@ def _encode_document(record: DocumentRecord) -> list[Any]:
     ]
 
 
-def _decode_document(data: Any) -> DocumentRecord:
+def _decode_document(data: Any, plain: bool = False) -> DocumentRecord:
     stat, file_digest, config, meta, liquid, key, notes, summary, reads = data
     mode, title_text, title_html, excerpt, description, words, cjk, has_math, labels, diagnostics = summary
     texts = (file_digest, config, liquid, key, mode, title_text, title_html, excerpt, description)
@@ -353,7 +354,7 @@ def _decode_document(data: Any) -> DocumentRecord:
         (size, mtime, inode),
         file_digest,
         config,
-        decode_meta(meta),
+        decode_meta(meta, plain),
         liquid,
         key,
         _notes(notes),
@@ -389,7 +390,7 @@ def _load_line(state: BuildState, line: str) -> None:
     """One line of the state file into the state."""
     kind, name, value = json.loads(line)
     if kind == "d":
-        record = _decode_document(value)
+        record = _decode_document(value, "$" not in line)
         state.documents[name] = record
         state.lines[id(record)] = line
     elif kind == "pages":

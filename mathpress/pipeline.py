@@ -606,17 +606,18 @@ def _plan_renders(
     for entry in entries:
         meta, record = entry.meta, entry.record
         page = {**meta.front, "title": meta.title, "url": urls[meta.source], "date": meta.date, "path": meta.source}
-        context = _liquid_context(config, site, page)
         if record is not None and BODIES in record.liquid_reads and not final:
             planned.append(None)
             continue
-        if record is not None and record.liquid in ("", _liquid_digest(site, page, record.liquid_reads)):
+        if record is not None and (
+            not record.liquid or record.liquid == _liquid_digest(site, page, record.liquid_reads)
+        ):
             valid = record.summary if record.summary.mode == config.math.render else None
-            lazy = _lazy_job(entry, config, context)
+            lazy = _lazy_job(entry, config, site, page)
             planned.append(_Planned(record.render_key, lazy, record.liquid, record.notes, valid, record.liquid_reads))
         else:
             try:
-                job, notes, used, reads = _job(entry, config, context)
+                job, notes, used, reads = _job(entry, config, _liquid_context(config, site, page))
             except BodiesNeeded:
                 planned.append(None)
                 continue
@@ -649,9 +650,9 @@ def _given(job: RenderInput) -> Callable[[], RenderInput]:
     return lambda: job
 
 
-def _lazy_job(entry: _Entry, config: Config, context: LiquidContext) -> Callable[[], RenderInput]:
+def _lazy_job(entry: _Entry, config: Config, site: LiquidSite, page: Mapping[str, Any]) -> Callable[[], RenderInput]:
     """Describe an unchanged document's render only if it must be rendered after all."""
-    return lambda: _job(entry, config, context)[0]
+    return lambda: _job(entry, config, _liquid_context(config, site, page))[0]
 
 
 def _job(
