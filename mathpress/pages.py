@@ -21,6 +21,7 @@ import jinja2
 
 from . import __version__, feeds, templates
 from .cache import BuildState, PageRecord, digest
+from .content import template_dirs
 from .errors import Diagnostic, error
 from .output import KEEP, Keep, Pending, Stat
 from .site import BODIES_READ, IndexPage, Post, Site, TagPage
@@ -121,7 +122,7 @@ def bodies_hash(site: Site) -> str:
 def template_fingerprint(site: Site) -> str:
     """A hash of every template file, the config and the version."""
     parts = [__version__, site.config.fingerprint()]
-    for folder in templates.template_dirs(site.config.root):
+    for folder in template_dirs(site.config.root):
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 parts += [str(path.relative_to(folder)), path.read_bytes().decode("utf-8", "replace")]

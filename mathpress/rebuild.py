@@ -34,7 +34,6 @@ from .meta import Meta, read_meta
 from .output import Keep, Stat, build_lock, output_error
 from .pages import BODIES, bodies_hash, facet_hashes, page_jobs, post_fact, render_pages
 from .pipeline import (
-    BuildOptions,
     Built,
     _body_loader,
     _Entry,
@@ -51,7 +50,7 @@ from .pipeline import (
     document_record,
 )
 from .site import Body, IndexPage, Post, Site, Tag, TagPage, permalink_for, safe_url
-from .survey import fewer_collections, tell_stderr
+from .survey import BuildOptions, fewer_collections, tell_stderr
 
 T = TypeVar("T", TagPage, IndexPage)
 

@@ -44,8 +44,9 @@ from .config import CONFIG_NAME, load_config
 from .content import is_ignored
 from .errors import BuildFailed, SourceError, UsageError
 from .output import OutputError
-from .pipeline import BuildOptions, Built
+from .pipeline import Built
 from .rebuild import rebuild
+from .survey import BuildOptions
 from .verify import site_host
 
 WATCHED = ("content", "templates", "static", "_includes", "_data", "_bibliography")  # Liquid's; citations' .bib

@@ -31,8 +31,9 @@ from ..config import CONFIG_NAME, PERMALINK_TOKENS, Config, load_config
 from ..content import Source, decode, find_front_matter, inventory, is_ignored, parse_document
 from ..errors import BuildFailed, Diagnostic, SourceError, UsageError, error, line_col, warning
 from ..meta import Meta, front_date, read_meta, split_post_name
-from ..pipeline import BuildOptions, build
+from ..pipeline import build
 from ..site import check_cover, document_output, permalink_for, plan_urls, safe_url, tag_names
+from ..survey import BuildOptions
 from ..verify import Problem, check_output
 from ..yamlio import EMPTY, YamlMap, parse_mapping
 from . import rules as jekyll
