@@ -265,6 +265,7 @@ class DocumentRecord:
     notes: tuple[Diagnostic, ...]  # Liquid's warnings
     summary: Summary
     liquid_reads: tuple[str, ...] = ()  # the parts of the site its Liquid read (jekyll.model.FACETS)
+    url: str = ""  # its URL (the same file under the same config has the same one)
 
 
 @dataclass(frozen=True)
@@ -328,13 +329,14 @@ def _encode_document(record: DocumentRecord) -> list[Any]:
             _encode_notes(summary.diagnostics),
         ],
         list(record.liquid_reads),
+        record.url,
     ]
 
 
 def _decode_document(data: Any, plain: bool = False) -> DocumentRecord:
-    stat, file_digest, config, meta, liquid, key, notes, summary, reads = data
+    stat, file_digest, config, meta, liquid, key, notes, summary, reads, url = data
     mode, title_text, title_html, excerpt, description, words, cjk, has_math, labels, diagnostics = summary
-    texts = (file_digest, config, liquid, key, mode, title_text, title_html, excerpt, description)
+    texts = (file_digest, config, liquid, key, mode, title_text, title_html, excerpt, description, url)
     if not all(isinstance(t, str) for t in texts) or not isinstance(words, int) or not isinstance(cjk, int):
         raise ValueError("bad record")
     finished = Summary(
@@ -360,6 +362,7 @@ def _decode_document(data: Any, plain: bool = False) -> DocumentRecord:
         _notes(notes),
         finished,
         tuple(str(r) for r in reads),
+        url,
     )
 
 
@@ -433,6 +436,7 @@ class BuildStamp:
     counts: tuple[int, int]  # posts, pages
     skipped: tuple[str, ...]
     next_change: str  # ISO time when a future post becomes due ("" when none)
+    folders: dict[str, int] = field(default_factory=dict)  # output folder ("" the output) → mtime_ns, as left
 
 
 def stamp_path(root: Path) -> Path:
@@ -454,8 +458,9 @@ def load_stamp(root: Path | None) -> BuildStamp | None:
             (int(data["counts"][0]), int(data["counts"][1])),
             tuple(map(str, data["skipped"])),
             str(data["next_change"]),
+            {str(k): int(v) for k, v in data["folders"].items()},
         )
-    except (OSError, ValueError, TypeError, KeyError, IndexError):
+    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
 
 
@@ -476,5 +481,6 @@ def save_stamp(root: Path | None, stamp: BuildStamp | None) -> None:
         "counts": list(stamp.counts),
         "skipped": list(stamp.skipped),
         "next_change": stamp.next_change,
+        "folders": stamp.folders,
     }
     write_atomic(stamp_path(root), json.dumps(data, ensure_ascii=False).encode("utf-8"))

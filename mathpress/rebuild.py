@@ -349,7 +349,8 @@ def _next_state(
     config_key = built.config.fingerprint()
     documents = dict(built.state.documents)
     for entry, plan, summary in zip(fresh, planned, summaries, strict=True):
-        documents[entry.meta.source] = document_record(entry, plan, summary, config_key)
+        url = built.planned.urls[entry.meta.source]
+        documents[entry.meta.source] = document_record(entry, plan, summary, config_key, url)
     return BuildState(documents, {**built.state.pages, **records}, built.state.images)
 
 

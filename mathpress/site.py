@@ -284,9 +284,15 @@ def _fallback_slug(source: str) -> str:
 
 
 def plan_urls(
-    metas: Sequence[Meta], config: Config, tag_slugs: Iterable[str], assets: Mapping[str, str]
+    metas: Sequence[Meta],
+    config: Config,
+    tag_slugs: Iterable[str],
+    assets: Mapping[str, str],
+    known: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, str], list[Diagnostic]]:
-    """URL of every document; a URL or file claimed twice is an error naming both sources."""
+    """URL of every document; a URL or file claimed twice is an error naming both sources. `known`: the
+    URLs the last build gave files unchanged since, under the same config (not worked out again)."""
+    known = known or {}
     claims: dict[str, str] = dict(SPECIAL_OUTPUTS)
     listings = dict(generated_outputs(config, len([m for m in metas if m.kind == "post"]), tag_slugs))
     errors: list[Diagnostic] = []
@@ -300,7 +306,7 @@ def plan_urls(
     documents: dict[str, Meta] = {}
     for meta in sorted(metas, key=lambda m: m.source):
         try:
-            url = safe_url(permalink_for(meta, config))
+            url = known.get(meta.source) or safe_url(permalink_for(meta, config))
         except ValueError as exc:
             key = "permalink" if meta.permalink else "slug"
             errors.append(_at_key(meta, key, f"`{key}` {exc}"))

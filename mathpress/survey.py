@@ -15,9 +15,10 @@ import gc
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from stat import S_ISREG
 
 from . import __version__, clock
 from .baseline import beyond, diagnostic_key
@@ -69,17 +70,21 @@ class BuildReport:
 
 @dataclass(frozen=True)
 class Survey:
-    """The files, Liquid's files, a hash of every input, and (read when first asked) the output as it is."""
+    """The files, Liquid's files, a hash of every input, the last build's stamp, and (read when first
+    asked) the output as it is."""
 
     found: Inventory
     liquid_files: LiquidFiles
     inputs: str  # a hash of every input (see input_fingerprint)
     output: Path
+    stamp: BuildStamp | None = None  # the last build's
 
     @functools.cached_property
     def current(self) -> dict[str, Stat]:
-        """The output folder now (a build that has work asks at once, inside its lock)."""
-        return scan(self.output)
+        """The output folder now (a build that has work asks at once, inside its lock): its files stat'ed
+        one by one when its folders are as the last build left them, else walked."""
+        recorded = as_recorded(self.output, self.stamp)
+        return recorded if recorded is not None else scan(self.output)
 
 
 def build_clock(options: BuildOptions) -> dt.datetime:
@@ -112,7 +117,7 @@ def surveyed(
     check_output_dir(options.output_dir, options.source)
     with build_lock(options.source, options.output_dir, waiting or tell_stderr), fewer_collections():
         found = survey(config, options)
-        same = None if keep else unchanged_since_last_build(config.root if options.use_cache else None, found, options)
+        same = None if keep else unchanged_since_last_build(found, options)
         if same is not None:
             same = replace(same, seconds=time.perf_counter() - started)
         yield Surveyed(started, options, config, found, same)
@@ -147,7 +152,8 @@ def survey(config: Config, options: BuildOptions) -> Survey:
         raise BuildFailed([exc.diagnostic]) from None
     liquid_files = read_liquid_files(config.root)
     inputs = input_fingerprint(config, options, found, liquid_files)
-    return Survey(found, liquid_files, inputs, options.output_dir)
+    stamp = load_stamp(config.root if options.use_cache else None)
+    return Survey(found, liquid_files, inputs, options.output_dir, stamp)
 
 
 def input_fingerprint(config: Config, options: BuildOptions, found: Inventory, liquid: LiquidFiles) -> str:
@@ -181,14 +187,15 @@ def bibliography_stats(root: Path, config_files: Sequence[str]) -> list[str]:
     return stats
 
 
-def unchanged_since_last_build(cache_root: Path | None, found: Survey, options: BuildOptions) -> BuildReport | None:
-    """The last build's report again, if no input changed since it and every file it wrote is as it left it."""
-    stamp = load_stamp(cache_root)
+def unchanged_since_last_build(found: Survey, options: BuildOptions) -> BuildReport | None:
+    """The last build's report again, if no input changed since it and its output is as it left it."""
+    stamp = found.stamp
     if stamp is None or stamp.inputs != found.inputs:
         return None
     if stamp.next_change and build_clock(options).astimezone(dt.UTC).isoformat() >= stamp.next_change:
         return None
-    if not as_written(options.output_dir, stamp.outputs):
+    current = as_recorded(options.output_dir, stamp)
+    if current is None or any(current[rel][:2] != stat for rel, stat in stamp.outputs.items()):
         return None
     diagnostics = stamp.diagnostics
     if options.strict and beyond(diagnostics, diagnostic_key, options.accepted):
@@ -203,21 +210,41 @@ def unchanged_since_last_build(cache_root: Path | None, found: Survey, options: 
     )
 
 
-def as_written(output: Path, outputs: dict[str, tuple[int, int]]) -> bool:
-    """Whether every file the last build wrote is still there with the size and time it left it.
+def as_recorded(output: Path, stamp: BuildStamp | None) -> dict[str, Stat] | None:
+    """The output's files, stat'ed one by one, if its folders are as the last build left them; else None.
 
-    One stat per file named, not a walk of the folder (a walk of 19,000 files in 9,000 folders costs
-    more than the rest of a build that has nothing to do). A file added to the output by hand is not
-    seen here; the next build that writes leaves the output holding exactly its own files again."""
+    A file added, removed or renamed anywhere in the output changes the time of the folder that holds
+    it, so with every folder's time the same, the files are the ones the last build wrote (each may have
+    been changed in place: its stat says). One stat per folder and per file, where a walk of the output
+    lists every folder (at 5,000 posts, 19,000 files in 9,400 folders: a third of the time)."""
+    if stamp is None or not stamp.folders:
+        return None
     base = str(output) + os.sep
-    stat = os.stat
+    stat = os.lstat
     try:
-        return all(
-            (info := stat(base + rel)).st_size == size and info.st_mtime_ns == mtime
-            for rel, (size, mtime) in outputs.items()
-        )
+        if stat(str(output)).st_mtime_ns != stamp.folders.get(""):
+            return None
+        if any(stat(base + rel).st_mtime_ns != mtime for rel, mtime in stamp.folders.items() if rel):
+            return None
+        infos = {rel: stat(base + rel) for rel in stamp.outputs}
     except OSError:
-        return False
+        return None
+    if not all(S_ISREG(info.st_mode) for info in infos.values()):
+        return None
+    return {rel: (info.st_size, info.st_mtime_ns, info.st_ino) for rel, info in infos.items()}
+
+
+def folder_times(output: Path, files: Iterable[str]) -> dict[str, int]:
+    """The time of the output and of every folder in it that holds these files ({} if one cannot be read)."""
+    folders = {""}
+    for rel in files:
+        parts = rel.split("/")[:-1]
+        folders.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+    base = str(output) + os.sep
+    try:
+        return {rel: os.lstat(base + rel if rel else str(output)).st_mtime_ns for rel in sorted(folders)}
+    except OSError:
+        return {}
 
 
 def save_build_stamp(
@@ -227,7 +254,7 @@ def save_build_stamp(
     if cache_root is None:
         return
     due = next_change.astimezone(dt.UTC).isoformat() if next_change else ""
-    stamp = BuildStamp(
-        inputs, report.publish.manifest, report.diagnostics, (report.posts, report.pages), report.skipped, due
-    )
-    save_stamp(cache_root, stamp)
+    manifest = report.publish.manifest
+    folders = folder_times(report.output, manifest)
+    counts = (report.posts, report.pages)
+    save_stamp(cache_root, BuildStamp(inputs, manifest, report.diagnostics, counts, report.skipped, due, folders))

@@ -163,8 +163,8 @@ def test_a_second_build_does_nothing_at_all(tmp_path: Path) -> None:
 
 
 def test_an_output_file_removed_or_changed_by_hand_is_written_again(tmp_path: Path) -> None:
-    """The nothing-changed shortcut stats the files the last build wrote: one gone, or one changed, and the
-    build writes it again."""
+    """The nothing-changed shortcut stats the output's folders and the files the last build wrote: a file
+    gone or changed is written again, one added by hand is removed."""
     root = starting_site(tmp_path / "site")
     build_site(root)
     before = snapshot(root / "_site")
@@ -173,6 +173,11 @@ def test_an_output_file_removed_or_changed_by_hand_is_written_again(tmp_path: Pa
     report = build_site(root)
     assert set(report.publish.written) == {"2024/03/10/p10/index.html", "index.html"}
     assert snapshot(root / "_site") == before
+    for stray in ("_site/stray.txt", "_site/2024/03/10/stray.html"):  # added by hand: the build removes them
+        (root / stray).write_text("not ours")
+        report = build_site(root)
+        assert report.publish.removed == (stray.removeprefix("_site/"),)
+        assert snapshot(root / "_site") == before
 
 
 def test_a_cli_build_with_nothing_to_do_loads_no_markdown_templates_or_liquid(tmp_path: Path) -> None:
