@@ -312,17 +312,27 @@ def _decode(text: str, keep_case: bool = False) -> str:
 
 def prose_mask(text: str, dollars: str) -> str:
     """The text with code, math, HTML tags and URLs blanked out (offsets kept): where citations may be."""
-    chars = list(text)
-    regions = list(code_and_math(text, dollars)) + [m.span() for m in NOT_PROSE.finditer(text)]
-    for start, end in regions:
-        chars[start:end] = re.sub(r"[^\n]", " ", text[start:end])
-    return "".join(chars)
+    regions = sorted([*code_and_math(text, dollars), *(m.span() for m in NOT_PROSE.finditer(text))])
+    pieces, pos = [], 0
+    for start, end in regions:  # overlapping regions blank their union
+        start = max(start, pos)
+        if end <= start:
+            continue
+        pieces += [text[pos:start], NOT_NEWLINE.sub(" ", text[start:end])]
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces)
 
 
-def find_cites(text: str, dollars: str, known: Any, crossrefs: frozenset[str] = frozenset()) -> list[Cite]:
+NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+def find_cites(
+    text: str, dollars: str, known: Any, crossrefs: frozenset[str] = frozenset(), mask: str | None = None
+) -> list[Cite]:
     """Every citation in a body, in order: bracketed ones whatever their keys (but theorems' cross-references,
-    `[@thm-main]`), narrative ones whose key is `known(key)`."""
-    mask = prose_mask(text, dollars)
+    `[@thm-main]`), narrative ones whose key is `known(key)`; `mask`: the body's prose_mask, if made."""
+    mask = prose_mask(text, dollars) if mask is None else mask
     cites = []
     for found in BRACKET.finditer(mask):
         items = _bracket_items(text[found.start(1) : found.end(1)])
@@ -512,10 +522,11 @@ def cite_body(body: str, source: str, places: Any, settings: Settings, dollars: 
         return Cited(body)
     bibs = [bib for bib in (read_bib(settings.root, rel) for rel in settings.files) if bib is not None]
     lookup = _Lookup(bibs)
-    cites = find_cites(body, dollars, lookup.has, settings.crossrefs)
+    mask = prose_mask(body, dollars)
+    cites = find_cites(body, dollars, lookup.has, settings.crossrefs, mask)
     slots = list(SLOT.finditer(body))
     if not cites and not slots:  # an `@word` becomes a citation if a .bib gains that key: depend on them
-        return Cited(body, (), settings.files if NARRATIVE.search(prose_mask(body, dollars)) else ())
+        return Cited(body, (), settings.files if NARRATIVE.search(mask) else ())
     notes = [
         warning(path, line, col, f"no bibliography file {rel}")
         for rel, (path, line, col) in sorted(settings.named.items())

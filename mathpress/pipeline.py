@@ -32,7 +32,7 @@ from .cache import (
 )
 from .config import Config, LiquidConfig
 from .content import Asset, Inventory, SourceFile, find_front_matter, parse_document, read_source
-from .errors import BuildFailed, Diagnostic, SourceError, error, sort_diagnostics, warning
+from .errors import BuildFailed, Diagnostic, LineStarts, SourceError, error, sort_diagnostics, warning
 from .images import ImageError, Picture, Variant, cover_picture
 from .jekyll.files import LiquidFiles
 from .jekyll.liquid import LiquidContext, render_body, render_layouts
@@ -79,6 +79,7 @@ from .survey import (
     Surveyed,
     build_clock,
     save_build_stamp,
+    settle,
     surveyed,
 )
 from .theorems import site_kinds
@@ -197,6 +198,7 @@ def build_surveyed(
     findings = _Findings()
     findings.add(survey.liquid_files.notes)
     read = _read(survey, config, options, cache_root, findings)
+    settle()
     planned = _plan(read, survey, config, options, findings)
     cache = RenderCache(cache_root)
     new = BuildState()
@@ -716,7 +718,7 @@ def _job(
 def _cite(body: str, meta: Meta, line: int, lines: tuple[int, ...], config: Config) -> citations.Cited:
     """The body with its citations formatted (the .bib files it read become inputs of its render)."""
     settings = citations.document_settings(config, meta.source, meta.front, meta.where)
-    starts = [0] + [i + 1 for i, char in enumerate(body) if char == "\n"] if "@" in body else [0]
+    starts = list(LineStarts.of(body).starts) if "@" in body else [0]
 
     def place(offset: int) -> tuple[int, int]:
         index = bisect.bisect_right(starts, offset) - 1

@@ -142,6 +142,14 @@ def fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
+        gc.unfreeze()  # what settle() set aside is collectable again once the build is over
+
+
+def settle() -> None:
+    """Set every object alive now aside from the cyclic collector until the build ends (inside
+    fewer_collections): the last build's state, once decoded, lives as long as the build, and a full
+    collection walking it costs a one-post edit at 5,000 posts 0.1-0.2 s."""
+    gc.freeze()
 
 
 def survey(config: Config, options: BuildOptions) -> Survey:
@@ -238,8 +246,10 @@ def folder_times(output: Path, files: Iterable[str]) -> dict[str, int]:
     """The time of the output and of every folder in it that holds these files ({} if one cannot be read)."""
     folders = {""}
     for rel in files:
-        parts = rel.split("/")[:-1]
-        folders.update("/".join(parts[: i + 1]) for i in range(len(parts)))
+        folder = rel.rpartition("/")[0]
+        while folder not in folders:  # each folder once, and its parents until one is known
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
     base = str(output) + os.sep
     try:
         return {rel: os.lstat(base + rel if rel else str(output)).st_mtime_ns for rel in sorted(folders)}

@@ -18,6 +18,7 @@ holding the TeX as written.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from xml.etree import ElementTree
@@ -94,6 +95,7 @@ def _serialise(node: ElementTree.Element) -> str:
     return f"<{tag}{_attributes(node)}>{inner}</{tag}>"
 
 
+@functools.lru_cache(maxsize=4096)  # a blog writes $x$, $n$, $\mathbb{R}$ again and again: clean each once
 def clean_mathml(mathml: str, tex: str, display: bool) -> str:
     """MathJax's `<math>` as safe MathML with the TeX as annotation; "" when it cannot be made safe."""
     try:
