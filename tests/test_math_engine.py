@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mathpress.math import engine
+from mathpress.math import engine, typeset
 from mathpress.math.engine import Settings
 from mathpress.math.spans import MathSpan
 from mathpress.math.typeset import Group, site_css, typeset_spans
@@ -134,8 +134,20 @@ def test_an_unchanged_context_free_span_is_read_from_the_cache(tmp_path: Path) -
     data = json.loads(stored.read_text())
     data["svg"] = data["svg"].replace("<svg ", '<svg data-from-cache="yes" ', 1)
     stored.write_text(json.dumps(data))
+    typeset.RECENT.clear()  # a later build is another process: it has only the folder
     again, _ = typeset_spans([span], [Group((0,))], "a.md", settings, cache=tmp_path)
     assert "data-from-cache" not in first[0].svg and 'data-from-cache="yes"' in again[0].svg
+
+
+def test_a_span_repeated_within_one_process_is_read_from_the_cache_folder_once(tmp_path: Path) -> None:
+    span = MathSpan("a^2 + b^2 = c^2", False, 1, 1, "$", 1, 2)
+    settings = Settings(svg=True)
+    typeset.RECENT.clear()
+    first, _ = typeset_spans([span], [Group((0,))], "a.md", settings, cache=tmp_path)
+    for stored in tmp_path.rglob("*.json"):
+        stored.unlink()  # were it read again, the span would be typeset again and stored again
+    again, _ = typeset_spans([span], [Group((0,))], "b.md", settings, cache=tmp_path)
+    assert again == first and not list(tmp_path.rglob("*.json"))
 
 
 def test_the_themes_mathjax_css_is_what_the_engine_writes() -> None:

@@ -89,16 +89,38 @@ def _typeset_group(items: Sequence[tuple[str, bool]], settings: Settings, cache:
     """MathJax's results for one document's spans: context-free ones from the cache where it has them."""
     post_wide = any(CONTEXTUAL.search(tex) for tex, _ in items)
     keys = [None if post_wide or _contextual(t, d, settings) else _key(t, d, settings) for t, d in items]
-    found: list[Typeset | None] = [_cached(cache, key) if key else None for key in keys]
+    found: list[Typeset | None] = [_recalled(cache, key) if key else None for key in keys]
     # Context-free spans change nothing around them: the others are typeset together, in order.
     missing = [i for i, result in enumerate(found) if result is None]
     made = engine.typeset([items[i] for i in missing], settings) if missing else []
     for index, result in zip(missing, made, strict=True):
         found[index] = result
         key = keys[index]
-        if key and cache is not None:
-            _store(cache, key, result)
+        if key:
+            _remember(key, result)
+            if cache is not None:
+                _store(cache, key, result)
     return [result for result in found if result is not None]
+
+
+RECENT: dict[str, Typeset] = {}  # this process's latest context-free results, oldest first
+RECENT_SIZE = 4096  # a blog writes $x$, $n$, $\mathbb{R}$ in post after post: one file read each, not one per use
+
+
+def _recalled(cache: Path | None, key: str) -> Typeset | None:
+    """A context-free span's result: typeset or read by this process lately, else from the cache folder."""
+    result = RECENT.get(key)
+    if result is None:
+        result = _cached(cache, key)
+        if result is not None:
+            _remember(key, result)
+    return result
+
+
+def _remember(key: str, result: Typeset) -> None:
+    if len(RECENT) >= RECENT_SIZE:
+        del RECENT[next(iter(RECENT))]
+    RECENT[key] = result
 
 
 def _contextual(tex: str, display: bool, settings: Settings) -> bool:
