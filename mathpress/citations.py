@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import latexcodec  # noqa: F401  (registers the "ulatex" codec)
-
 from .config import CitationsConfig, Config
 from .errors import Diagnostic, warning
 from .math.spans import code_and_math
@@ -300,6 +298,8 @@ def _decode(text: str, keep_case: bool = False) -> str:
     lead, trail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]  # latexcodec drops them
     text = FORMATTING.sub("{", text)
     with contextlib.suppress(ValueError, TypeError):  # latexcodec gives up on some hostile input: kept as written
+        import latexcodec  # noqa: F401  (registers the "ulatex" codec; loaded when a .bib is read)
+
         text = codecs.decode(text, "ulatex")  # type: ignore[call-overload]
     text = LOGOS.sub(lambda m: m[1], text)
     text = re.sub(r"\\[A-Za-z]+\s*", "", text).replace("~", "\u00a0")

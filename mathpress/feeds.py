@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from urllib.parse import urljoin
-from xml.sax.saxutils import escape, quoteattr
 
 from . import __version__
 from .config import Config
@@ -19,10 +18,14 @@ XML_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def _text(value: str) -> str:
     """Escaped XML text, with characters XML 1.0 forbids removed."""
+    from xml.sax.saxutils import escape  # imported here: it loads urllib.request, which a no-op build never needs
+
     return escape(XML_CONTROL.sub("", value))
 
 
 def _attr(value: str) -> str:
+    from xml.sax.saxutils import quoteattr
+
     return quoteattr(XML_CONTROL.sub("", value))
 
 

@@ -18,10 +18,12 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-
-from PIL import Image, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from .cache import CACHE_DIR, write_atomic
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 RESIZABLE = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
 QUALITY = 82
@@ -92,6 +94,8 @@ def _image_facts(source: Path, record: Path) -> tuple[int, int, str] | None:
         return int(width), int(height), str(kind)
     except (OSError, ValueError, TypeError):
         pass
+    from PIL import Image, UnidentifiedImageError  # Pillow, loaded when an image is new to the cache
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -122,6 +126,8 @@ def _make_variants(source: Path, wanted: list[tuple[int, str, Path]]) -> None:
     """Make resized copies (width, extension, file) from one decoding of the source."""
     if not wanted:
         return
+    from PIL import Image
+
     largest = max(width for width, _, _ in wanted)
     with Image.open(source) as image:
         if image.format == "JPEG" and largest * 2 <= image.width:

@@ -35,7 +35,6 @@ from .content import Asset, Inventory, SourceFile, find_front_matter, parse_docu
 from .errors import BuildFailed, Diagnostic, LineStarts, SourceError, error, sort_diagnostics, warning
 from .images import ImageError, Picture, Variant, cover_picture
 from .jekyll.files import LiquidFiles
-from .jekyll.liquid import LiquidContext, render_body, render_layouts
 from .jekyll.model import (
     BODIES,
     FILE_READ,
@@ -45,6 +44,7 @@ from .jekyll.model import (
     TIME,
     Bodies,
     BodiesNeeded,
+    LiquidContext,
     SiteModel,
     StaticFile,
     model_documents,
@@ -679,6 +679,8 @@ def _job(
         body = link_relative_files(body, meta.source, context.link_targets, config.base_url)
         seen.add(LINKS)
     used = meta.liquid and ("{%" in body or "{{" in body)
+    if used or (meta.kind == "page" and context.files.layouts):
+        from .jekyll.liquid import render_body, render_layouts  # python-liquid, loaded when a body has Liquid
     if used:
         with reads_during() as read:
             done = render_body(body, meta.source, line, context)

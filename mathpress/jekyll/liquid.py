@@ -18,7 +18,7 @@ import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any, TextIO
 
 import markdown
@@ -61,8 +61,8 @@ from ..config import LiquidConfig
 from ..content import decode
 from ..errors import Diagnostic, LineStarts, SourceError, error, line_col, warning
 from ..math.spans import math_regions
-from .files import INCLUDES_DIR, LAYOUTS_DIR, NO_FILES, LiquidFiles
-from .model import FILE_READ, JEKYLL_VERSION, SiteDrop, SiteModel, note_read, page_drop
+from .files import INCLUDES_DIR, LAYOUTS_DIR, LiquidFiles
+from .model import FILE_READ, JEKYLL_VERSION, LiquidContext, SiteDrop, note_read, page_drop
 
 SHELL = re.compile(r"<!doctype|<html[\s>]|<head[\s>]|<body[\s>]", re.I)  # a layout that is a whole HTML page
 BASEURL_THEN_LINK = re.compile(r"\{\{-?\s*site\.baseurl\s*-?\}\}(?=\{%-?\s*(?:post_url|link)\s)")
@@ -79,35 +79,6 @@ CITATION_TAGS = ("cite", "citet", "citep", "reference")
 
 
 DEFAULT_SETTINGS = LiquidConfig()
-
-
-@dataclass(frozen=True)
-class LiquidContext:
-    """The values Liquid in a post may ask for."""
-
-    url: str  # the site's scheme and host, without a trailing slash
-    base_url: str  # "/" or "/repo/"
-    site: Mapping[str, Any] = field(default_factory=dict)
-    page: Mapping[str, Any] = field(default_factory=dict)
-    post_urls: Mapping[str, str] = field(default_factory=dict)  # file stem → URL path
-    files: LiquidFiles = NO_FILES
-    document_urls: Mapping[str, str] = field(default_factory=dict)  # source path → URL path
-    model: SiteModel | None = None  # the site's documents (site.posts, site.tags, …)
-    root: Path | None = None  # the site's folder (include_relative reads beside the document)
-    link_targets: Mapping[str, str] = field(default_factory=dict)  # site path → URL, for relative links
-    settings: LiquidConfig = field(default_factory=LiquidConfig)
-    environment: str = "production"  # jekyll.environment: `build` is production, `serve` development
-
-    def relative(self, path: str) -> str:
-        """A site path under the base URL (Jekyll's relative_url)."""
-        if re.match(r"^[a-z][a-z0-9+.-]*:", path):
-            return path
-        return self.base_url.rstrip("/") + "/" + path.lstrip("/")
-
-    def absolute(self, path: str) -> str:
-        """A full URL (Jekyll's absolute_url)."""
-        relative = self.relative(path)
-        return relative if "://" in relative else self.url + relative
 
 
 # -- rendering one document -------------------------------------------------------------------

@@ -17,12 +17,15 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
+from ..config import LiquidConfig
 from ..meta import Meta
+from .files import NO_FILES, LiquidFiles
 
 JEKYLL_VERSION = "4.3.1"  # the Jekyll whose rules mathpress follows (the recorded truths are 4.3.1's)
 POSTS, PAGES, BODIES, STATIC, TIME = "posts", "pages", "bodies", "static_files", "time"
@@ -395,3 +398,32 @@ class _PageView(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(list(iter(self)))
+
+
+@dataclass(frozen=True)
+class LiquidContext:
+    """The values Liquid in a post may ask for."""
+
+    url: str  # the site's scheme and host, without a trailing slash
+    base_url: str  # "/" or "/repo/"
+    site: Mapping[str, Any] = field(default_factory=dict)
+    page: Mapping[str, Any] = field(default_factory=dict)
+    post_urls: Mapping[str, str] = field(default_factory=dict)  # file stem → URL path
+    files: LiquidFiles = NO_FILES
+    document_urls: Mapping[str, str] = field(default_factory=dict)  # source path → URL path
+    model: SiteModel | None = None  # the site's documents (site.posts, site.tags, …)
+    root: Path | None = None  # the site's folder (include_relative reads beside the document)
+    link_targets: Mapping[str, str] = field(default_factory=dict)  # site path → URL, for relative links
+    settings: LiquidConfig = field(default_factory=LiquidConfig)
+    environment: str = "production"  # jekyll.environment: `build` is production, `serve` development
+
+    def relative(self, path: str) -> str:
+        """A site path under the base URL (Jekyll's relative_url)."""
+        if re.match(r"^[a-z][a-z0-9+.-]*:", path):
+            return path
+        return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    def absolute(self, path: str) -> str:
+        """A full URL (Jekyll's absolute_url)."""
+        relative = self.relative(path)
+        return relative if "://" in relative else self.url + relative
