@@ -647,10 +647,11 @@ def bench_serve(
             server, posts[len(posts) // 2], saves, serve_bench.KINDS, logs / f"{tool}-serve.log"
         )
         result.serve[tool] = samples
-        for kind, values in samples.items():
+        for kind in serve_bench.KINDS:
+            values, lost = samples[kind], len(samples[serve_bench.LOST + kind])
+            middle = f"median {statistics.median(values) * 1000:.0f} ms" if values else "no save reached the page"
             print(
-                f"  [{n} posts] {tool} serve, {kind} save to screen: median {statistics.median(values) * 1000:.0f} ms "
-                f"(of {len(values)})",
+                f"  [{n} posts] {tool} serve, {kind} save to screen: {middle} (of {len(values)}; {lost} lost)",
                 flush=True,
             )
 
@@ -935,7 +936,9 @@ def serve_rows(results: list[SizeResult], row: Callable[..., None]) -> None:
         if not values:
             return "—"
         low, high = min(values) * 1000, max(values) * 1000
-        return f"{statistics.median(values) * 1000:.0f} ms ({low:.0f}–{high:.0f}, n={len(values)})"
+        lost = len(r.serve.get(tool, {}).get("lost " + kind, []))  # serve_bench.LOST: saves never shown
+        missed = f", {lost} never shown" if lost else ""
+        return f"{statistics.median(values) * 1000:.0f} ms ({low:.0f}–{high:.0f}, n={len(values)}{missed})"
 
     for kind, limit in SERVE_TARGETS.items():
         at_5k = next((median_of(r, "mathpress", kind) for r in results if r.posts == 5000), None)
