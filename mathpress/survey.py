@@ -202,8 +202,8 @@ def unchanged_since_last_build(found: Survey, options: BuildOptions) -> BuildRep
         return None
     if stamp.next_change and build_clock(options).astimezone(dt.UTC).isoformat() >= stamp.next_change:
         return None
-    current = as_recorded(options.output_dir, stamp)
-    if current is None or any(current[rel][:2] != stat for rel, stat in stamp.outputs.items()):
+    current = found.current  # kept: a build that has work uses the same stats
+    if set(current) != set(stamp.outputs) or any(current[rel][:2] != stat for rel, stat in stamp.outputs.items()):
         return None
     diagnostics = stamp.diagnostics
     if options.strict and beyond(diagnostics, diagnostic_key, options.accepted):
