@@ -184,9 +184,7 @@ def serve_directory(root: Path, prefix: str = "/") -> Iterator[str]:
 
 def launch_chromium(playwright: Playwright) -> Browser:
     """Launch Debian's headless Chromium with the flags these tests need."""
-    return playwright.chromium.launch(
-        executable_path=CHROMIUM_PATH, args=list(CHROMIUM_ARGS), headless=True
-    )
+    return playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=list(CHROMIUM_ARGS), headless=True)
 
 
 # Waits for MathJax's initial typeset (v3 and v4 alike), then reads the result.
@@ -252,9 +250,7 @@ async ([timeoutMs, mathSelector]) => {
 """
 
 
-def typeset(
-    page: Page, url: str, timeout_ms: int = 20000, math_selector: str = ".math"
-) -> TypesetReport:
+def typeset(page: Page, url: str, timeout_ms: int = 20000, math_selector: str = ".math") -> TypesetReport:
     """Load `url`, wait for MathJax's first typeset, report what rendered and what went wrong.
 
     `errors` holds MathJax's merror messages, undefined macros, startup failures/timeouts,

@@ -45,8 +45,7 @@ def write_page(root: Path, name: str, body: str, script: str | None, extra: str 
     head = ""
     if script is not None:
         head = (
-            f"<script>window.MathJax = {{{extra}{MATHJAX_CONFIG}}};</script>\n"
-            f'<script defer src="{script}"></script>\n'
+            f'<script>window.MathJax = {{{extra}{MATHJAX_CONFIG}}};</script>\n<script defer src="{script}"></script>\n'
         )
     (root / name).write_text(
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>t</title>\n'
@@ -76,9 +75,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.mark.parametrize(("script", "extra"), MATHJAX_VERSIONS)
-def test_good_page_renders_without_errors(
-    page: Page, tmp_path: Path, script: str, extra: str
-) -> None:
+def test_good_page_renders_without_errors(page: Page, tmp_path: Path, script: str, extra: str) -> None:
     """Inline math and a tagged align render, with the tag visible and nothing raw left."""
     write_page(tmp_path, "good.html", GOOD_BODY, script, extra)
     with serve_directory(tmp_path) as base:
@@ -113,9 +110,7 @@ def test_good_page_renders_without_errors(
         "merror-frac",
     ],
 )
-def test_broken_math_is_reported(
-    page: Page, tmp_path: Path, script: str, extra: str, math: str, expected: str
-) -> None:
+def test_broken_math_is_reported(page: Page, tmp_path: Path, script: str, extra: str, math: str, expected: str) -> None:
     """Unbalanced braces, undefined macros and TeX errors all end up in `errors`."""
     write_page(tmp_path, "bad.html", f"<p>Before {math} after.</p>", script, extra)
     with serve_directory(tmp_path) as base:
@@ -126,14 +121,9 @@ def test_broken_math_is_reported(
 
 
 @pytest.mark.parametrize(("script", "extra"), MATHJAX_VERSIONS)
-def test_text_outside_math_spans_is_not_typeset(
-    page: Page, tmp_path: Path, script: str, extra: str
-) -> None:
+def test_text_outside_math_spans_is_not_typeset(page: Page, tmp_path: Path, script: str, extra: str) -> None:
     """Delimiters outside .math spans stay as visible text and are not counted."""
-    body = (
-        "<p>Prose mentions \\(y\\) literally; "
-        'real math: <span class="math inline">\\(z\\)</span>.</p>'
-    )
+    body = '<p>Prose mentions \\(y\\) literally; real math: <span class="math inline">\\(z\\)</span>.</p>'
     write_page(tmp_path, "prose.html", body, script, extra)
     with serve_directory(tmp_path) as base:
         report = typeset(page, base + "prose.html")

@@ -8,18 +8,14 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from mathpress.markup import RenderInput, render_document
 from mathpress.math import engine
 from mathpress.math.engine import Settings
 from mathpress.math.equations import prepare_spans
-from mathpress.math.spans import MathSpan, protect
+from mathpress.math.spans import protect
 from tests.conftest import build_site, make_site, read_output
 
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -127,7 +127,8 @@ markdown = st.one_of(
 def test_random_markdown_never_crashes(text: str) -> None:
     context = LiquidContext("https://example.org", "/repo/")
     text, notes = render_liquid(text, "content/posts/p.md", 1, context)
-    job = RenderInput("content/posts/p.md", text, 1, None, "<!--more-->", (("RR", "\\mathbb{R}", 0, None),), True, False)
+    macros = (("RR", "\\mathbb{R}", 0, None),)
+    job = RenderInput("content/posts/p.md", text, 1, None, "<!--more-->", macros, True, False)
     result = render_document(job)
     page = restore(result.html, result.prefix, result.spans, mathjax_markup)
     assert result.prefix not in page

@@ -197,6 +197,7 @@ def test_own_mathjax_script_is_dropped_with_a_warning() -> None:
 
 
 def test_math_in_raw_html_reads_as_the_browser_decodes_it() -> None:
-    """A listing showing a post's content puts math inside HTML: MathJax sees `>`, not `&gt;` (Markdown text keeps it)."""
+    """A listing showing a post's content puts math inside HTML: MathJax sees `>`, not `&gt;`
+    (Markdown text keeps it)."""
     found = protect("text\n\n<p>if $a &gt; b$ then</p>\n\nmd $c &gt; d$\n")
     assert [span.tex for span in found.spans] == ["a > b", "c &gt; d"]
