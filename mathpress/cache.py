@@ -221,17 +221,18 @@ def encode_meta(meta: Meta) -> list[Any]:
 
 
 def decode_meta(data: Any, plain: bool = False) -> Meta:
-    """Validated front matter back from JSON data (ValueError if it is not what we wrote); `plain`: the
-    JSON text held no `$`, so no value in it is tagged and the front matter is taken as it is."""
+    """Validated front matter back from JSON data (ValueError or TypeError if it is not what we wrote);
+    `plain`: the JSON text held no `$`, so no value in it is tagged and the front matter is taken as it is."""
     if not isinstance(data, list) or len(data) != len(META_FIELDS):
         raise ValueError("bad meta")
     values = dict(zip(META_FIELDS, data, strict=True))
     values["date"] = dt.datetime.fromisoformat(values["date"]) if values["date"] else None
     values["front"] = values["front"] if plain else decode_value(values["front"])
-    values["where"] = {str(k): (int(v[0]), int(v[1])) for k, v in values["where"].items()}
+    values["where"] = {k: (line, col) for k, (line, col) in values["where"].items()}  # JSON's keys are text
     values["tags"], values["categories"] = tuple(values["tags"]), tuple(values["categories"])
     meta = Meta(**values)
-    if not isinstance(meta.front, dict) or not all(isinstance(t, str) for t in meta.tags):
+    "".join(meta.tags)  # a TypeError (the file is not what we wrote) unless every tag is text
+    if not isinstance(meta.front, dict):
         raise ValueError("bad meta")
     return meta
 
@@ -269,6 +270,7 @@ class DocumentRecord:
     summary: Summary
     liquid_reads: tuple[str, ...] = ()  # the parts of the site its Liquid read (jekyll.model.FACETS)
     url: str = ""  # its URL (the same file under the same config has the same one)
+    fact: str = ""  # the hash of what templates read of it that comes from it alone (pages.document_fact)
 
 
 @dataclass(frozen=True)
@@ -288,7 +290,7 @@ class BuildState:
     documents: dict[str, DocumentRecord] = field(default_factory=dict)
     pages: dict[str, PageRecord] = field(default_factory=dict)
     images: dict[str, list[Any]] = field(default_factory=dict)
-    lines: dict[int, str] = field(default_factory=dict)  # id(record) → its line in the file it came from
+    lines: dict[int, bytes] = field(default_factory=dict)  # id(record) → its line in the file it came from
     # (and IMAGES_LINE → the images line, written back as it was when the images are the same)
 
 
@@ -300,6 +302,8 @@ def state_path(root: Path) -> Path:
 
 
 def _notes(data: Any) -> tuple[Diagnostic, ...]:
+    if not data:  # most documents have none: no generator for them
+        return ()
     return tuple(
         Diagnostic(str(p), int(ln), int(c), str(m), "warning" if s == "warning" else "error") for p, ln, c, m, s in data
     )
@@ -333,14 +337,17 @@ def _encode_document(record: DocumentRecord) -> list[Any]:
         ],
         list(record.liquid_reads),
         record.url,
+        record.fact,
     ]
 
 
 def _decode_document(data: Any, plain: bool = False) -> DocumentRecord:
-    stat, file_digest, config, meta, liquid, key, notes, summary, reads, url = data
+    stat, file_digest, config, meta, liquid, key, notes, summary, reads, url, *kept = data
+    fact = kept[0] if kept else ""  # a line written before facts were kept: the build works it out again
     mode, title_text, title_html, excerpt, description, words, cjk, has_math, labels, diagnostics = summary
-    texts = (file_digest, config, liquid, key, mode, title_text, title_html, excerpt, description, url)
-    if not all(isinstance(t, str) for t in texts) or not isinstance(words, int) or not isinstance(cjk, int):
+    texts = (file_digest, config, liquid, key, mode, title_text, title_html, excerpt, description, url, fact)
+    "".join(texts)  # a TypeError (caught by load_state) unless each is text: one C call, not a generator
+    if not isinstance(words, int) or not isinstance(cjk, int):
         raise ValueError("bad record")
     finished = Summary(
         mode,
@@ -354,7 +361,7 @@ def _decode_document(data: Any, plain: bool = False) -> DocumentRecord:
         bool(labels),
         _notes(diagnostics),
     )
-    size, mtime, inode = (int(x) for x in stat)
+    size, mtime, inode = map(int, stat)
     return DocumentRecord(
         (size, mtime, inode),
         file_digest,
@@ -364,8 +371,9 @@ def _decode_document(data: Any, plain: bool = False) -> DocumentRecord:
         key,
         _notes(notes),
         finished,
-        tuple(str(r) for r in reads),
+        tuple(map(str, reads)),
         url,
+        fact,
     )
 
 
@@ -380,7 +388,7 @@ def load_state(root: Path | None) -> BuildState:
         return BuildState()
     state = BuildState()
     try:
-        lines = state_path(root).read_text(encoding="utf-8").split("\n")
+        lines = state_path(root).read_bytes().split(b"\n")  # bytes: a kept line is written back unencoded
         header = json.loads(lines[0])
         if header != {"format": FORMAT, "version": __version__}:
             return BuildState()
@@ -392,11 +400,11 @@ def load_state(root: Path | None) -> BuildState:
     return state
 
 
-def _load_line(state: BuildState, line: str) -> None:
+def _load_line(state: BuildState, line: bytes) -> None:
     """One line of the state file into the state."""
     kind, name, value = json.loads(line)
     if kind == "d":
-        record = _decode_document(value, "$" not in line)
+        record = _decode_document(value, b"$" not in line)
         state.documents[name] = record
         state.lines[id(record)] = line
     elif kind == "pages":
@@ -413,17 +421,19 @@ def save_state(root: Path | None, state: BuildState, previous: BuildState | None
     if root is None:
         return
     kept = previous.lines if previous else {}
-    lines = [json.dumps({"format": FORMAT, "version": __version__})]
+    lines = [_json_line({"format": FORMAT, "version": __version__})]
     for name, record in state.documents.items():
         line = kept.get(id(record))
-        lines.append(
-            line if line is not None else json.dumps(["d", name, _encode_document(record)], ensure_ascii=False)
-        )
+        lines.append(line if line is not None else _json_line(["d", name, _encode_document(record)]))
     pages = {k: [v.fingerprint, list(v.facets), v.size, v.mtime_ns] for k, v in state.pages.items()}
-    lines.append(json.dumps(["pages", "", pages], ensure_ascii=False))
+    lines.append(_json_line(["pages", "", pages]))
     same_images = previous is not None and IMAGES_LINE in kept and previous.images == state.images
-    lines.append(kept[IMAGES_LINE] if same_images else json.dumps(["images", "", state.images], ensure_ascii=False))
-    write_atomic(state_path(root), ("\n".join(lines) + "\n").encode("utf-8"))
+    lines.append(kept[IMAGES_LINE] if same_images else _json_line(["images", "", state.images]))
+    write_atomic(state_path(root), b"\n".join(lines) + b"\n")
+
+
+def _json_line(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
 
 # -- the last build's stamp: enough to see that nothing at all changed ------------------------

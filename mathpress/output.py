@@ -419,14 +419,14 @@ def _sync(
         with contextlib.suppress(FileNotFoundError):  # a listing may name a file that is not there
             os.unlink(os.path.join(staging, rel))
     made: set[str] = set()
+    base = os.path.join(staging, "")  # rel is a plain relative path (checked in publish)
     for rel, content in files.items():
-        target = os.path.join(staging, rel)  # rel is a plain relative path (checked in publish)
-        old = present.get(rel)
         if rel not in changed:
-            if old is None or old[2] != current[rel][2]:
-                _replace_with_link(target, os.path.join(output, rel), made)
+            old = present.get(rel)
+            if old is None or old[2] != current[rel][2]:  # else the staging tree holds it already
+                _replace_with_link(base + rel, os.path.join(output, rel), made)
             continue
-        _write(target, content, made)
+        _write(base + rel, content, made)
     _prune_empty_dirs(staging, gone)
 
 

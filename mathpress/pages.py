@@ -60,28 +60,18 @@ class SiteView:
 # -- facts -----------------------------------------------------------------------------------
 
 
-def post_fact(post: Post) -> str:
+def post_fact(post: Post, own: str = "") -> str:
     """A hash of everything a template can read from a post but its body (pages that read bodies
-    depend on render keys: their own post's, or every post's through the `bodies` facet)."""
+    depend on render keys: their own post's, or every post's through the `bodies` facet).
+
+    `own` is the post's document_fact when the build state kept it; the rest is where the site put
+    the post (its URL, its tags' slugs, whether it is due) and its cover's picture."""
     cover = post.cover
-    fields = [
-        post.source,
-        post.kind,
-        post.title,
-        post.title_html,
+    placed = [
         post.url,
         post.output,
-        post.date.isoformat() if post.date else "",
         [[t.name, t.slug] for t in post.tags],
-        list(post.categories),
-        post.author,
-        post.layout,
-        post.draft,
         post.future,
-        post.description,
-        post.reading_minutes,
-        post.has_math,
-        post.front,
         [
             cover.src,
             cover.alt,
@@ -92,6 +82,27 @@ def post_fact(post: Post) -> str:
         ]
         if cover
         else None,
+    ]
+    return digest(own or document_fact(post), repr(placed))
+
+
+def document_fact(post: Post) -> str:
+    """The part of a post's fact that comes from its document alone (its front matter and its render),
+    so the build state can keep it with the document's record."""
+    fields = [
+        post.source,
+        post.kind,
+        post.title,
+        post.title_html,
+        post.date.isoformat() if post.date else "",
+        list(post.categories),
+        post.author,
+        post.layout,
+        post.draft,
+        post.description,
+        post.reading_minutes,
+        post.has_math,
+        post.front,
     ]
     # repr: a deterministic text of dates, dicts and tuples alike, and fast; the excerpt (with its typeset
     # math, kilobytes) is hashed as it is, which costs a fifth of its repr

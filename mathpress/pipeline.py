@@ -57,7 +57,7 @@ from .math.spans import MathSpan, mathjax_markup, plain_text, protect, restore
 from .math.typeset import mathml_markup, page_markup
 from .meta import Meta, read_meta
 from .output import Cached, Content, PublishReport, publish, read_content
-from .pages import PageResults, facet_hashes, page_jobs, post_fact, record_written, render_pages
+from .pages import PageResults, document_fact, facet_hashes, page_jobs, post_fact, record_written, render_pages
 from .site import (
     Body,
     Cover,
@@ -288,7 +288,7 @@ def _assemble(
     """The Site from the rendered documents, and its pages (only those whose inputs changed are rendered)."""
     posts = _make_posts(read, planned, rendered, config, options, cache, new, findings)
     site = assemble(config, [p for p in posts if p.kind == "post"], [p for p in posts if p.kind == "page"])
-    facts = {post.source: post_fact(post) for post in posts}
+    facts = {post.source: post_fact(post, new.documents[post.source].fact) for post in posts}
     env = templates.make_environment(config)
     feed_mathml = _feed_mathml(site, cache, workers)
     findings.add(_feed_problems(site, cache, feed_mathml))
@@ -795,10 +795,10 @@ def _make_posts(
         findings.add(summary.diagnostics)
         cover = _with_picture(rendered.covers[entry.meta.source], rendered.pictures)
         body = Body(_body_loader(cache, plan.key, render))
-        posts.append(_post(entry.meta, plan.key, summary, planned.urls[entry.meta.source], tags, cover, now, body))
-        new.documents[entry.meta.source] = document_record(
-            entry, plan, summary, config_key, planned.urls[entry.meta.source]
-        )
+        post = _post(entry.meta, plan.key, summary, planned.urls[entry.meta.source], tags, cover, now, body)
+        posts.append(post)
+        record = document_record(entry, plan, summary, config_key, planned.urls[entry.meta.source])
+        new.documents[entry.meta.source] = record if record.fact else replace(record, fact=document_fact(post))
     return posts
 
 

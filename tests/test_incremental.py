@@ -211,6 +211,30 @@ def test_editing_one_post_renders_it_and_only_the_pages_that_show_it(tmp_path: P
     assert report.pages_rendered == 2
 
 
+def test_post_facts_kept_in_the_state_agree_with_facts_worked_out_again(tmp_path: Path) -> None:
+    """Each document's record keeps the part of its post's fact that comes from the document alone. A state
+    written before it did (ten fields a record) still loads: the facts worked out again are the kept ones,
+    so a body edit renders the same two pages either way, and the next build keeps them again."""
+    root = starting_site(tmp_path / "site")
+    build_site(root)
+    state = root / CACHE_DIR / "state.json"
+    records = [json.loads(line) for line in state.read_text(encoding="utf-8").splitlines()[1:]]
+    documents = [r for r in records if r[0] == "d"]
+    assert len(documents) == 26 and all(len(r[2]) == 11 and len(r[2][10]) == 64 for r in documents)
+    kept = {r[1]: r[2][10] for r in documents}
+    older = [json.dumps([*r[:2], r[2][:10]] if r[0] == "d" else r, ensure_ascii=False) for r in records]
+    state.write_text("\n".join([state.read_text(encoding="utf-8").splitlines()[0], *older]) + "\n", encoding="utf-8")
+    for body in ("A first new last line.", "A second new last line."):
+        path = root / "content/posts/2024-03-10-p10.md"
+        path.write_text(path.read_text().replace("More.", f"More. {body}"))
+        report = build_site(root)
+        assert (report.documents_rendered, report.pages_rendered) == (1, 2)
+    again = [json.loads(line) for line in state.read_text(encoding="utf-8").splitlines()[1:]]
+    assert {r[1]: r[2][10] for r in again if r[0] == "d" and r[1] != "content/posts/2024-03-10-p10.md"} == {
+        name: fact for name, fact in kept.items() if name != "content/posts/2024-03-10-p10.md"
+    }
+
+
 def test_retitling_a_post_rerenders_the_listings_that_show_it(tmp_path: Path) -> None:
     root = starting_site(tmp_path / "site")
     build_site(root)

@@ -13,7 +13,6 @@ would typeset in turn: `loaded()` tells workers.can_fork so.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import functools
 import hashlib
@@ -121,6 +120,8 @@ class _Engine:
     """One V8 context with MathJax loaded; used from one thread at a time."""
 
     def __init__(self) -> None:
+        import asyncio  # here, not at the top: a build whose math is all cached never starts an engine
+
         from py_mini_racer import mini_racer
 
         self.pid = os.getpid()
