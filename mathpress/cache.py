@@ -36,9 +36,12 @@ FORMAT = 10  # 10: MathJax's MathML and SVG on spans, titles rendered with the b
 
 def digest(*parts: str | bytes) -> str:
     """A SHA-256 hex digest of several strings or byte strings."""
-    datas = [part.encode() if isinstance(part, str) else part for part in parts]
-    # each part with its length in front, hashed in one call (listings hash thousands of parts)
-    return hashlib.sha256(b"".join(len(data).to_bytes(8, "little") + data for data in datas)).hexdigest()
+    hashed = hashlib.sha256()
+    for part in parts:  # each part with its length in front
+        data = part.encode() if isinstance(part, str) else part
+        hashed.update(len(data).to_bytes(8, "little"))
+        hashed.update(data)
+    return hashed.hexdigest()
 
 
 def render_key(job: RenderInput) -> str:
