@@ -191,7 +191,7 @@ def test_own_mathjax_script_is_dropped_with_a_warning() -> None:
     assert "MathJax.js" not in result.text
     assert [str(d) for d in result.diagnostics] == [
         "content/posts/x.md:6:1: warning: this post loads its own math renderer; "
-        "the script is dropped (the layout loads MathJax)"
+        "the script is dropped (mathpress shows the math itself)"
     ]
     assert "<script>var" in protect("<script>var a = 1;</script>").text
 

@@ -334,7 +334,7 @@ class _Scanner:
             end = close.end() if close else stop
             if name == "script" and MATH_LOADER.search(text, at, end):
                 self._note(
-                    at, "this post loads its own math renderer; the script is dropped (the layout loads MathJax)"
+                    at, "this post loads its own math renderer; the script is dropped (mathpress shows the math itself)"
                 )
                 return end, ""
         return end, None
