@@ -128,7 +128,10 @@ def tell_stderr(message: str) -> None:
     print(f"mathpress: {message}", file=sys.stderr, flush=True)
 
 
-GC_THRESHOLD = 100_000  # allocations between young collections during a build (Python's default: 700)
+# Allocations between young collections during a build (Python's default: 700). At 10**5, young
+# collections still cost a one-post edit at 5,000 posts about 40 ms; at 10**6 a cold build of 1,000
+# posts with --jobs 1 peaked at 231 MB instead of 229 MB (a build makes little cyclic garbage).
+GC_THRESHOLD = 1_000_000
 
 
 @contextlib.contextmanager
