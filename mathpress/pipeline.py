@@ -797,17 +797,18 @@ def _make_posts(
         body = Body(_body_loader(cache, plan.key, render))
         post = _post(entry.meta, plan.key, summary, planned.urls[entry.meta.source], tags, cover, now, body)
         posts.append(post)
-        record = document_record(entry, plan, summary, config_key, planned.urls[entry.meta.source])
-        new.documents[entry.meta.source] = record if record.fact else replace(record, fact=document_fact(post))
+        new.documents[entry.meta.source] = document_record(entry, plan, summary, config_key, post)
     return posts
 
 
-def document_record(entry: _Entry, plan: _Planned, summary: Summary, config_key: str, url: str) -> DocumentRecord:
-    """What the next build needs to know of one document (the last build's record when nothing changed)."""
+def document_record(entry: _Entry, plan: _Planned, summary: Summary, config_key: str, post: Post) -> DocumentRecord:
+    """What the next build needs to know of one document (the last build's record when nothing changed),
+    with the part of its post's fact that comes from the document alone."""
     old = entry.record
+    url = post.url
     now = (plan.key, plan.liquid, plan.reads, url)
     if old is not None and (old.render_key, old.liquid, old.liquid_reads, old.url) == now and old.summary is summary:
-        return old
+        return old if old.fact else replace(old, fact=document_fact(post))  # a line written before facts were kept
     item = entry.item
     return DocumentRecord(
         item.stat,
@@ -820,6 +821,7 @@ def document_record(entry: _Entry, plan: _Planned, summary: Summary, config_key:
         summary,
         plan.reads,
         url,
+        document_fact(post),
     )
 
 

@@ -199,7 +199,7 @@ def _update_documents(built: Built, fresh: Sequence[_Entry]) -> Update | None:
     if pages is None:
         return None
     written, records, pages_rendered = pages
-    state = _next_state(built, fresh, planned, summaries, records)
+    state = _next_state(built, fresh, planned, summaries, replaced, records)
     entries = {e.item.rel: e for e in fresh}
     plans = {e.item.rel: p for e, p in zip(fresh, planned, strict=True)}
     kept = built.read.entries
@@ -343,14 +343,14 @@ def _next_state(
     fresh: Sequence[_Entry],
     planned: Sequence[_Planned],
     summaries: Sequence[Summary],
+    posts: Mapping[str, Post],
     records: dict[str, PageRecord],
 ) -> BuildState:
     """The build state with the edited documents and the pages just checked or written."""
     config_key = built.config.fingerprint()
     documents = dict(built.state.documents)
     for entry, plan, summary in zip(fresh, planned, summaries, strict=True):
-        url = built.planned.urls[entry.meta.source]
-        documents[entry.meta.source] = document_record(entry, plan, summary, config_key, url)
+        documents[entry.meta.source] = document_record(entry, plan, summary, config_key, posts[entry.meta.source])
     return BuildState(documents, {**built.state.pages, **records}, built.state.images)
 
 
