@@ -106,7 +106,7 @@ class RenderCache:
 def store_rendered(folder: Path, key: str, rendered: Rendered) -> None:
     """Write one render into a cache folder (workers call this themselves)."""
     data = {"key": key, "format": FORMAT, **rendered_to_json(rendered)}
-    write_atomic(folder / key[:2] / f"{key}.json", json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    write_atomic(folder / key[:2] / f"{key}.json", _json_bytes(data))
 
 
 def rendered_to_json(rendered: Rendered) -> dict[str, Any]:
@@ -231,7 +231,7 @@ def decode_meta(data: Any, plain: bool = False) -> Meta:
     values = dict(zip(META_FIELDS, data, strict=True))
     values["date"] = dt.datetime.fromisoformat(values["date"]) if values["date"] else None
     values["front"] = values["front"] if plain else decode_value(values["front"])
-    values["where"] = {k: (line, col) for k, (line, col) in values["where"].items()}  # JSON's keys are text
+    values["where"] = {k: (int(line), int(col)) for k, (line, col) in values["where"].items()}  # keys: JSON text
     values["tags"], values["categories"] = tuple(values["tags"]), tuple(values["categories"])
     meta = Meta(**values)
     "".join(meta.tags)  # a TypeError (the file is not what we wrote) unless every tag is text
@@ -424,18 +424,19 @@ def save_state(root: Path | None, state: BuildState, previous: BuildState | None
     if root is None:
         return
     kept = previous.lines if previous else {}
-    lines = [_json_line({"format": FORMAT, "version": __version__})]
+    lines = [_json_bytes({"format": FORMAT, "version": __version__})]
     for name, record in state.documents.items():
         line = kept.get(id(record))
-        lines.append(line if line is not None else _json_line(["d", name, _encode_document(record)]))
+        lines.append(line if line is not None else _json_bytes(["d", name, _encode_document(record)]))
     pages = {k: [v.fingerprint, list(v.facets), v.size, v.mtime_ns] for k, v in state.pages.items()}
-    lines.append(_json_line(["pages", "", pages]))
+    lines.append(_json_bytes(["pages", "", pages]))
     same_images = previous is not None and IMAGES_LINE in kept and previous.images == state.images
-    lines.append(kept[IMAGES_LINE] if same_images else _json_line(["images", "", state.images]))
+    lines.append(kept[IMAGES_LINE] if same_images else _json_bytes(["images", "", state.images]))
     write_atomic(state_path(root), b"\n".join(lines) + b"\n")
 
 
-def _json_line(data: Any) -> bytes:
+def _json_bytes(data: Any) -> bytes:
+    """JSON as UTF-8, non-ASCII text as it is (the cache's files and the state's lines)."""
     return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
 
@@ -499,4 +500,4 @@ def save_stamp(root: Path | None, stamp: BuildStamp | None) -> None:
         "next_change": stamp.next_change,
         "folders": stamp.folders,
     }
-    write_atomic(stamp_path(root), json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    write_atomic(stamp_path(root), _json_bytes(data))
