@@ -176,3 +176,16 @@ def test_the_engine_starts_and_typesets_inside_a_running_asyncio_loop() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert (out.returncode, out.stdout.strip()) == (0, "1"), out.stderr[-2000:]
+
+
+def test_an_engine_started_on_a_thread_that_ended_closes_cleanly_at_exit() -> None:
+    # The dev server's and `build --watch`'s builder thread starts the engine; the process exits from the
+    # main thread after that thread ended. V8's context freed there crashed the process (SIGSEGV).
+    code = (
+        "import threading; from mathpress.math import engine\n"
+        "def work():\n"
+        "    print(engine.typeset([(r'\\nosuchmacro x', False)], engine.Settings())[0].undefined)\n"
+        "thread = threading.Thread(target=work); thread.start(); thread.join()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert (out.returncode, out.stdout.strip()) == (0, "('\\\\nosuchmacro',)"), out.stderr[-2000:]

@@ -14,19 +14,22 @@ would typeset in turn: `loaded()` tells workers.can_fork so.
 from __future__ import annotations
 
 import atexit
+import concurrent.futures
 import functools
 import hashlib
 import json
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .macros import MacroDefinition
+
+T = TypeVar("T")
 
 VENDORED = Path(str(files("mathpress.math") / "mathjax"))
 MATHJAX_VERSION = (VENDORED / "VERSION").read_text(encoding="utf-8").strip()
@@ -132,8 +135,11 @@ class _Engine:
         self.loop = asyncio.new_event_loop()
         self.loop_thread = threading.Thread(target=self.loop.run_forever, name="mathpress-engine", daemon=True)
         self.loop_thread.start()
+        # V8's context is made and freed on that thread, which lives as long as the engine: freed on
+        # another thread after the one that made it had ended (the dev server's and `build --watch`'s
+        # builder thread, at exit), it crashed the process.
         self.context = mini_racer(self.loop)
-        self.racer = self.context.__enter__()
+        self.racer = self._on_loop(self.context.__enter__)
         atexit.register(self.close)  # V8 torn down by the interpreter's exit can hang it
         try:
             self._load()
@@ -184,6 +190,19 @@ class _Engine:
             self._check_process()
             return str(self.racer.eval(f"mathpress.stylesheet({json.dumps(json.dumps(settings.as_json()))})"))
 
+    def _on_loop(self, call: Callable[[], T]) -> T:
+        """Run a call on the engine's own thread; its result."""
+        result: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                result.set_result(call())
+            except BaseException as exc:  # handed to the caller, who raises it
+                result.set_exception(exc)
+
+        self.loop.call_soon_threadsafe(run)
+        return result.result()
+
     def _check_process(self) -> None:
         """A forked child has V8's memory but not its threads: it must start its own engine."""
         if os.getpid() != self.pid:
@@ -192,7 +211,7 @@ class _Engine:
     def close(self) -> None:
         """Tear V8 down while the interpreter still runs."""
         if os.getpid() == self.pid and self.loop_thread.is_alive():
-            self.context.__exit__(None, None, None)
+            self._on_loop(lambda: self.context.__exit__(None, None, None))
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.loop_thread.join()
             self.loop.close()
