@@ -4,6 +4,7 @@
     python benchmarks/run.py [--posts 1000 5000 10000] [--runs 3]
                              [--tools mathpress hugo pelican] [--work DIR]
                              [--jobs N] [--edit middle|newest] [--write] [--profile]
+                             [--serve SAVES] [--watch SAVES] [--mathheavy]
 
 For each corpus size it generates the same posts as a mathpress, a Hugo and a Pelican
 site (benchmarks/gen_corpus.py, cached in the work folder between runs), then, RUNS
@@ -14,6 +15,8 @@ times, interleaved so that slow drift of a noisy machine hits every tool alike:
              one edit  a sentence appended to one post's body; lists the output files that changed
              template  SITE/templates/post.html = the theme's post.html with an HTML comment
                        added inside its last block (so every post page's bytes change)
+  (--watch)  watch     `build --watch` started on the warm site; SAVES times a paragraph appended to
+                       the edited post, each timed from the end of the write until its page holds it
   hugo       cold      no output folder, empty --cacheDir
   pelican    cold      no output folder, no content cache
 
@@ -51,7 +54,9 @@ import os
 import platform
 import random
 import re
+import secrets
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -501,6 +506,7 @@ class SizeResult:
     run_loads: list[float] = field(default_factory=list)  # 1-minute load average as each run began
     tainted_runs: list[int] = field(default_factory=list)  # runs during which mathpress's sources changed
     serve: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # tool → save kind → seconds
+    watch: list[float] = field(default_factory=list)  # `build --watch`: seconds from a save to its page written
     mathheavy: dict[str, Any] = field(default_factory=dict)  # benchmarks/mathheavy.py's Result, as a dict
 
     def add(self, key: str, m: Measure) -> None:
@@ -635,11 +641,68 @@ def bench_size(
                 f"{m.rss_tree_kib / 1024:7.0f} MiB tree RSS",
                 flush=True,
             )
+    if "mathpress" in tools and args.watch:
+        assert post is not None and original is not None
+        page = root / "mathpress" / "out" / result.edit_changed[-1][0]  # the page the one-post edit rewrote
+        result.watch = bench_watch(tools["mathpress"], sites["mathpress"], root / "mathpress" / "out", post, page, args)
+        print(f"  [{n} posts] mathpress build --watch, one-post edit: {summarize_seconds(result.watch)}", flush=True)
     if "mathpress" in tools:
         (root / "mathpress" / "edited-post.orig").unlink(missing_ok=True)
     if args.serve:
         bench_serve(result, n, sites, tools, args.serve, root / "logs")
     return result
+
+
+WATCH_START_TIMEOUT = 1800.0  # its first build (a full pass over a warm cache)
+WATCH_SAVE_TIMEOUT = 60.0
+WATCH_SETTLE = 0.4  # seconds between saves: the watchers are quiet again
+
+
+def bench_watch(
+    command: list[str], site: Path, out: Path, post: Path, page: Path, args: argparse.Namespace
+) -> list[float]:
+    """`build --watch` on the warm site: for each of `args.watch` saves, the seconds from the end of the
+    write (a paragraph with a fresh marker appended to the post) until the post's page holds the marker."""
+    watch = [*command, "build", "--watch", "--source", str(site), "--output", str(out)]
+    if args.jobs:
+        watch += ["--jobs", str(args.jobs)]
+    original = post.read_bytes()
+    process = subprocess.Popen(watch, cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    samples: list[float] = []
+    try:
+        started = time.monotonic()
+        assert process.stdout is not None
+        for line in process.stdout:  # the first build, then "watching ..."
+            if " watching " in line:
+                break
+            if time.monotonic() - started > WATCH_START_TIMEOUT:
+                raise BenchError("build --watch did not start watching")
+        else:
+            raise BenchError(f"build --watch stopped before watching: {' '.join(watch)}")
+        threading.Thread(target=process.stdout.read, daemon=True).start()  # keep its pipe drained
+        for save in range(args.watch):
+            marker = f"watchmark{save}x{secrets.token_hex(4)}".encode()
+            post.write_bytes(original + b"\n\nA paragraph saved by the benchmark: " + marker + b".\n")
+            written = time.monotonic()
+            while marker not in page.read_bytes():
+                if time.monotonic() - written > WATCH_SAVE_TIMEOUT:
+                    raise BenchError(f"build --watch never wrote save {save} into {page}")
+                time.sleep(0.002)
+            samples.append(time.monotonic() - written)
+            time.sleep(WATCH_SETTLE)
+    finally:
+        post.write_bytes(original)
+        process.send_signal(signal.SIGINT)
+        process.wait(60)
+    return samples
+
+
+def summarize_seconds(values: list[float]) -> str:
+    """Median and range of some timings, in milliseconds."""
+    if not values:
+        return "—"
+    low, high = min(values) * 1000, max(values) * 1000
+    return f"{statistics.median(values) * 1000:.0f} ms ({low:.0f}–{high:.0f}, n={len(values)})"
 
 
 def bench_serve(
@@ -864,6 +927,14 @@ def report(
             (lt(x, 2.2) if is_10k else None),
         )
 
+    if any(r.watch for r in results):
+        at_5k = next((statistics.median(r.watch) for r in results if r.posts == 5000 and r.watch), None)
+        row(
+            "mathpress build --watch: one-post edit, save to page written",
+            [summarize_seconds(r.watch) for r in results],
+            "≤ 1 s",
+            lt(at_5k, 1.0),
+        )
     serve_rows(results, row)
     counts = ", ".join(f"{runs[n]} at {n:,} posts" for n in sizes)
     lines = [
@@ -1098,6 +1169,13 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         metavar="SAVES",
         help="also time save to screen in each dev server (mathpress, hugo) with Chromium: SAVES saves of each kind",
+    )
+    ap.add_argument(
+        "--watch",
+        type=int,
+        default=0,
+        metavar="SAVES",
+        help="also time `mathpress build --watch` on the warm site: SAVES one-post edits, save to page written",
     )
     ap.add_argument(
         "--mathheavy", action="store_true", help="also run benchmarks/mathheavy.py (math-heavy posts against words)"

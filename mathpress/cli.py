@@ -134,6 +134,12 @@ def _build_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--quiet", action="store_true", help="print only warnings and errors")
     command.add_argument("--jobs", type=int, default=0, help="worker processes (default: all cores)")
     command.add_argument("--no-cache", action="store_true", help="ignore and do not write .mathpress-cache/")
+    command.add_argument(
+        "--watch",
+        action="store_true",
+        help="after building, rebuild on every save until Ctrl-C, as `jekyll build --watch` (a save that leaves "
+        "a post in its place rewrites only the pages that show it; a failed build keeps the last good output)",
+    )
 
 
 def _visibility_arguments(command: argparse.ArgumentParser) -> None:
@@ -243,6 +249,10 @@ def _dispatch(options: argparse.Namespace) -> int:
         jobs=options.jobs,
         use_cache=not options.no_cache,
     )
+    if options.watch:
+        from .watch import watch
+
+        return watch(settings, options.quiet)
     counter = TerminalProgress() if sys.stderr.isatty() and not options.quiet else None
     try:
         report = _build(settings, counter)

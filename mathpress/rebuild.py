@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from . import clock, feeds
+from .baseline import beyond, diagnostic_key
 from .cache import BuildState, PageRecord, Summary
 from .config import Config
 from .content import Asset, SourceFile, parse_document, read_source
@@ -175,7 +176,7 @@ def _update_documents(built: Built, fresh: Sequence[_Entry]) -> Update | None:
     summaries, rendered = _render(fresh, planned, built.cache, config, render, 1, None)
     for summary in summaries:
         findings.add(summary.diagnostics)
-    if any(d.severity == "error" for d in findings.items):
+    if _stops(built.options, findings.items):
         return None  # a full build reports the errors the way it always does
     tags = {slug: Tag(name, slug) for slug, name in built.planned.names.items()}
     assembled = built.assembled
@@ -192,7 +193,7 @@ def _update_documents(built: Built, fresh: Sequence[_Entry]) -> Update | None:
     else:
         hashes = facet_hashes(site, facts)
     feed = _feed_finish(built, site, set(replaced), findings)
-    if any(d.severity == "error" for d in findings.items):
+    if _stops(built.options, findings.items):
         return None
     outputs = _affected(built, site, set(replaced), {n for n in hashes if hashes[n] != assembled.hashes.get(n)})
     pages = _render_affected(built, site, facts, hashes, outputs, feed)
@@ -219,6 +220,13 @@ def _update_documents(built: Built, fresh: Sequence[_Entry]) -> Update | None:
         state=state,
     )
     return Update(following, written, tuple(findings.items), rendered, pages_rendered)
+
+
+def _stops(options: BuildOptions, found: Sequence[Diagnostic]) -> bool:
+    """Whether these diagnostics fail the build: an error, or (--strict) a warning the baseline does not accept."""
+    if any(d.severity == "error" for d in found):
+        return True
+    return options.strict and bool(beyond(found, diagnostic_key, options.accepted))
 
 
 def _replace_posts(site: Site, replaced: dict[str, Post]) -> Site:

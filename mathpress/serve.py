@@ -61,6 +61,7 @@ KEEPALIVE_SECONDS = 15.0
 EVENTS_PATH = "/__mathpress/events"
 STATUS_PATH = "/__mathpress/status"
 HTTP_THREAD = "http"
+KEEPS = "still serving the last good build"  # after a failed build
 LOCAL_NAMES = ("localhost", "127.0.0.1", "[::1]")
 HTML_TYPE = "text/html; charset=utf-8"
 CONTENT_TYPES: Mapping[str, str] = MappingProxyType(
@@ -620,9 +621,13 @@ def error_lines(exc: Exception) -> tuple[str, ...]:
 class Builder:
     """Turns batches of changed paths into builds; after startup, only its thread calls build()."""
 
-    def __init__(self, options: BuildOptions, live: Live) -> None:
+    def __init__(
+        self, options: BuildOptions, live: Live, tell: Callable[[str], None] | None = None, keeps: str = KEEPS
+    ) -> None:
         self.options = options
         self.live = live
+        self.tell = tell or say  # the terminal's progress lines (`build --watch --quiet`: none)
+        self.keeps = keeps  # what a failed build leaves, for the terminal
         self.hashes = FileHashes(options.source.resolve())
         self.address: tuple[str, str] | None = None  # base path and address from site.yml; dropped when it changes
         self.built: Built | None = None  # the last good build, kept to update in place
@@ -640,10 +645,10 @@ class Builder:
         if not changed:
             self.live.skip()
             saved = [path.relative_to(self.hashes.root).as_posix() for path in paths]
-            say(f"saved without changes: {short_list(saved)}; not rebuilding")
+            self.tell(f"saved without changes: {short_list(saved)}; not rebuilding")
             return
         kinds = sorted({change_kind(rel) for rel in changed})
-        say(f"{' and '.join(kinds)} changed: {short_list(changed)}; rebuilding")
+        self.tell(f"{' and '.join(kinds)} changed: {short_list(changed)}; rebuilding")
         if "config" in kinds:
             self.address = None
         self.rebuild(changed)
@@ -670,9 +675,9 @@ class Builder:
         new = self.current_address(address)
         self.live.built((), done.written, *new)
         how = "built" if done.full else "updated"
-        say(f"{how} in {time.perf_counter() - started:.2f} s: {len(done.written)} written or removed")
+        self.tell(f"{how} in {time.perf_counter() - started:.2f} s: {len(done.written)} written or removed")
         if new[0] != address[0]:
-            say(f"the base path is now {new[0]}")
+            self.tell(f"the base path is now {new[0]}")
 
     def failed(self, exc: Exception, address: tuple[str, str]) -> None:
         """Report a failed build; the last good build stays up, with the errors over it."""
@@ -680,7 +685,7 @@ class Builder:
         for line in errors:
             print(line, file=sys.stderr, flush=True)
         self.live.built(errors, (), *address)
-        say(f"build failed ({len(errors)} error(s)); still serving the last good build")
+        self.tell(f"build failed ({len(errors)} error(s)); {self.keeps}")
 
     def current_address(self, fallback: tuple[str, str]) -> tuple[str, str]:
         """The base path and address of site.yml as just built, read again after site.yml changed."""

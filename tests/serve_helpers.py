@@ -37,8 +37,10 @@ class Response:
 class Served:
     """A `serve` subprocess, its output lines (stdout and stderr together) and raw HTTP access."""
 
-    def __init__(self, source: Path, *args: str, port: int = 0) -> None:
-        command = [sys.executable, str(REPO / "build.py"), "serve", "--source", str(source), "--port", str(port), *args]
+    def __init__(self, source: Path, *args: str, port: int = 0, command: tuple[str, ...] = ()) -> None:
+        """`serve` on a free port; with `command` (e.g. `build --watch`), that command instead."""
+        given = command or ("serve", "--port", str(port))
+        command = [sys.executable, str(REPO / "build.py"), *given, "--source", str(source), *args]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO)}
         self.process = subprocess.Popen(
             command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8"
