@@ -4,7 +4,7 @@
     python benchmarks/run.py [--posts 1000 5000 10000] [--runs 3]
                              [--tools mathpress hugo pelican] [--work DIR]
                              [--jobs N] [--edit middle|newest] [--write] [--profile]
-                             [--serve SAVES] [--watch SAVES] [--mathheavy]
+                             [--serve SAVES] [--watch SAVES] [--render build|mathml|mathjax] [--mathheavy]
 
 For each corpus size it generates the same posts as a mathpress, a Hugo and a Pelican
 site (benchmarks/gen_corpus.py, cached in the work folder between runs), then, RUNS
@@ -16,7 +16,8 @@ times, interleaved so that slow drift of a noisy machine hits every tool alike:
              template  SITE/templates/post.html = the theme's post.html with an HTML comment
                        added inside its last block (so every post page's bytes change)
   (--watch)  watch     `build --watch` started on the warm site; SAVES times a paragraph appended to
-                       the edited post, each timed from the end of the write until its page holds it
+                       the edited post (with a new span), each timed from the end of the write until
+                       its page holds it
   hugo       cold      no output folder, empty --cacheDir
   pelican    cold      no output folder, no content cache
 
@@ -524,6 +525,11 @@ def edited_template(run: int) -> str:
     return text + "\n" + comment
 
 
+def mathpress_site_yml(render: str) -> str:
+    """The mathpress site's config; with --render, its `math.render` (else the default, browser MathJax)."""
+    return MATHPRESS_SITE_YML + (f"math:\n  render: {render}\n" if render else "")
+
+
 def reset_mathpress_site(site: Path, post: Path, original: bytes) -> None:
     post.write_bytes(original)
     shutil.rmtree(site / "templates", ignore_errors=True)
@@ -555,6 +561,7 @@ def bench_size(
             site = sites["mathpress"]
             out = root / "mathpress" / "out"
             reset_mathpress_site(site, post, original)
+            (site / "site.yml").write_text(mathpress_site_yml(args.render), encoding="utf-8")
             base = [*tools["mathpress"], "build", "--source", str(site), "--output", str(out), "--quiet"]
             if args.jobs:
                 base += ["--jobs", str(args.jobs)]
@@ -662,7 +669,8 @@ def bench_watch(
     command: list[str], site: Path, out: Path, post: Path, page: Path, args: argparse.Namespace
 ) -> list[float]:
     """`build --watch` on the warm site: for each of `args.watch` saves, the seconds from the end of the
-    write (a paragraph with a fresh marker appended to the post) until the post's page holds the marker."""
+    write (a paragraph with a fresh marker and a new span appended to the post) until the post's page holds the
+    marker."""
     watch = [*command, "build", "--watch", "--source", str(site), "--output", str(out)]
     if args.jobs:
         watch += ["--jobs", str(args.jobs)]
@@ -682,7 +690,8 @@ def bench_watch(
         threading.Thread(target=process.stdout.read, daemon=True).start()  # keep its pipe drained
         for save in range(args.watch):
             marker = f"watchmark{save}x{secrets.token_hex(4)}".encode()
-            post.write_bytes(original + b"\n\nA paragraph saved by the benchmark: " + marker + b".\n")
+            tex = f"$\\frac{{{secrets.randbelow(10**6)}}}{{7}} + y_{{{save}}}$".encode()  # new: typeset now
+            post.write_bytes(original + b"\n\nA paragraph saved by the benchmark: " + marker + b", " + tex + b".\n")
             written = time.monotonic()
             while marker not in page.read_bytes():
                 if time.monotonic() - written > WATCH_SAVE_TIMEOUT:
@@ -1169,6 +1178,12 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         metavar="SAVES",
         help="also time save to screen in each dev server (mathpress, hugo) with Chromium: SAVES saves of each kind",
+    )
+    ap.add_argument(
+        "--render",
+        choices=["build", "mathml", "mathjax"],
+        default="",
+        help="the mathpress site's math.render (default: none set, so browser MathJax)",
     )
     ap.add_argument(
         "--watch",

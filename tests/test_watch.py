@@ -17,6 +17,8 @@ import pytest
 from tests.conftest import make_site
 from tests.serve_helpers import REPO, Served
 
+pytestmark = pytest.mark.devserver  # serve's watchers and builder: a year ahead, under time-machine, not faketime
+
 EPOCH = "1735689600"  # 2025-01-01: the clock of every build here
 WATCH = ("build", "--watch")
 
