@@ -163,3 +163,29 @@ def test_an_output_inside_a_watched_folder_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "refusing to watch into" in done.stderr and "it is inside _data/, which is watched" in done.stderr
     assert not (site / "_data/o").exists()
+
+
+WARM_UP = """
+import sys
+from pathlib import Path
+from mathpress.math import engine
+from mathpress.serve import Builder, Live
+from mathpress.survey import BuildOptions
+builder = Builder(BuildOptions(Path(sys.argv[1]), output=Path(sys.argv[2]), jobs=1), Live("/"), lambda _: None)
+builder.rebuild(first=True)
+before = engine.loaded()
+builder.warm_up()
+print(before, engine.loaded())
+"""
+
+
+@pytest.mark.parametrize(("body", "started"), [("Math: $x^2$.", "True"), ("No math.", "False")])
+def test_the_builder_starts_mathjax_before_the_first_save_only_when_the_site_has_math(
+    tmp_path: Path, epoch: None, body: str, started: str
+) -> None:
+    site = make_site(tmp_path / "site", {"content/posts/2024-01-02-a.md": post(body)})
+    first = [sys.executable, str(REPO / "build.py"), "build", "--source", str(site), "--quiet"]
+    subprocess.run(first, check=True, cwd=REPO)  # fills the cache: the builder's first build typesets nothing
+    command = [sys.executable, "-c", WARM_UP, str(site), str(site / "_site")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert (done.returncode, done.stdout.split()) == (0, ["False", started]), done.stderr[-2000:]

@@ -108,6 +108,12 @@ def stylesheet(settings: Settings) -> str:
     return _engine().stylesheet(settings)
 
 
+def start() -> None:
+    """Start the engine now (a long-lived process, while it waits), so that the first span to typeset
+    does not wait for MathJax to load."""
+    _engine()
+
+
 def loaded() -> bool:
     """Whether this process runs the engine (then it must not fork workers that typeset)."""
     return _engine.cache_info().currsize > 0
