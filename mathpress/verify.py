@@ -38,6 +38,7 @@ FEED_LINK = re.compile(r"""\b(href|src|srcset|poster)\s*=\s*(?:"([^"]*)"|'([^']*
 TEX_DELIMITERS = re.compile(r"\\[(\[]")
 NOT_PROSE = re.compile(r"<(pre|code|math)\b.*?</\1>", re.S | re.I)  # TeX may stay in code and annotations
 MARKUP = re.compile(r"</?[A-Za-z][^>]*>")
+WHOLE_TAGS = frozenset({"html", "head", "body", "title"})
 DEEP_404 = "a/b/c/missing"
 UNKNOWN_ORIGIN = "http://site.invalid"  # where pages are taken to be served when no address is known
 
@@ -99,6 +100,7 @@ class Page:
     meta: tuple[tuple[str, str], ...]  # (property or name, content)
     jsonld: tuple[str, ...]
     base_href: str
+    whole: bool = True  # a document (a doctype, <html>, <head>, <body> or <title>), not a fragment a page includes
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,12 @@ class _PageParser(HTMLParser):
         self.meta: list[tuple[str, str]] = []
         self.jsonld: list[str] = []
         self.base_href = ""
+        self.whole = False
         self._in: str = ""
+
+    def handle_decl(self, decl: str) -> None:
+        """A doctype: a whole document."""
+        self.whole = self.whole or decl.lower().startswith("doctype")
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """Note ids, URL attributes and head tags."""
@@ -147,6 +154,7 @@ class _PageParser(HTMLParser):
             self.ids.add(values["name"])
         for name in URL_ATTRIBUTES & values.keys():
             self.links.append((f"<{tag} {name}>", values[name]))
+        self.whole = self.whole or tag in WHOLE_TAGS
         self._head_tag(tag, values)
 
     def _head_tag(self, tag: str, values: dict[str, str]) -> None:
@@ -196,6 +204,7 @@ class _PageParser(HTMLParser):
             tuple(self.meta),
             tuple(self.jsonld),
             self.base_href,
+            self.whole,
         )
 
 
@@ -336,8 +345,8 @@ def check_pages(output: Output, address: Address) -> Iterator[Problem]:
 def check_head(rel: str, page: Page) -> Iterator[Problem]:
     """What search engines and social sites read: lang, title, canonical, description, cards, JSON-LD."""
     meta = dict(page.meta)
-    if redirect(page):
-        return  # a page that only sends the reader on (an old URL) needs none of it
+    if redirect(page) or not page.whole:
+        return  # a page that only sends the reader on (an old URL), or a fragment a page includes: none of it
     needed = {
         "lang": (page.lang, "<html> has no lang"),
         "title": (page.title, "no <title>"),

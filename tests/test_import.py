@@ -562,6 +562,29 @@ def test_the_baseline_lists_plugin_tags_and_links_jekyll_had_broken(
     assert f"{tmp_path / 'bad.txt'}:1: a baseline line before [build] or [check]" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("config", "title"),
+    [
+        ("name: Sudeep Raja\ndescription: D\n", "Sudeep Raja"),  # Jekyll Now: the header shows site.name
+        ("title: The Blog\nname: Ada\n", "The Blog"),  # minimal-mistakes: name is the author's
+        ('title: ""\nname: Ada\n', ""),  # Ruby's "" is truthy: site.title || site.name is ""
+        ("name: [a, b]\n", None),
+    ],
+)
+def test_a_site_with_a_name_and_no_title_takes_its_name_as_title(tmp_path: Path, config: str, title: str) -> None:
+    src = jekyll_site(tmp_path / "src", {"_config.yml": config, "_posts/2020-01-01-a.md": "---\ntitle: A\n---\nx\n"})
+    report = import_site(src, tmp_path / "out", DEPLOY)
+    site = yaml.safe_load((tmp_path / "out/site.yml").read_text(encoding="utf-8"))
+    assert site.get("title") == title
+    translated = [f"{n.path}:{n.line}: {n.message}" for n in report.notes if "→ title" in n.message]
+    expected = "_config.yml:1: no `title`: `name: Sudeep Raja` → title, as jekyll-seo-tag and jekyll-feed read"
+    assert [line.startswith(expected) for line in translated] == ([True] if title == "Sudeep Raja" else [])
+    if title:
+        build_site(tmp_path / "out")
+        page = (tmp_path / "out/_site/2020/01/01/a.html").read_text(encoding="utf-8")
+        assert f"<title>A · {title}</title>" in page
+
+
 def test_duplicate_keys_keep_the_last_as_jekyll_does_and_are_reported(tmp_path: Path) -> None:
     dest, report, _ = imported(tmp_path, HERE / "fixtures/jekyll/edge-names")
     lines = [str(d) for d in report.not_carried]

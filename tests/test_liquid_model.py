@@ -201,15 +201,14 @@ def test_jekyll_environment_and_site_time(tmp_path: Path) -> None:
     assert element(read_output(root, "2024/01/02/e/index.html"), "e") == "development 2026"
 
 
-def test_include_relative_reads_a_file_beside_the_post_and_follows_its_edits(tmp_path: Path) -> None:
+@pytest.mark.parametrize("folder", ["content", "static"])  # static/: where import puts Jekyll's static files
+def test_include_relative_reads_a_file_beside_the_post_and_follows_its_edits(tmp_path: Path, folder: str) -> None:
     post = '---\ntitle: R\n---\n<div class="r">{% include_relative parts/slide.html n=2 %}</div>\n'
-    root = make_site(
-        tmp_path,
-        {"content/posts/2024-01-02-r.md": post, "content/posts/parts/slide.html": "<b>slide {{ include.n }}</b>"},
-    )
+    slide = f"{folder}/posts/parts/slide.html"
+    root = make_site(tmp_path, {"content/posts/2024-01-02-r.md": post, slide: "<b>slide {{ include.n }}</b>"})
     build_site(root)
     assert element(read_output(root, "2024/01/02/r/index.html"), "r") == "<b>slide 2</b>"
-    (root / "content/posts/parts/slide.html").write_text("<i>new {{ include.n }}</i>", encoding="utf-8")
+    (root / slide).write_text("<i>new {{ include.n }}</i>", encoding="utf-8")
     build_site(root)
     assert element(read_output(root, "2024/01/02/r/index.html"), "r") == "<i>new 2</i>"
 
@@ -283,3 +282,28 @@ def test_a_page_showing_posts_content_keeps_their_math_as_it_was(tmp_path: Path)
     assert r'<span class="math inline">\(a&lt;b\)</span>' in body
     assert '<div class="math display">\\[x &gt; y\\]</div>' in body
     assert body.count('class="math ') == 3
+
+
+RELATIVE = HERE / "fixtures" / "jekyll" / "liquid-relative"
+RELATIVE_RECORDED = HERE / "data" / "jekyll_pages" / "liquid-relative"
+
+
+@pytest.mark.parametrize(
+    ("page", "classes"), [("2020/slides/index.html", ["one"]), ("page/index.html", ["part", "note"])]
+)
+def test_include_relative_reads_what_jekyll_read_beside_the_document(
+    tmp_path: Path, page: str, classes: list[str]
+) -> None:
+    """A post includes files kept in _posts/ (Jekyll never publishes them), a page a static file beside it and a
+    Markdown file below it: imported and built, each page shows what Jekyll's showed."""
+    dest = tmp_path / "site"
+    import_site(RELATIVE, dest, {}, record_baseline=False)
+    assert (dest / "static/posts/slides/one.html").is_file() and (dest / "static/part.html").is_file()
+    build_site(dest, strict=True)
+    ours = read_output(dest, page)
+    jekylls = (RELATIVE_RECORDED / page).read_text(encoding="utf-8")
+    for css_class in classes:
+        assert element(ours, css_class) == element(jekylls, css_class), css_class
+    if page.startswith("2020"):
+        assert "Slide two, with" in element(jekylls, "two") and "Slide two, with" in ours
+        assert re.search(r'<div class="two">Slide two, with <span class="math inline">\\\(x\^2\\\)</span>', ours)

@@ -252,6 +252,24 @@ def test_the_check_finds_what_is_broken(demo_at_repo: Path, tmp_path: Path) -> N
     assert verify.main([str(demo_at_repo / "missing")]) == 2
 
 
+HEAD_CODES = {"head-lang", "head-title", "head-canonical", "head-description"}
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ('<div class="slide">A slide a post includes, <a href="#x">x</a></div>\n', {"link"}),
+        ("google-site-verification: google0123.html\n", set()),
+        ("<!doctype html><p>a page with no head</p>", HEAD_CODES),
+        ("<html><body>no lang</body></html>", HEAD_CODES),
+    ],
+)
+def test_head_checks_are_for_whole_pages_not_fragments(tmp_path: Path, text: str, codes: set[str]) -> None:
+    """A static HTML fragment (an include_relative source, a search engine's verification file) is no page."""
+    (tmp_path / "part.html").write_text(text, encoding="utf-8")
+    assert {p.code for p in verify.check_output(tmp_path).problems if p.file == "part.html"} == codes
+
+
 def test_the_feed_check_finds_what_is_incomplete(demo: Path, tmp_path: Path) -> None:
     """An entry without id, a root-relative link and TeX left in the feed are problems."""
     output = tmp_path / "out"

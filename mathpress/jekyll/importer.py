@@ -345,7 +345,14 @@ def _sort_file(
     first = rel.split("/", 1)[0]
     collections: dict[str, Any] = config["collections"] if isinstance(config.get("collections"), dict) else {}
     if "/_posts/" in f"/{rel}" or "/_drafts/" in f"/{rel}":
-        _post_or_draft(src, rel, config, zone, docs, notes)
+        if (
+            "/_posts/" in f"/{rel}"
+            and not jekyll.POST_NAME.match(rel.rsplit("/", 1)[-1])
+            and not _has_front_matter(src / rel)
+        ):
+            _post_fragment(src, rel, files, notes)
+        else:
+            _post_or_draft(src, rel, config, zone, docs, notes)
     elif first in ("_includes", "_data") or (first == _bibliography_folder(config) and rel.endswith(".bib")):
         files[rel] = src / rel
     elif first.startswith("_") and first[1:] in collections and "/" in rel:
@@ -418,6 +425,20 @@ def _post_or_draft(
     body = _edit(src, rel, text, fm, data, cats, extra, notes, kind="post")
     kind = "draft" if draft or data.get("published") is False else "post"
     docs.append(_Doc(rel, kind, dest, _html_body(rel, body), jekyll.output_file(url, data.get("permalink"))))
+
+
+def _post_fragment(src: Path, rel: str, files: dict[str, Path], notes: _Findings) -> None:
+    """A file in _posts/ that is no post (no date in its name, no front matter): Jekyll neither reads it as a post
+    nor publishes it, but a post's {% include_relative %} reads it. It goes to static/posts/ at the same place
+    beside the posts, where include_relative finds it (mathpress publishes it there too)."""
+    above, inside = f"/{rel}".split("/_posts/", 1)
+    carried = "/".join(p for p in ("posts", above.strip("/"), inside) if p)
+    if any(is_ignored(part) for part in carried.split("/")):
+        notes.skip(rel, 0, "not carried: no post (no date in its name) and a name mathpress does not publish")
+        return
+    files[carried] = src / rel
+    message = f"no post (no date in its name, no front matter): static/{carried}, for {{% include_relative %}}"
+    notes.translate(rel, 0, message, "files in _posts/ that are no post → static/posts/ (include_relative)")
 
 
 def _markdown_ext(rel: str) -> str:
@@ -1134,6 +1155,7 @@ def _site_yml(
     for key, value in config.items():
         if value is not None:
             _setting(key, value, doc, site, extra, notes)
+    _title_from_name(config, doc, site, notes)
     site["timezone"] = zone.key
     site["permalink"] = _our_pattern(config, doc, notes)
     site.update(index)
@@ -1186,6 +1208,18 @@ def _setting(key: str, value: Any, doc: YamlMap, site: dict[str, Any], extra: di
         notes.skip("_config.yml", line, message, "_config.yml settings not carried", key, SETTING)
     elif key not in ("permalink", "collections"):  # both read on their own
         extra[key] = value
+
+
+def _title_from_name(config: Mapping[str, Any], doc: YamlMap, site: dict[str, Any], notes: _Findings) -> None:
+    """No `title` but a `name` (Jekyll Now and its forks): the site's title is its name, as jekyll-seo-tag and
+    jekyll-feed read `site.title || site.name`; `name` stays under extra for the site's own templates."""
+    name = config.get("name")
+    if "title" in site or config.get("title") is not None or not isinstance(name, str) or not name.strip():
+        return
+    site["title"] = name.strip()
+    message = f"no `title`: `name: {name.strip()}` → title, as jekyll-seo-tag and jekyll-feed read"
+    message += " site.title || site.name"
+    notes.translate("_config.yml", doc.where("name")[0], message, "_config.yml settings translated", "name")
 
 
 BIBLIOGRAPHY_FOLDER = "_bibliography"  # jekyll-scholar's default `source`

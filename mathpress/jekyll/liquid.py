@@ -543,6 +543,9 @@ def _relative_file(run: _Run, name: str) -> str:
     if root is None or not parts or name.startswith("/") or ".." in parts or "\\" in name or "\0" in name:
         raise TemplateNotFoundError(f"`{name}` is not a file beside {run.source}")
     rel = (folder / name).as_posix()
+    beside = _static_beside(rel)
+    if beside and not (root / rel).exists() and (root / beside).is_file():
+        rel = beside
     path = root / rel
     try:
         if not path.resolve().is_relative_to(root.resolve()) or not path.is_file():
@@ -552,6 +555,12 @@ def _relative_file(run: _Run, name: str) -> str:
         raise TemplateNotFoundError(f"{rel} cannot be read as text") from None
     note_read(FILE_READ + rel)
     return text
+
+
+def _static_beside(rel: str) -> str:
+    """For content/a/b.html, static/a/b.html: the file published beside the document, where Jekyll's source kept
+    it (a file with no front matter beside a page is a static file; import carries it to static/)."""
+    return "static/" + rel.removeprefix("content/") if rel.startswith("content/") else ""
 
 
 def _value(value: object, context: RenderContext) -> object:

@@ -11,6 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .rules import POST_NAME
+
 # How much a kind of note matters to a reader of the Jekyll site, the summary's order: what the new site
 # lacks (a document, a figure, Markdown read differently), then settings and theme files, then what is kept
 # for templates though nothing shows it, then what was translated.
@@ -94,9 +96,9 @@ def _kind_line(kind: str, notes: Sequence[Note]) -> str:
 
 
 def _files(notes: Iterable[Note]) -> str:
-    """How many files the notes are about: posts when every one is a post, else files."""
+    """How many files the notes are about: posts when every one is a post (a dated name in _posts/), else files."""
     paths = {n.path for n in notes}
-    posts = all("/_posts/" in f"/{p}" or p.startswith("content/posts/") for p in paths)
+    posts = all(("/_posts/" in f"/{p}" and POST_NAME.match(p)) or p.startswith("content/posts/") for p in paths)
     return _count(len(paths), "post" if posts else "file")
 
 
