@@ -787,6 +787,33 @@ def test_a_menu_that_is_not_a_list_of_links_is_an_error_at_its_line(tmp_path: Pa
     assert str(caught.value.diagnostic) == message
 
 
+def test_macros_of_every_layout_are_the_sites(tmp_path: Path) -> None:
+    """A course site (gwgundersen.github.io) gives each course's layout its own MathJax 2 macros, some as lists of
+    one (no arguments): every layout's macros are the site's; one defined otherwise keeps the first, reported."""
+    config = (
+        "<script type='text/x-mathjax-config'>\nMathJax.Hub.Config({{ TeX: {{ Macros: {{ {} }} }} }});\n</script>\n"
+    )
+    src = jekyll_site(
+        tmp_path / "src",
+        {
+            "_config.yml": "title: T\n",
+            "_posts/2020-01-01-a.md": "---\ntitle: A\nlayout: a\n---\n$$X \\independent Y \\coloneqq \\vec{u}$$\n",
+            "_layouts/a.html": config.format('coloneqq: ["{\\\\mathrel{:}=}"],\n independent: ["{\\\\perp}"]'),
+            "_layouts/b.html": config.format('vec: ["{\\\\mathbf{#1}}", 1], independent: "\\\\bot"'),
+        },
+    )
+    report = import_site(src, tmp_path / "out", DEPLOY)
+    site = yaml.safe_load((tmp_path / "out/site.yml").read_text(encoding="utf-8"))
+    assert site["math"]["macros"] == {
+        "coloneqq": "{\\mathrel{:}=}",
+        "independent": "{\\perp}",
+        "vec": ["{\\mathbf{#1}}", 1],
+    }
+    twice = "_layouts/b.html: warning: MathJax macro \\independent is defined otherwise in another file: math.macros"
+    assert twice + " keeps the first" in [str(d) for d in report.not_carried]
+    assert [d.message for d in build_site(tmp_path / "out").diagnostics] == []
+
+
 def test_a_site_that_loads_katex_gets_katexs_macros(tmp_path: Path) -> None:
     """Posts written for KaTeX use its aliases (\\R, \\exist): MathJax gets them as site macros, so nothing is red."""
     post = "---\ntitle: K\n---\n$\\forall x \\in \\R, \\exist y$ and $\\llbracket a \\rrbracket$\n"

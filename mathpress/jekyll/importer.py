@@ -1035,7 +1035,7 @@ def _mathjax_settings(src: Path, notes: _Findings) -> dict[str, Any]:
             text = _read_text(path) or ""
             rel = path.relative_to(src).as_posix()
             if "MathJax" in text:
-                found.update(_mathjax_from(rel, text, notes))
+                _merge_mathjax(found, _mathjax_from(rel, text, notes), rel, notes)
             dollars += _dollars(rel, text)
     dollars += _dollars("_config.yml", _read_text(src / "_config.yml") or "")  # a theme's KaTeX snippet
     if dollars:
@@ -1043,6 +1043,20 @@ def _mathjax_settings(src: Path, notes: _Findings) -> dict[str, Any]:
         found["dollars"] = pairing
         notes.translated.append(f"{where}: {DOLLARS_READ[pairing]} → math.dollars: {pairing}")
     return found
+
+
+def _merge_mathjax(found: dict[str, Any], new: dict[str, Any], rel: str, notes: _Findings) -> None:
+    """One file's MathJax settings into the site's: macros of every layout and include together (each layout of a
+    course site may define its own); a macro defined otherwise in another file keeps the first definition."""
+    macros = {**found.get("macros", {})}
+    for name, value in new.pop("macros", {}).items():
+        if name in macros and macros[name] != value:
+            message = f"MathJax macro \\{name} is defined otherwise in another file: math.macros keeps the first"
+            notes.skip(rel, 0, message, "MathJax macros defined twice, otherwise", name)
+        macros.setdefault(name, value)
+    found.update(new)
+    if macros:
+        found["macros"] = macros
 
 
 DOLLARS_READ = {"mathjax": "`$…$` is inline math there", "text": "MathJax or KaTeX without `$…$` inline"}
@@ -1104,21 +1118,21 @@ JS_STRING = r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\""
 JS_SKIPPED = re.compile(rf"{JS_STRING}|//[^\n]*|/\*.*?\*/", re.S)
 JS_KEY = r"([A-Za-z]\w*|'[A-Za-z]\w*'|\"[A-Za-z]\w*\")"
 MACRO_ENTRY = re.compile(
-    rf"{JS_KEY}\s*:\s*(?:({JS_STRING})|\[\s*({JS_STRING})\s*,\s*(\d+)\s*(?:,\s*({JS_STRING})\s*)?\])"
+    rf"{JS_KEY}\s*:\s*(?:({JS_STRING})|\[\s*({JS_STRING})\s*(?:,\s*(\d+)\s*(?:,\s*({JS_STRING})\s*)?)?\])"
 )
 
 
 def _macros(block: str) -> dict[str, Any]:
-    """`name: 'TeX'`, `name: ['TeX', n]` and `name: ['TeX', n, 'default']` entries of a JavaScript macros object
-    (comments left out, JavaScript's string escapes read)."""
+    """`name: 'TeX'`, `name: ['TeX']`, `name: ['TeX', n]` and `name: ['TeX', n, 'default']` entries of a
+    JavaScript macros object (comments left out, JavaScript's string escapes read)."""
     code = re.sub(r"//[^\n]*|/\*.*?\*/", lambda m: " " * len(m[0]), _blank_strings_comments(block), flags=re.S)
     macros: dict[str, Any] = {}
     for match in MACRO_ENTRY.finditer(block):
         if code[match.start()] == " " and not block[match.start()].isspace():
             continue  # inside a comment
         name = match[1].strip("'\"")
-        if match[2] is not None:
-            macros[name] = _js_text(match[2])
+        if match[2] is not None or match[4] is None:  # a text, or a list of one (no arguments)
+            macros[name] = _js_text(match[2] if match[2] is not None else match[3])
         else:
             value: list[Any] = [_js_text(match[3]), int(match[4])]
             macros[name] = [*value, _js_text(match[5])] if match[5] is not None else value
