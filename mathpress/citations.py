@@ -37,7 +37,10 @@ KEY = r"[\w](?:[\w:.#$%&+?~/-]*[\w])?"
 BRACKET = re.compile(r"(?<![\]!\\\w])\[([^\[\]\n]*@[^\[\]\n]*)\](?![(\[:])")
 PART = re.compile(rf"^(?P<prefix>.*?)(?<![\w.@\\])(?P<minus>-?)@(?P<key>{KEY}|\{{[^{{}}\n]+\}})(?P<rest>.*)$", re.S)
 NARRATIVE = re.compile(rf"(?<![\w@.\\/:\[-])@(?P<key>{KEY})(?:[ ]?\[(?P<locator>[^\[\]@\n]*)\](?![(\[:]))?")
-NOT_PROSE = re.compile(r"<!--.*?-->|<[A-Za-z/!][^<>\n]*>|\b[a-z][a-z0-9+.-]*://[^\s<>()\[\]]+", re.S | re.I)
+NOT_PROSE = re.compile(  # HTML code and scripts too: a notebook's code and plot JSON say "@date{0.00}"
+    r"<(script|style|pre|code)\b[^>]*>.*?</\1\s*>|<!--.*?-->|<[A-Za-z/!][^<>\n]*>|\b[a-z][a-z0-9+.-]*://[^\s<>()\[\]]+",
+    re.S | re.I,
+)
 LOCATOR = re.compile(
     r"^\s*,?\s*(?P<label>(?:pp?|pages?|chaps?|chapters?|secs?|sections?|§§?|figs?|figures?|vols?|volumes?"
     r"|nos?|numbers?|paras?|¶¶?|ll?|lines?|nn?|notes?|bks?|books?|parts?|pts?)\.?)?\s*"

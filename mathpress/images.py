@@ -146,5 +146,7 @@ def _save(image: Image.Image, target: Path, ext: str) -> None:
     handle, temp = tempfile.mkstemp(dir=target.parent, suffix=f".{ext}")
     os.close(handle)
     save_format = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}[ext]
-    image.save(temp, save_format, quality=QUALITY, optimize=ext != "webp")
+    # optimize: JPEG's Huffman tables (cheap); not PNG's search of every setting, 14x slower for 5% smaller
+    # (a 960 px RGBA cover: 2.2 s against 0.16 s), and the browsers that take the PNG over the WebP are few
+    image.save(temp, save_format, quality=QUALITY, optimize=ext == "jpg")
     os.replace(temp, target)

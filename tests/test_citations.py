@@ -114,6 +114,9 @@ def test_a_locator_stays_in_the_citation_not_in_the_entry(tmp_path: Path) -> Non
         "An <a href='mailto:x@knuth84'>address</a> and https://example.org/@knuth84.",
         "Escaped \\@knuth84 and a link [@knuth84](https://example.org).",
         "Someone @nobody here.",
+        '<script type="application/json">{"tooltips": [["Date", "@knuth84{0.00}"], ["[@knuth84]"]]}</script>',
+        "<style>\n@knuth84 { color: red }\n</style>",
+        '<div>\n<pre><span class="s2">"@knuth84</span> <code>[@knuth84]</code></pre>\n</div>',
     ],
 )
 def test_what_is_not_a_citation_stays_as_written(tmp_path: Path, body: str) -> None:

@@ -201,3 +201,13 @@ def test_math_in_raw_html_reads_as_the_browser_decodes_it() -> None:
     (Markdown text keeps it)."""
     found = protect("text\n\n<p>if $a &gt; b$ then</p>\n\nmd $c &gt; d$\n")
     assert [span.tex for span in found.spans] == ["a > b", "c &gt; d"]
+
+
+def test_math_deep_in_nested_raw_html_reads_as_the_browser_decodes_it() -> None:
+    """A Jupyter notebook exported to an HTML post (peterroelants.github.io) nests divs: its raw HTML block ends at
+    the outer </div>, not the first one, so `$m &lt; n$` after an inner cell is `m < n` to MathJax."""
+    text = (
+        '<div class="jekyll-html">\n\n<div class="cell">\n <div class="prompt"></div>\n</div>\n'
+        '<div class="cell">\n   <p>\n    batches of size $m &lt; n$.\n   </p>\n</div>\n\n</div>\n\nmd $c &gt; d$\n'
+    )
+    assert [span.tex for span in protect(text).spans] == ["m < n", "c &gt; d"]

@@ -150,6 +150,13 @@ def inline_text(text: str) -> str:
     return " ".join([*pieces, text[pos:]])
 
 
+def _nesting(line: str, tag: str) -> int:
+    """How many elements of this tag a line opens, less those it closes."""
+    lower = line.lower()
+    opened = len(re.findall(rf"<{tag}(?=[\s/>])", lower))
+    return opened - lower.count(f"</{tag}>")
+
+
 class _Scanner:
     """One left-to-right pass over Markdown text; code is copied, math is tokenised."""
 
@@ -164,6 +171,7 @@ class _Scanner:
         self.regions: list[tuple[int, int]] = []  # each span's (start, end) in text
         self.code: list[tuple[int, int]] = []  # each code block's and closed code span's (start, end)
         self.html_lines: set[int] = set()  # lines (from 0) of raw HTML blocks: the browser decodes entities there
+        self.html_depth = 0  # how many of the raw HTML block's element are open (the same element nests)
         self.lines = LineStarts.of(text, first_line)
         # Every blank line as (start, end) of `\n[ \t]*\n`, found once: positions come from
         # bisecting these lists, never from counting from the start of the text for each span.
@@ -209,10 +217,13 @@ class _Scanner:
             in_list = False
         if html_tag is None and after_blank:
             match = HTML_BLOCK_START.match(line)
-            if match and f"</{match[1].lower()}>" not in line.lower():
-                html_tag = match[1].lower()
-        elif html_tag is not None and f"</{html_tag}>" in line.lower():
-            html_tag = None
+            if match:
+                self.html_depth = _nesting(line, match[1].lower())
+                html_tag = match[1].lower() if self.html_depth > 0 else None
+        elif html_tag is not None:
+            self.html_depth += _nesting(line, html_tag)
+            if self.html_depth <= 0:  # the element's own end tag, past the same elements nested inside it
+                html_tag = None
         return in_list, html_tag
 
     def _code_block_end(self, lines: list[str], index: int, in_list: bool, html_tag: str | None) -> int | None:
