@@ -211,3 +211,13 @@ def test_math_deep_in_nested_raw_html_reads_as_the_browser_decodes_it() -> None:
         '<div class="cell">\n   <p>\n    batches of size $m &lt; n$.\n   </p>\n</div>\n\n</div>\n\nmd $c &gt; d$\n'
     )
     assert [span.tex for span in protect(text).spans] == ["m < n", "c &gt; d"]
+
+
+def test_a_block_after_an_empty_quote_line_is_display_as_kramdown_reads_it() -> None:
+    """jhui.github.io writes `> ` and then `$$` on unquoted lines: kramdown's quote takes the lazy lines, and after
+    its empty line the `$$` block is display (`<blockquote>\\[…\\]`, Debian's kramdown 2); after quoted text the
+    lines continue its paragraph and the math is inline."""
+    text = "Text.\n\n> \n$$\n NNL = - \\sum x\n$$\n\nAfter.\n\n> quoted text\n$$\ny\n$$\n\nA.\n"
+    assert [(span.tex, span.display) for span in protect(text).spans] == [("NNL = - \\sum x", True), ("y", False)]
+    html = render(text)
+    assert "<blockquote>" in html.split("NNL")[0] and DISPLAY_BLOCK.format("NNL = - \\sum x") in html

@@ -458,6 +458,8 @@ class _Scanner:
             if _quote_depth(prev) < quotes:
                 return True  # the quote starts here
             prev = _unquoted(prev, quotes)
+        elif _quote_depth(prev):  # a lazy line after a quote line: kramdown's quote holds it, after that line
+            prev = _unquoted(prev, _quote_depth(prev))
         return not prev.strip() or bool(HEADING.match(prev) or THEOREM_FENCE.match(prev))
 
     def _before_boundary(self, line_end: int, stop: int, quotes: int = 0, indent: int = 0) -> bool:
