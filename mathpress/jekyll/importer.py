@@ -344,15 +344,14 @@ def _sort_file(
     """Decide what one source file becomes: a post, draft, page, document, static file, or a note."""
     first = rel.split("/", 1)[0]
     collections: dict[str, Any] = config["collections"] if isinstance(config.get("collections"), dict) else {}
-    if "/_posts/" in f"/{rel}" or "/_drafts/" in f"/{rel}":
-        if (
-            "/_posts/" in f"/{rel}"
-            and not jekyll.POST_NAME.match(rel.rsplit("/", 1)[-1])
-            and not _has_front_matter(src / rel)
-        ):
-            _post_fragment(src, rel, files, notes)
-        else:
-            _post_or_draft(src, rel, config, zone, docs, notes)
+    if (
+        "/_posts/" in f"/{rel}"
+        and not jekyll.POST_NAME.match(rel.rsplit("/", 1)[-1])
+        and not _has_front_matter(src / rel)
+    ):
+        _post_fragment(src, rel, files, notes)
+    elif "/_posts/" in f"/{rel}" or "/_drafts/" in f"/{rel}":
+        _post_or_draft(src, rel, config, zone, docs, notes)
     elif first in ("_includes", "_data") or (first == _bibliography_folder(config) and rel.endswith(".bib")):
         files[rel] = src / rel
     elif first.startswith("_") and first[1:] in collections and "/" in rel:
@@ -1228,7 +1227,7 @@ def _title_from_name(config: Mapping[str, Any], doc: YamlMap, site: dict[str, An
     """No `title` but a `name` (Jekyll Now and its forks): the site's title is its name, as jekyll-seo-tag and
     jekyll-feed read `site.title || site.name`; `name` stays under extra for the site's own templates."""
     name = config.get("name")
-    if "title" in site or config.get("title") is not None or not isinstance(name, str) or not name.strip():
+    if config.get("title") is not None or not isinstance(name, str) or not name.strip():
         return
     site["title"] = name.strip()
     message = f"no `title`: `name: {name.strip()}` → title, as jekyll-seo-tag and jekyll-feed read"

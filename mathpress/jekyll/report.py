@@ -98,7 +98,10 @@ def _kind_line(kind: str, notes: Sequence[Note]) -> str:
 def _files(notes: Iterable[Note]) -> str:
     """How many files the notes are about: posts when every one is a post (a dated name in _posts/), else files."""
     paths = {n.path for n in notes}
-    posts = all(("/_posts/" in f"/{p}" and POST_NAME.match(p)) or p.startswith("content/posts/") for p in paths)
+    posts = all(
+        ("/_posts/" in f"/{p}" and POST_NAME.match(p.rsplit("/", 1)[-1])) or p.startswith("content/posts/")
+        for p in paths
+    )
     return _count(len(paths), "post" if posts else "file")
 
 
